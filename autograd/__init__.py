@@ -1,0 +1,22 @@
+"""chainrule's autograd: a scalar engine (`Value`) and a NumPy one (`Tensor`) on one graph protocol."""
+
+from .functional import grad, gradcheck, sum
+from .graph import backpropagate, detect_anomaly, no_grad, scope, topological_order, zero_grad
+from .scalar_ops import Op
+from .value import Constant, Parameter, Value
+
+__all__ = [
+    "Constant",
+    "Op",
+    "Parameter",
+    "Value",
+    "backpropagate",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "no_grad",
+    "scope",
+    "sum",
+    "topological_order",
+    "zero_grad",
+]

@@ -1,0 +1,85 @@
+"""Graph-level functions of `Value`s: n-ary sum, gradients without side effects, gradcheck."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from . import scalar_ops as ops
+from .graph import backpropagate
+from .value import Constant, Number, Value, _as_value
+
+
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - the name the issue asks for
+    """One n-ary `sum` node over `values` (local derivative 1 for each), not a chain of `+`."""
+    nodes = []
+    for position, item in enumerate(values):
+        node = _as_value(item)
+        if node is None:
+            raise TypeError(f"autograd.sum() takes Values or numbers, got {type(item).__name__} at position {position}")
+        nodes.append(node)
+    if not nodes:
+        return Constant(0.0)
+    return Value.apply(ops.SUM, *nodes)
+
+
+def grad(
+    output: Value, inputs: Value | Sequence[Value], create_graph: bool = False
+) -> list[Any]:
+    """d output / d input for each input, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values in a graph of their own, so
+    they can be differentiated again (second derivatives). An input the output
+    does not depend on gets 0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}")
+    single = isinstance(inputs, Value)
+    targets = [inputs] if single else list(inputs)
+    for position, target in enumerate(targets):
+        if not isinstance(target, Value):
+            raise TypeError(f"autograd.grad() inputs must be Values, got {type(target).__name__} at position {position}")
+    seed: Any = Constant(1.0) if create_graph else 1.0
+    grads = backpropagate(output, seed, create_graph=create_graph)
+    zero: Any = Constant(0.0) if create_graph else 0.0
+    return [grads.get(target, zero) for target in targets]
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | Number],
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> bool:
+    """Compare the analytic gradient of a scalar function of Values with central differences.
+
+    Returns True, or raises AssertionError naming the first input whose two numbers disagree.
+    """
+    points = [float(x.data if isinstance(x, Value) else x) for x in inputs]
+    labels = [x.label if isinstance(x, Value) else "" for x in inputs]
+
+    def evaluate(at: list[float]) -> Value:
+        out = f(*[Value(x, label) for x, label in zip(at, labels)])
+        if not isinstance(out, Value):
+            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        return out
+
+    leaves = [Value(x, label) for x, label in zip(points, labels)]
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    analytic = grad(out, leaves)
+    for i, (point, label) in enumerate(zip(points, labels)):
+        plus = evaluate(points[:i] + [point + eps] + points[i + 1 :]).data
+        minus = evaluate(points[:i] + [point - eps] + points[i + 1 :]).data
+        numerical = (plus - minus) / (2 * eps)
+        if abs(analytic[i] - numerical) > atol + rtol * abs(numerical):
+            name = f" ({label!r})" if label else ""
+            raise AssertionError(
+                f"gradcheck: input {i}{name} at {point!r}: analytic gradient {analytic[i]!r} "
+                f"but central difference {numerical!r} (eps={eps}, atol={atol}, rtol={rtol})"
+            )
+    return True
+
+

@@ -1,0 +1,268 @@
+"""The scalar ops: each one's forward value and local derivatives, side by side.
+
+`forward` takes floats. `local_grads(out, *inputs)` returns d out / d input for
+each input and is written with arithmetic only, so the same formula runs on
+floats (every forward pass) and on `Value`s (``autograd.grad(create_graph=True)``,
+where the derivatives become a graph of their own).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _data(x: Any) -> float:
+    return x.data if hasattr(x, "data") else x
+
+
+def _log(x: Any) -> Any:
+    return x.log() if hasattr(x, "data") else math.log(x)
+
+
+class Op:
+    """A differentiable scalar operation; subclass it to define your own."""
+
+    __slots__ = ()
+    name = "?"
+
+    def forward(self, *inputs: float) -> float:
+        raise NotImplementedError
+
+    def local_grads(self, out: Any, *inputs: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+
+class Add(Op):
+    __slots__ = ()
+    name = "+"
+
+    def forward(self, a, b):
+        return a + b
+
+    def local_grads(self, out, a, b):
+        return (1.0, 1.0)
+
+
+class Sub(Op):
+    __slots__ = ()
+    name = "-"
+
+    def forward(self, a, b):
+        return a - b
+
+    def local_grads(self, out, a, b):
+        return (1.0, -1.0)
+
+
+class Mul(Op):
+    __slots__ = ()
+    name = "*"
+
+    def forward(self, a, b):
+        return a * b
+
+    def local_grads(self, out, a, b):
+        return (b, a)
+
+
+class Div(Op):
+    __slots__ = ()
+    name = "/"
+
+    def forward(self, a, b):
+        if b == 0:
+            raise ZeroDivisionError(f"op '/' divides {a!r} by zero")
+        return a / b
+
+    def local_grads(self, out, a, b):
+        return (1.0 / b, -a / (b * b))
+
+
+class Neg(Op):
+    __slots__ = ()
+    name = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def local_grads(self, out, a):
+        return (-1.0,)
+
+
+class PowConst(Op):
+    """x ** c for a number c, kept on the op rather than as a graph node."""
+
+    __slots__ = ("exponent",)
+
+    def __init__(self, exponent: float) -> None:
+        self.exponent = exponent
+
+    @property
+    def name(self) -> str:
+        return f"**{self.exponent:g}"
+
+    def forward(self, a):
+        c = self.exponent
+        if a == 0 and c < 0:
+            raise ZeroDivisionError(f"op '**' raises zero to the negative power {c!r}")
+        if a < 0 and c != int(c):
+            raise ValueError(f"op '**' raises the negative number {a!r} to the non-integer power {c!r}")
+        return a**c
+
+    def local_grads(self, out, a):
+        c = self.exponent
+        if c == 0:
+            return (0.0,)
+        if _data(a) == 0 and c < 1:
+            return (math.inf,)
+        return (c * a ** (c - 1),)
+
+
+class Pow(Op):
+    """a ** b where the exponent is a Value too."""
+
+    __slots__ = ()
+    name = "**"
+
+    def forward(self, a, b):
+        if a <= 0:
+            raise ValueError(f"op '**' with a Value exponent needs a positive base, got {a!r}")
+        return a**b
+
+    def local_grads(self, out, a, b):
+        return (b * a ** (b - 1.0), out * _log(a))
+
+
+class Exp(Op):
+    __slots__ = ()
+    name = "exp"
+
+    def forward(self, a):
+        try:
+            return math.exp(a)
+        except OverflowError:
+            raise OverflowError(f"op 'exp' overflows a float at {a!r} (the largest input is about 709.78)") from None
+
+    def local_grads(self, out, a):
+        return (out,)
+
+
+class Log(Op):
+    __slots__ = ()
+    name = "log"
+
+    def forward(self, a):
+        if a <= 0:
+            raise ValueError(f"op 'log' needs a positive number, got {a!r}")
+        return math.log(a)
+
+    def local_grads(self, out, a):
+        return (1.0 / a,)
+
+
+class ReLU(Op):
+    __slots__ = ()
+    name = "relu"
+
+    def forward(self, a):
+        return a if a > 0 else 0.0
+
+    def local_grads(self, out, a):
+        return (1.0 if _data(a) > 0 else 0.0,)
+
+
+class Tanh(Op):
+    __slots__ = ()
+    name = "tanh"
+
+    def forward(self, a):
+        return math.tanh(a)
+
+    def local_grads(self, out, a):
+        return (1.0 - out * out,)
+
+
+class Sigmoid(Op):
+    __slots__ = ()
+    name = "sigmoid"
+
+    def forward(self, a):
+        if a >= 0:
+            return 1.0 / (1.0 + math.exp(-a))
+        e = math.exp(a)
+        return e / (1.0 + e)
+
+    def local_grads(self, out, a):
+        return (out * (1.0 - out),)
+
+
+class Step(Op):
+    """Heaviside step, the perceptron's activation: flat almost everywhere, so no gradient."""
+
+    __slots__ = ()
+    name = "step"
+
+    def forward(self, a):
+        return 1.0 if a > 0 else 0.0
+
+    def local_grads(self, out, a):
+        return (0.0,)
+
+
+class Sum(Op):
+    """The n-ary sum: one node for a neuron's whole weighted sum."""
+
+    __slots__ = ()
+    name = "sum"
+    _ones: dict[int, tuple[float, ...]] = {}
+
+    def forward(self, *inputs):
+        return math.fsum(inputs)
+
+    def local_grads(self, out, *inputs):
+        ones = self._ones.get(len(inputs))
+        if ones is None:
+            ones = self._ones[len(inputs)] = (1.0,) * len(inputs)
+        return ones
+
+
+class WithConstant(Op):
+    """A binary op with one operand fixed to a Python number, kept on the op rather than as a node."""
+
+    __slots__ = ("op", "constant", "constant_first")
+
+    def __init__(self, op: Op, constant: float, constant_first: bool) -> None:
+        self.op = op
+        self.constant = constant
+        self.constant_first = constant_first
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def forward(self, a):
+        return self.op.forward(self.constant, a) if self.constant_first else self.op.forward(a, self.constant)
+
+    def local_grads(self, out, a):
+        if self.constant_first:
+            return (self.op.local_grads(out, self.constant, a)[1],)
+        return (self.op.local_grads(out, a, self.constant)[0],)
+
+
+_bound: dict[tuple[Op, float, bool], WithConstant] = {}
+
+
+def with_constant(op: Op, constant: float, constant_first: bool) -> WithConstant:
+    """A shared `WithConstant` for the few constants a program uses over and over."""
+    key = (op, constant, constant_first)
+    bound = _bound.get(key)
+    if bound is None:
+        bound = WithConstant(op, constant, constant_first)
+        if len(_bound) < 4096 and constant != 0:  # 0.0 == -0.0, but they must stay apart
+            _bound[key] = bound
+    return bound
+
+
+ADD, SUB, MUL, DIV, NEG, POW = Add(), Sub(), Mul(), Div(), Neg(), Pow()
+EXP, LOG, RELU, TANH, SIGMOID, STEP, SUM = Exp(), Log(), ReLU(), Tanh(), Sigmoid(), Step(), Sum()

@@ -1,0 +1,205 @@
+"""`Value`: one scalar in a computational graph, a drop-in for micrograd's."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Union
+
+from . import scalar_ops as ops
+from .graph import backpropagate, check_forward, state
+
+Number = Union[int, float]
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back.
+
+    ``data`` is the number, ``grad`` is d(output)/d(this) after ``output.backward()``,
+    ``parents`` the Values it was computed from and ``local_grads`` the local
+    derivative along each of those edges.
+    """
+
+    __slots__ = ("data", "grad", "label", "parents", "local_grads", "scope", "_fn")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            data = data.data
+        elif not isinstance(data, numbers.Real):
+            raise TypeError(f"Value() takes a real number, got {type(data).__name__} {data!r}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self.parents: tuple[Value, ...] = ()
+        self.local_grads: tuple[Any, ...] = ()
+        self.scope = state.scope
+        self._fn: ops.Op | None = None
+
+    @staticmethod
+    def apply(op: ops.Op, *inputs: Value) -> Value:
+        """The Value `op` computes from `inputs`, with its local derivatives recorded."""
+        raw = (inputs[0].data,) if len(inputs) == 1 else [x.data for x in inputs]
+        out = Value.__new__(Value)
+        out.data = data = op.forward(*raw)
+        out.grad = 0.0
+        out.label = ""
+        record = state
+        out.scope = record.scope
+        if record.recording:
+            out.parents = inputs
+            out.local_grads = op.local_grads(data, *raw)
+            out._fn = op
+            if record.anomaly:
+                check_forward(out)
+        else:
+            out.parents = out.local_grads = ()
+            out._fn = None
+        return out
+
+    # --- the graph protocol ---
+    @property
+    def op(self) -> str:
+        """The name of the op that made this Value ("" for a leaf)."""
+        return self._fn.name if self._fn is not None else ""
+
+    _needs_grad = True
+    is_parameter = False
+
+    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
+        local = self._fn.local_grads(self, *self.parents) if create_graph else self.local_grads
+        return [g * grad for g in local]
+
+    def _accumulate(self, grad: float) -> None:
+        if self.parents:
+            self.grad = grad
+        else:
+            self.grad += grad
+
+    def _reset_grad(self) -> None:
+        self.grad = 0.0
+
+    @property
+    def constant(self) -> float | None:
+        """The Python number this Value's op combined it with (``x * 3`` keeps 3 here), if any."""
+        return getattr(self._fn, "constant", None)
+
+    # --- micrograd's names ---
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill in ``grad`` on every Value this one depends on (chain rule, reverse topological order).
+
+        Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
+        """
+        for node, grad in backpropagate(self, float(gradient)).items():
+            node._accumulate(grad)
+
+    # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
+    def __add__(self, other: Value | Number) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return Value.apply(ops.POW, self, other)
+        exponent = _number(other)
+        return NotImplemented if exponent is None else Value.apply(ops.PowConst(exponent), self)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _binary(ops.POW, other, self)
+
+    def __neg__(self) -> Value:
+        return Value.apply(ops.NEG, self)
+
+    # --- functions ---
+    def exp(self) -> Value:
+        return Value.apply(ops.EXP, self)
+
+    def log(self) -> Value:
+        return Value.apply(ops.LOG, self)
+
+    def relu(self) -> Value:
+        return Value.apply(ops.RELU, self)
+
+    def tanh(self) -> Value:
+        return Value.apply(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        return Value.apply(ops.SIGMOID, self)
+
+    def step(self) -> Value:
+        return Value.apply(ops.STEP, self)
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f"label={self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+class Parameter(Value):
+    """A Value a model learns (a weight or a bias), as opposed to an input."""
+
+    __slots__ = ()
+    is_parameter = True
+
+
+class Constant(Value):
+    """A Python number that took part in an op: a leaf that is not a variable, so gets no gradient."""
+
+    __slots__ = ()
+    _needs_grad = False
+
+
+def _number(x: Any) -> float | None:
+    kind = type(x)
+    if kind is float or kind is int:
+        return float(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        return float(x)
+    return None
+
+
+def _binary(op: ops.Op, left: Any, right: Any) -> Value:
+    """`left op right` where at least one side is a Value and the other may be a number."""
+    if isinstance(left, Value):
+        if isinstance(right, Value):
+            return Value.apply(op, left, right)
+        constant = _number(right)
+        return NotImplemented if constant is None else Value.apply(ops.with_constant(op, constant, False), left)
+    constant = _number(left)
+    return NotImplemented if constant is None else Value.apply(ops.with_constant(op, constant, True), right)
+
+
+def _as_value(x: Any) -> Value | None:
+    """`x` itself if it is a Value, a Constant if it is a number, else None."""
+    if isinstance(x, Value):
+        return x
+    constant = _number(x)
+    return None if constant is None else Constant(constant)
