@@ -3,12 +3,14 @@
 from .functional import grad, gradcheck, sum
 from .graph import backpropagate, detect_anomaly, no_grad, scope, topological_order, zero_grad
 from .scalar_ops import Op
+from .tensor import Tensor
 from .value import Constant, Parameter, Value
 
 __all__ = [
     "Constant",
     "Op",
     "Parameter",
+    "Tensor",
     "Value",
     "backpropagate",
     "detect_anomaly",

@@ -53,23 +53,25 @@ def topological_order(root: Node) -> list[Node]:
     order: list[Node] = []
     visited: set[Node] = set()
     stack: list[Node] = [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
+    done = _PARENTS_DONE
     while stack:
-        node = stack.pop()
-        if node is _PARENTS_DONE:
-            order.append(stack.pop())
+        node = pop()
+        if node is done:
+            emit(pop())
             continue
         if node in visited:
             continue
-        visited.add(node)
+        mark(node)
         parents = node.parents
         if not parents:
-            order.append(node)
+            emit(node)
             continue
-        stack.append(node)
-        stack.append(_PARENTS_DONE)
+        push(node)
+        push(done)
         for parent in reversed(parents):
             if parent not in visited:
-                stack.append(parent)
+                push(parent)
     return order
 
 
@@ -83,9 +85,11 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
     to the nodes: `backward()` and `autograd.grad` decide what to keep.
     """
     grads: dict[Node, Any] = {root: seed}
+    lookup = grads.get
     for node in reversed(topological_order(root)):
-        grad = grads.get(node)
-        if grad is None or not node.parents:
+        grad = lookup(node)
+        parents = node.parents
+        if grad is None or not parents:
             continue
         try:
             parent_grads = node._vjp(grad, create_graph)
@@ -93,11 +97,10 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
             raise type(error)(f"in the backward pass of op {node.op!r}: {error}") from error
         if state.anomaly:
             _check_finite(node, parent_grads, "backward")
-        for parent, parent_grad in zip(node.parents, parent_grads):
-            if parent_grad is None or not parent._needs_grad:
-                continue
-            previous = grads.get(parent)
-            grads[parent] = parent_grad if previous is None else previous + parent_grad
+        for parent, parent_grad in zip(parents, parent_grads):
+            if parent._needs_grad:
+                previous = lookup(parent)
+                grads[parent] = parent_grad if previous is None else previous + parent_grad
     return grads
 
 

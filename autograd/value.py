@@ -16,10 +16,11 @@ class Value:
 
     ``data`` is the number, ``grad`` is d(output)/d(this) after ``output.backward()``,
     ``parents`` the Values it was computed from and ``local_grads`` the local
-    derivative along each of those edges.
+    derivative along each of those edges (worked out from the op's formula when
+    read, so the forward pass stores nothing extra).
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "local_grads", "scope", "_fn")
+    __slots__ = ("data", "grad", "label", "parents", "scope", "_fn")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if isinstance(data, Value):
@@ -30,28 +31,31 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.parents: tuple[Value, ...] = ()
-        self.local_grads: tuple[Any, ...] = ()
         self.scope = state.scope
         self._fn: ops.Op | None = None
 
     @staticmethod
     def apply(op: ops.Op, *inputs: Value) -> Value:
         """The Value `op` computes from `inputs`, with its local derivatives recorded."""
-        raw = (inputs[0].data,) if len(inputs) == 1 else [x.data for x in inputs]
         out = Value.__new__(Value)
-        out.data = data = op.forward(*raw)
+        arity = len(inputs)
+        if arity == 2:
+            out.data = op.forward(inputs[0].data, inputs[1].data)
+        elif arity == 1:
+            out.data = op.forward(inputs[0].data)
+        else:
+            out.data = op.forward(*[x.data for x in inputs])
         out.grad = 0.0
         out.label = ""
         record = state
         out.scope = record.scope
         if record.recording:
             out.parents = inputs
-            out.local_grads = op.local_grads(data, *raw)
             out._fn = op
             if record.anomaly:
                 check_forward(out)
         else:
-            out.parents = out.local_grads = ()
+            out.parents = ()
             out._fn = None
         return out
 
@@ -64,8 +68,23 @@ class Value:
     _needs_grad = True
     is_parameter = False
 
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each parent, at the current values."""
+        if self._fn is None:
+            return ()
+        return self._fn.local_grads(self.data, *[p.data for p in self.parents])
+
     def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
-        local = self._fn.local_grads(self, *self.parents) if create_graph else self.local_grads
+        parents = self.parents
+        if create_graph:
+            local = self._fn.local_grads(self, *parents)
+        elif len(parents) == 2:
+            local = self._fn.local_grads(self.data, parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            local = self._fn.local_grads(self.data, parents[0].data)
+        else:
+            local = self._fn.local_grads(self.data, *[p.data for p in parents])
         return [g * grad for g in local]
 
     def _accumulate(self, grad: float) -> None:
@@ -97,7 +116,10 @@ class Value:
         Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
         """
         for node, grad in backpropagate(self, float(gradient)).items():
-            node._accumulate(grad)
+            if node.parents:
+                node.grad = grad
+            else:
+                node.grad += grad
 
     # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
     def __add__(self, other: Value | Number) -> Value:

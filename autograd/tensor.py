@@ -1,0 +1,334 @@
+"""`Tensor`: an ndarray in a computational graph, the vectorized sibling of `Value`."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import tensor_ops as ops
+from .graph import backpropagate, check_forward, state
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_REAL_KINDS = "biuf"
+
+
+class Tensor:
+    """An ndarray that remembers how it was computed, so gradients can flow back.
+
+    Python numbers and lists become float32; a float32 or float64 ndarray keeps its dtype
+    (and its memory: no copy is made), an integer or bool array becomes float32, and
+    ``dtype=`` overrides all of these. ``grad`` is None until ``backward()`` reaches this
+    Tensor; then it is an array of the same shape. Only leaves with ``requires_grad=True``
+    keep a gradient, and they add to it on every backward pass, as in PyTorch.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected method
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
+        self.data = _as_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.label = label
+        self.parents: tuple[Tensor, ...] = ()
+        self.scope = state.scope
+        self.is_parameter = False
+        self._fn: ops.Function | None = None
+
+    @staticmethod
+    def apply(fn: ops.Function, parents: tuple[Tensor, ...], *arrays: Any) -> Tensor:
+        """The Tensor `fn` computes from `arrays`, recorded as a child of `parents` when gradients are wanted.
+
+        `parents` are the Tensor operands only; a constant operand appears in `arrays` alone.
+        """
+        record = False
+        if state.recording:
+            for parent in parents:
+                if parent.requires_grad:
+                    record = True
+                    break
+        if record and state.anomaly:
+            with np.errstate(all="ignore"):
+                out = Tensor._wrap(fn, fn.forward(*arrays), parents)
+                check_forward(out)
+            return out
+        return Tensor._wrap(fn, fn.forward(*arrays), parents if record else None)
+
+    @staticmethod
+    def _wrap(fn: ops.Function, data: Any, parents: tuple[Tensor, ...] | None) -> Tensor:
+        out = Tensor.__new__(Tensor)
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        out.grad = None
+        out.label = ""
+        out.scope = state.scope
+        out.is_parameter = False
+        if parents is None:
+            out.parents = ()
+            out._fn = None
+            out.requires_grad = False
+        else:
+            out.parents = parents
+            out._fn = fn
+            out.requires_grad = True
+        return out
+
+    # --- the graph protocol ---
+    @property
+    def op(self) -> str:
+        """The name of the op that made this Tensor ("" for a leaf)."""
+        return self._fn.name if self._fn is not None else ""
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """The local derivative along each parent edge, worked out when read (nothing is kept for it)."""
+        return self._fn.local_grads() if self._fn is not None else ()
+
+    @property
+    def constant(self) -> Any:
+        """The number or array this Tensor's op combined its parent with (``x * 3`` keeps 3 here), if any."""
+        return self._fn.constant if self._fn is not None else None
+
+    @property
+    def _needs_grad(self) -> bool:
+        return self.requires_grad
+
+    def _vjp(self, grad: np.ndarray, create_graph: bool) -> tuple[np.ndarray | None, ...]:
+        """The gradients for the parents given this node's, each in its parent's shape and dtype.
+
+        Raises NotImplementedError for ``create_graph=True``: higher-order gradients are
+        supported for `Value` only.
+        """
+        if create_graph:
+            raise NotImplementedError("higher-order gradients are supported for Value only")
+        return self._fn.vjp(grad, tuple([parent.requires_grad for parent in self.parents]))
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        """Add `grad` to a leaf that requires grad; interior nodes keep nothing, to save memory."""
+        if self.parents or not self.requires_grad:
+            return
+        if self.grad is None:
+            self.grad = np.array(grad, dtype=self.data.dtype)  # a copy: one gradient array may feed many nodes
+        else:
+            self.grad += grad
+
+    def _reset_grad(self) -> None:
+        self.grad = None
+
+    def backward(self, gradient: Any = None) -> None:
+        """Fill in ``grad`` on every leaf this Tensor depends on that requires grad.
+
+        Without `gradient` this Tensor must hold a single number (d self / d self = 1);
+        otherwise `gradient` is d(something)/d(self) and must have this Tensor's shape.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a Tensor that does not require grad: create its inputs with "
+                "requires_grad=True, outside no_grad()"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() without a gradient needs a single-number Tensor, but this one has "
+                    f"shape {self.shape}; pass gradient= of that shape"
+                )
+            seed = np.ones(self.shape, self.dtype)
+        else:
+            seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
+        for node, grad in backpropagate(self, seed).items():
+            node._accumulate(grad)
+
+    # --- array attributes ---
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def T(self) -> Tensor:
+        """All axes reversed, as ndarray.T."""
+        return self.transpose()
+
+    def item(self) -> float:
+        """The single number this Tensor holds."""
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data array itself (not a copy)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    # --- arithmetic: a number or an array on either side is a constant of the op, not a node ---
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(ops.Add, other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(ops.Sub, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(ops.Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(ops.Mul, other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _binary(ops.Div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(ops.Div, other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _binary(ops.Pow, self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _binary(ops.Pow, other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _binary(ops.MatMul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _binary(ops.MatMul, other, self)
+
+    def __neg__(self) -> Tensor:
+        return Tensor.apply(ops.Neg(), (self,), self.data)
+
+    # --- elementwise functions ---
+    def exp(self) -> Tensor:
+        return Tensor.apply(ops.Exp(), (self,), self.data)
+
+    def log(self) -> Tensor:
+        """Natural log; a non-positive entry raises ValueError."""
+        return Tensor.apply(ops.Log(), (self,), self.data)
+
+    def relu(self) -> Tensor:
+        return Tensor.apply(ops.ReLU(), (self,), self.data)
+
+    def tanh(self) -> Tensor:
+        return Tensor.apply(ops.Tanh(), (self,), self.data)
+
+    def sigmoid(self) -> Tensor:
+        return Tensor.apply(ops.Sigmoid(), (self,), self.data)
+
+    # --- reductions ---
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Tensor.apply(ops.Sum(axis, keepdims), (self,), self.data)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Tensor.apply(ops.Mean(axis, keepdims), (self,), self.data)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The largest entries; the gradient goes to the arg-max (the first one on ties)."""
+        return Tensor.apply(ops.Max(axis, keepdims), (self,), self.data)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return Tensor.apply(ops.Softmax(axis), (self,), self.data)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return Tensor.apply(ops.LogSoftmax(axis), (self,), self.data)
+
+    # --- shape ---
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same entries in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return Tensor.apply(ops.Reshape(shape), (self,), self.data)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Axes permuted as given, or all reversed when none are given."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return Tensor.apply(ops.Transpose(axes or None), (self,), self.data)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return Tensor.apply(ops.GetItem(index), (self,), self.data)
+
+    def __repr__(self) -> str:
+        extras = ""
+        if self.dtype != np.float32:
+            extras += f", dtype={self.dtype}"
+        if self.requires_grad:
+            extras += ", requires_grad=True"
+        if self.label:
+            extras += f", label={self.label!r}"
+        return f"Tensor({np.array2string(self.data, separator=', ', prefix='Tensor(')}{extras})"
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    """`data` as a float32 or float64 ndarray, by the rules in Tensor's docstring."""
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype not in _FLOATS:
+            raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+        kind = array.dtype.kind
+        if kind not in _REAL_KINDS:
+            raise TypeError(f"Tensor() takes a real-valued array, got an ndarray of dtype {array.dtype}")
+        if dtype is None:
+            if array.dtype in _FLOATS:
+                dtype = array.dtype
+            else:
+                dtype = np.float64 if kind == "f" and array.dtype.itemsize > 8 else np.float32
+        return array.astype(dtype, copy=False)
+    if isinstance(data, numbers.Real):
+        return np.asarray(data, dtype=np.float32 if dtype is None else dtype)
+    if isinstance(data, (list, tuple)):
+        try:
+            array = np.asarray(data)
+        except ValueError:
+            raise TypeError(f"Tensor() takes a rectangular nested {type(data).__name__}, got a ragged one") from None
+        if array.dtype.kind not in _REAL_KINDS:
+            raise TypeError(
+                f"Tensor() takes a {type(data).__name__} of real numbers, got one that NumPy reads as {array.dtype}"
+            )
+        return array.astype(np.float32 if dtype is None else dtype, copy=False)
+    raise TypeError(f"Tensor() takes a number, a (nested) list or a real ndarray, got {type(data).__name__}")
+
+
+def _constant(x: Any, dtype: np.dtype) -> Any:
+    """`x` as a constant operand in `dtype` (so a float64 constant cannot turn float32 into float64), or None."""
+    if isinstance(x, (float, int)):
+        return dtype.type(x)
+    if isinstance(x, (np.ndarray, np.generic, list, tuple)):
+        array = np.asarray(x)
+        if array.dtype.kind not in _REAL_KINDS:
+            raise TypeError(f"a Tensor op takes real constants, got {type(x).__name__} of dtype {array.dtype}")
+        return array.astype(dtype, copy=False)
+    return None
+
+
+def _binary(kind: type[ops.Binary], left: Any, right: Any) -> Tensor:
+    """`left op right` where at least one side is a Tensor; the other may be a constant."""
+    if isinstance(left, Tensor):
+        if isinstance(right, Tensor):
+            return Tensor.apply(kind(ops.BOTH), (left, right), left.data, right.data)
+        constant = _constant(right, left.data.dtype)
+        if constant is None:
+            return NotImplemented
+        return Tensor.apply(kind(ops.LEFT), (left,), left.data, constant)
+    constant = _constant(left, right.data.dtype)
+    if constant is None:
+        return NotImplemented
+    return Tensor.apply(kind(ops.RIGHT), (right,), constant, right.data)

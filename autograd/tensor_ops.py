@@ -1,0 +1,596 @@
+"""The tensor ops: each one's forward pass and its vector-Jacobian product side by side.
+
+One op object is made per application, like the context of a PyTorch ``Function``:
+
+- ``forward(*arrays)`` computes the result from ndarrays and keeps on the op what the
+  backward pass needs (references to arrays that exist anyway, never the output Tensor,
+  so a node never refers to itself);
+- ``vjp(grad, needs)`` turns the gradient of the result into one gradient per graph
+  parent, already summed back to that parent's shape and cast to its dtype ("unbroadcast"),
+  or None for a parent whose entry in ``needs`` is False;
+- ``local_grads()`` describes each parent's local derivative for drawings: an array or a
+  number for elementwise ops, a short text when the Jacobian is not elementwise.
+
+A binary op may have one operand that is a constant (a number or an array that is not a
+node): ``which`` says whether both operands are graph parents (BOTH) or only the LEFT or
+the RIGHT one, and `vjp` and `local_grads` then answer for that parent only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+BOTH, LEFT, RIGHT = 0, 1, 2
+
+
+def unbroadcast(grad: Any, like: Any) -> Any:
+    """`grad` summed over the axes NumPy broadcast `like` along, in `like`'s dtype."""
+    shape = like.shape
+    if grad.shape != shape:
+        lead = grad.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+        )
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
+
+
+def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """`axis` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for ax in axes:
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"op {op!r}: axis {ax} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(ax) % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"op {op!r}: repeated axis in {axis!r}")
+    return tuple(sorted(normalized))
+
+
+def broadcast_error(op: str, a: Array, b: Array) -> ValueError:
+    return ValueError(f"op {op!r}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+
+
+class Function:
+    """A differentiable tensor operation; subclass it to define your own."""
+
+    __slots__ = ()
+    name = "?"
+
+    def forward(self, *arrays: Array) -> Array:
+        raise NotImplementedError
+
+    def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
+        raise NotImplementedError
+
+    def local_grads(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    @property
+    def constant(self) -> Any:
+        """The number or array this op combined its input with, if any."""
+        return None
+
+
+# --- elementwise binary ops, NumPy broadcasting ---
+
+
+class Binary(Function):
+    """``a op b`` with broadcasting; subclasses give `compute`, `grads` and `local`."""
+
+    __slots__ = ("a", "b", "out", "which")
+
+    def __init__(self, which: int = BOTH) -> None:
+        self.which = which
+
+    def forward(self, a: Array, b: Array) -> Array:
+        self.a = a
+        self.b = b
+        try:
+            self.out = out = self.compute(a, b)
+        except ValueError:
+            raise broadcast_error(self.name, a, b) from None
+        return out
+
+    def compute(self, a: Array, b: Array) -> Array:
+        raise NotImplementedError
+
+    def grads(self, grad: Array, need_a: bool, need_b: bool) -> tuple[Array | None, Array | None]:
+        raise NotImplementedError
+
+    def local(self) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
+        which = self.which
+        if which == BOTH:
+            return self.grads(grad, needs[0], needs[1])
+        if which == LEFT:
+            return (self.grads(grad, needs[0], False)[0],)
+        return (self.grads(grad, False, needs[0])[1],)
+
+    def local_grads(self) -> tuple[Any, ...]:
+        local = self.local()
+        which = self.which
+        return local if which == BOTH else (local[0],) if which == LEFT else (local[1],)
+
+    @property
+    def constant(self) -> Any:
+        which = self.which
+        return None if which == BOTH else self.b if which == LEFT else self.a
+
+
+class Add(Binary):
+    __slots__ = ()
+    name = "+"
+
+    def compute(self, a, b):
+        return a + b
+
+    def grads(self, grad, need_a, need_b):
+        return (unbroadcast(grad, self.a) if need_a else None, unbroadcast(grad, self.b) if need_b else None)
+
+    def local(self):
+        return (1.0, 1.0)
+
+
+class Sub(Binary):
+    __slots__ = ()
+    name = "-"
+
+    def compute(self, a, b):
+        return a - b
+
+    def grads(self, grad, need_a, need_b):
+        return (unbroadcast(grad, self.a) if need_a else None, -unbroadcast(grad, self.b) if need_b else None)
+
+    def local(self):
+        return (1.0, -1.0)
+
+
+class Mul(Binary):
+    __slots__ = ()
+    name = "*"
+
+    def compute(self, a, b):
+        return a * b
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.a, self.b
+        return (unbroadcast(grad * b, a) if need_a else None, unbroadcast(grad * a, b) if need_b else None)
+
+    def local(self):
+        return (self.b, self.a)
+
+
+class Div(Binary):
+    """``a / b``; dividing by zero gives inf as in NumPy (anomaly mode reports it)."""
+
+    __slots__ = ()
+    name = "/"
+
+    def compute(self, a, b):
+        return a / b
+
+    def grads(self, grad, need_a, need_b):
+        over_b = grad / self.b
+        return (
+            unbroadcast(over_b, self.a) if need_a else None,
+            unbroadcast(-over_b * self.out, self.b) if need_b else None,
+        )
+
+    def local(self):
+        return (1.0 / self.b, -self.out / self.b)
+
+
+class Pow(Binary):
+    """``a ** b``. A negative base needs an integer exponent (else NaN), so that is an error."""
+
+    __slots__ = ()
+    name = "**"
+
+    def forward(self, a, b):
+        if a.size and a.min() < 0:
+            try:
+                bad = (a < 0) & (b != np.floor(b))
+            except ValueError:
+                raise broadcast_error(self.name, a, b) from None
+            if bad.any():
+                base = float(np.broadcast_to(a, bad.shape)[bad][0])
+                power = float(np.broadcast_to(b, bad.shape)[bad][0])
+                raise ValueError(f"op '**' raises the negative number {base!r} to the non-integer power {power!r}")
+        return super().forward(a, b)
+
+    def compute(self, a, b):
+        return a**b
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.a, self.b
+        grad_a = unbroadcast(grad * b * a ** (b - 1), a) if need_a else None
+        grad_b = None
+        if need_b:
+            if a.size and a.min() <= 0:
+                raise ValueError(
+                    f"op '**': the gradient for the exponent needs a positive base, got {float(a.min())!r}"
+                )
+            grad_b = unbroadcast(grad * np.log(a), b)
+        return grad_a, grad_b
+
+    def local(self):
+        a, b = self.a, self.b
+        for_exponent = self.out * np.log(a) if a.size == 0 or a.min() > 0 else "out * log(a), base not positive"
+        return (b * a ** (b - 1), for_exponent)
+
+
+class MatMul(Binary):
+    """``a @ b``: 1-D operands are promoted to a row (left) or a column (right), batch dims broadcast."""
+
+    __slots__ = ()
+    name = "@"
+
+    def forward(self, a, b):
+        self.a = a
+        self.b = b
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"op '@': shapes {a.shape} and {b.shape}: a 0-d operand has nothing to multiply along")
+        inner_a = a.shape[-1]
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if inner_a != inner_b:
+            raise ValueError(f"op '@': shapes {a.shape} and {b.shape} are not aligned ({inner_a} != {inner_b})")
+        try:
+            return a @ b
+        except ValueError:
+            raise ValueError(
+                f"op '@': the batch dimensions of shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from None
+
+    def grads(self, grad, need_a, need_b):
+        a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:
+            return (unbroadcast(grad * b, a) if need_a else None, unbroadcast(grad * a, b) if need_b else None)
+        if not (grad.flags.c_contiguous or grad.flags.f_contiguous):
+            grad = np.ascontiguousarray(grad)  # e.g. the zero-stride view from sum(): BLAS needs real strides
+        if a.ndim == 2 and b.ndim == 2:
+            return (unbroadcast(grad @ b.T, a) if need_a else None, unbroadcast(a.T @ grad, b) if need_b else None)
+        a2 = a[np.newaxis] if a.ndim == 1 else a
+        b2 = b[:, np.newaxis] if b.ndim == 1 else b
+        if a.ndim == 1:
+            grad = grad.reshape(grad.shape[:-1] + (1, grad.shape[-1]))
+        elif b.ndim == 1:
+            grad = grad.reshape(grad.shape + (1,))
+        grad_a = unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape) if need_a else None
+        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ grad, b2).reshape(b.shape) if need_b else None
+        return grad_a, grad_b
+
+    def local(self):
+        return ("g @ bᵀ", "aᵀ @ g")
+
+
+# --- unary ops ---
+
+
+class Unary(Function):
+    """``f(a)``; subclasses give `compute`, `grad` and `local`."""
+
+    __slots__ = ("a", "out")
+
+    def forward(self, a: Array) -> Array:
+        self.a = a
+        self.out = out = self.compute(a)
+        return out
+
+    def compute(self, a: Array) -> Array:
+        raise NotImplementedError
+
+    def grad(self, grad: Array) -> Array:
+        raise NotImplementedError
+
+    def local(self) -> Any:
+        raise NotImplementedError
+
+    def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
+        return (self.grad(grad),)
+
+    def local_grads(self) -> tuple[Any, ...]:
+        return (self.local(),)
+
+
+class Neg(Unary):
+    __slots__ = ()
+    name = "neg"
+
+    def compute(self, a):
+        return -a
+
+    def grad(self, grad):
+        return -grad
+
+    def local(self):
+        return -1.0
+
+
+class Exp(Unary):
+    """``exp(a)``; overflow gives inf as in NumPy (anomaly mode reports it)."""
+
+    __slots__ = ()
+    name = "exp"
+
+    def compute(self, a):
+        return np.exp(a)
+
+    def grad(self, grad):
+        return grad * self.out
+
+    def local(self):
+        return self.out
+
+
+class Log(Unary):
+    """``log(a)``: a non-positive entry is an error rather than a silent -inf or NaN."""
+
+    __slots__ = ()
+    name = "log"
+
+    def compute(self, a):
+        if a.size:
+            smallest = a.min()
+            if smallest <= 0:
+                raise ValueError(f"op 'log' needs positive entries, but the smallest is {float(smallest)!r}")
+        return np.log(a)
+
+    def grad(self, grad):
+        return grad / self.a
+
+    def local(self):
+        return 1.0 / self.a
+
+
+class ReLU(Unary):
+    __slots__ = ()
+    name = "relu"
+
+    def compute(self, a):
+        return np.maximum(a, 0)
+
+    def grad(self, grad):
+        return grad * (self.a > 0)
+
+    def local(self):
+        return (self.a > 0).astype(self.a.dtype)
+
+
+class Tanh(Unary):
+    __slots__ = ()
+    name = "tanh"
+
+    def compute(self, a):
+        return np.tanh(a)
+
+    def grad(self, grad):
+        out = self.out
+        return grad * (1 - out * out)
+
+    def local(self):
+        out = self.out
+        return 1 - out * out
+
+
+class Sigmoid(Unary):
+    """``1 / (1 + exp(-a))`` written with exp(-|a|) only, so no input overflows."""
+
+    __slots__ = ()
+    name = "sigmoid"
+
+    def compute(self, a):
+        with np.errstate(under="ignore", over="ignore"):
+            e = np.exp(-np.abs(a))
+            r = 1 / (1 + e)
+            return np.where(a >= 0, r, e * r)
+
+    def grad(self, grad):
+        out = self.out
+        return grad * out * (1 - out)
+
+    def local(self):
+        out = self.out
+        return out * (1 - out)
+
+
+# --- reductions and shape ops: the Jacobian is not elementwise, so local_grads is a text ---
+
+
+class Sum(Unary):
+    __slots__ = ("axis", "axes", "keepdims")
+    name = "sum"
+
+    def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def compute(self, a):
+        self.axes = axes = normalize_axes(self.axis, a.ndim, self.name)
+        return a.sum(axis=axes, keepdims=self.keepdims)
+
+    def grad(self, grad):
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self.axes)
+        return np.broadcast_to(grad, self.a.shape)
+
+    def local(self):
+        return "broadcast g"
+
+
+class Mean(Sum):
+    __slots__ = ("count",)
+    name = "mean"
+
+    def compute(self, a):
+        out = super().compute(a)
+        count = 1
+        for ax in self.axes:
+            count *= a.shape[ax]
+        self.count = count
+        return out / count if count else out
+
+    def grad(self, grad):
+        return super().grad(grad / self.count if self.count else grad)
+
+    def local(self):
+        return f"broadcast g / {self.count}"
+
+
+class Max(Unary):
+    """The largest entry along `axis`; its gradient goes to the arg-max (the first one on ties)."""
+
+    __slots__ = ("axis", "axes", "keepdims")
+    name = "max"
+
+    def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def compute(self, a):
+        self.axes = axes = normalize_axes(self.axis, a.ndim, self.name)
+        return a.max(axis=axes, keepdims=self.keepdims)
+
+    def grad(self, grad):
+        a, axes = self.a, self.axes
+        kept = a.ndim - len(axes)
+        moved = np.moveaxis(a, axes, range(kept, a.ndim))
+        rows = moved.reshape(moved.shape[:kept] + (-1,))
+        first_max = rows.argmax(axis=-1)[..., np.newaxis]
+        full = np.zeros(rows.shape, a.dtype)
+        np.put_along_axis(full, first_max, np.reshape(grad, moved.shape[:kept] + (1,)), axis=-1)
+        return np.moveaxis(full.reshape(moved.shape), range(kept, a.ndim), axes)
+
+    def local(self):
+        return "g to the arg-max"
+
+
+class Reshape(Unary):
+    __slots__ = ("shape",)
+    name = "reshape"
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def compute(self, a):
+        try:
+            return a.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"op 'reshape': cannot reshape shape {a.shape} ({a.size} entries) into {self.shape}"
+            ) from None
+
+    def grad(self, grad):
+        return grad.reshape(self.a.shape)
+
+    def local(self):
+        return "reshape g"
+
+
+class Transpose(Unary):
+    __slots__ = ("axes", "inverse")
+    name = "transpose"
+
+    def __init__(self, axes: tuple[int, ...] | None) -> None:
+        self.axes = axes
+
+    def compute(self, a):
+        axes = self.axes
+        out = a.transpose(axes)
+        self.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]).tolist())
+        return out
+
+    def grad(self, grad):
+        return grad.transpose(self.inverse)
+
+    def local(self):
+        return "transpose g"
+
+
+class GetItem(Unary):
+    """``a[index]``; the gradient scatters back, adding up where an index repeats."""
+
+    __slots__ = ("index", "basic")
+    name = "getitem"
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        items = index if type(index) is tuple else (index,)
+        self.basic = all(
+            item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice)) for item in items
+        )
+
+    def compute(self, a):
+        return a[self.index]
+
+    def grad(self, grad):
+        a = self.a
+        full = np.zeros(a.shape, a.dtype)
+        if self.basic:
+            full[self.index] = grad  # ints and slices never select an entry twice
+        else:
+            np.add.at(full, self.index, grad)
+        return full
+
+    def local(self):
+        return "scatter g"
+
+
+class Softmax(Unary):
+    """``exp(a) / sum(exp(a))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
+
+    __slots__ = ("axis",)
+    name = "softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def compute(self, a):
+        axis = self.axis
+        with np.errstate(under="ignore"):
+            e = a - a.max(axis=axis, keepdims=True)
+            np.exp(e, out=e)
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+
+    def grad(self, grad):
+        s = self.out
+        return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
+
+    def local(self):
+        return "s * (g - sum(g * s))"
+
+
+class LogSoftmax(Unary):
+    """``a - log(sum(exp(a)))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
+
+    __slots__ = ("axis",)
+    name = "log_softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def compute(self, a):
+        axis = self.axis
+        out = a - a.max(axis=axis, keepdims=True)
+        with np.errstate(under="ignore"):
+            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
+        return out
+
+    def grad(self, grad):
+        with np.errstate(under="ignore"):
+            s = np.exp(self.out)
+        return grad - s * grad.sum(axis=self.axis, keepdims=True)
+
+    def local(self):
+        return "g - softmax * sum(g)"

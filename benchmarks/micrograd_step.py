@@ -1,0 +1,181 @@
+"""micrograd's demo step on chainrule and on micrograd, each engine in its own process.
+
+The step: MLP 2-16-16-1 on 100 two-moons points, SVM max-margin loss + 1e-4 L2,
+forward + backward + SGD update. micrograd is timed as shipped (automatic GC on)
+and at its best (automatic GC off, one gc.collect() per step: its nodes sit in
+reference cycles). chainrule is timed as shipped. Also prints seconds for a
+1,000,000-op chain, memory per step's graph (tracemalloc), and trains
+micrograd's demo (100 steps, lr 1.0 - 0.9 k/100) with nn.MLP to its final accuracy.
+
+    python benchmarks/micrograd_step.py            # needs `pip install micrograd==0.1.0` for the comparison
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+STEPS = 15
+
+
+def moons_data():
+    from nn.data import moons
+
+    X, y = moons(100, noise=0.1, seed=1)
+    return X.tolist(), (y * 2 - 1).tolist()
+
+
+def micrograd_run(best_case: bool) -> dict:
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    X, y = moons_data()
+    model = MLP(2, [16, 16, 1])
+
+    def step(lr: float) -> tuple:
+        inputs = [list(map(Value, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        return total, scores
+
+    if best_case:
+        gc.disable()
+    times = []
+    for _ in range(STEPS):
+        started = time.perf_counter()
+        step(0.1)
+        if best_case:
+            gc.collect()
+        times.append(time.perf_counter() - started)
+    gc.enable()
+    gc.collect()
+    tracemalloc.start()
+    total, scores = step(0.1)
+    memory = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return {"seconds": statistics.median(times), "memory": memory, "nodes": count_nodes(total)}
+
+
+def count_nodes(root) -> int:
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node._prev)
+    return len(seen)
+
+
+def chainrule_run() -> dict:
+    import autograd
+    from nn import MLP, losses
+
+    X, y = moons_data()
+    model = MLP(2, [16, 16, 1], seed=1337)
+
+    def step(lr: float):
+        scores = [model(row) for row in X]
+        total = losses.hinge(scores, y) + 1e-4 * losses.l2(model.parameters())
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        return total, scores
+
+    times = []
+    for _ in range(STEPS):
+        started = time.perf_counter()
+        step(0.1)
+        times.append(time.perf_counter() - started)
+    gc.collect()
+    tracemalloc.start()
+    total, scores = step(0.1)
+    memory = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    nodes = len(autograd.topological_order(total))
+    del total, scores
+
+    started = time.perf_counter()
+    x = autograd.Value(0.5)
+    node = x
+    for i in range(1_000_000):
+        node = node * 1.0000001 if i % 2 else node + 0.1
+    forward = time.perf_counter() - started
+    node.backward()
+    chain = time.perf_counter() - started
+    del node
+
+    model = MLP(2, [16, 16, 1], seed=1337)
+    for k in range(100):
+        step(1.0 - 0.9 * k / 100)
+    scores = [model(row).data for row in X]
+    accuracy = sum((s > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+    return {
+        "seconds": statistics.median(times),
+        "memory": memory,
+        "nodes": nodes,
+        "chain_seconds": chain,
+        "chain_forward_seconds": forward,
+        "demo_accuracy": accuracy,
+    }
+
+
+def in_subprocess(kind: str) -> dict | None:
+    done = subprocess.run([sys.executable, __file__, "--run", kind], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"  {kind}: not run ({last})")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    print(f"micrograd demo step (2-16-16-1, 100 moons points, hinge + L2), median of {STEPS} steps")
+    ours = in_subprocess("chainrule")
+    if ours is None:
+        sys.exit(1)
+    print(
+        f"  chainrule:                 {ours['seconds']:.3f} s/step, {ours['nodes']} nodes, "
+        f"{ours['memory'] / 1e6:.1f} MB graph ({ours['memory'] / ours['nodes']:.0f} B/node)"
+    )
+    shipped = in_subprocess("micrograd")
+    best = in_subprocess("micrograd-best")
+    for name, run in (("micrograd (as shipped)", shipped), ("micrograd (GC off, best)", best)):
+        if run:
+            print(
+                f"  {name + ':':26} {run['seconds']:.3f} s/step, {run['nodes']} nodes, "
+                f"{run['memory'] / 1e6:.1f} MB graph ({run['memory'] / run['nodes']:.0f} B/node)"
+            )
+    if best:
+        print(f"  speed-up vs micrograd at its best: {best['seconds'] / ours['seconds']:.2f}x (target >= 3x)")
+        print(f"  graph memory vs micrograd: {ours['memory'] / best['memory']:.2f} of it (target <= 0.33)")
+    if shipped:
+        print(f"  speed-up vs micrograd as shipped: {shipped['seconds'] / ours['seconds']:.2f}x")
+    if not (shipped or best):
+        print("  (install the optional bench extra, `pip install -e '.[bench]'`, to compare with micrograd)")
+    print(
+        f"1,000,000-op chain: forward + backward {ours['chain_seconds']:.2f} s "
+        f"(forward {ours['chain_forward_seconds']:.2f} s; target < 5 s)"
+    )
+    print(f"micrograd's demo trained with nn.MLP, 100 steps: accuracy {ours['demo_accuracy']:.0%} (micrograd: 100%)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--run":
+        kind = sys.argv[2]
+        result = chainrule_run() if kind == "chainrule" else micrograd_run(best_case=kind == "micrograd-best")
+        print(json.dumps(result))
+    else:
+        main()

@@ -1,0 +1,24 @@
+"""Activation functions by name, for a node of either backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "step", "linear")
+
+
+def check_activation(name: str) -> str:
+    """`name` if it is a known activation, else ValueError listing the known ones."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def activate(node: Any, name: str) -> Any:
+    """Apply the named activation to a Value or a Tensor ("linear" leaves it as it is)."""
+    if name == "linear":
+        return node
+    method = getattr(node, name, None)
+    if method is None:
+        raise ValueError(f"activation {name!r} is not available for {type(node).__name__}")
+    return method()

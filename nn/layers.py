@@ -1,0 +1,108 @@
+"""Scalar-engine modules: a neuron is a list of weight Values, a layer a list of neurons (as in micrograd)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Parameter, Value
+from autograd.scalar_ops import SUM
+
+from .activations import activate, check_activation
+from .init import Seed, check_size, initial_weights, rng_from
+from .module import Module
+
+
+def as_inputs(x: Sequence[Any]) -> list[Value]:
+    """A sample as Values: numbers become input leaves labelled x0, x1, ...; Values pass through."""
+    if isinstance(x, (Value, str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(f"expected a sequence of numbers or Values (one sample), got {type(x).__name__}")
+    return [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
+
+
+class Neuron(Module):
+    """act(w · x + b): the weighted sum is one n-ary `sum` node, then the activation."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: Seed = None,
+        weights: Sequence[float] | None = None,
+        bias: float = 0.0,
+    ) -> None:
+        nin = check_size("nin", nin)
+        if nonlin is not None:  # micrograd's Neuron(nin, nonlin=False)
+            activation = "relu" if nonlin else "linear"
+        self.activation = check_activation(activation)
+        if weights is None:
+            weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
+        elif len(weights) != nin:
+            raise ValueError(f"Neuron got {len(weights)} weights for nin={nin}")
+        self.w = [Parameter(float(w), label=f"w{i}") for i, w in enumerate(weights)]
+        self.b = Parameter(float(bias), label="b")
+
+    @property
+    def nonlin(self) -> bool:
+        return self.activation != "linear"
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron expected {len(self.w)} inputs (nin), got {len(x)}")
+        if not all(type(xi) is Value for xi in x):
+            x = as_inputs(x)
+        total = Value.apply(SUM, *[wi * xi for wi, xi in zip(self.w, x)], self.b)
+        return activate(total, self.activation)
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        return {"weight": np.array([w.data for w in self.w]), "bias": np.array(self.b.data)}
+
+    def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        for w, number in zip(self.w, arrays["weight"].tolist()):
+            w.data = number
+        self.b.data = float(arrays["bias"])
+
+    def extra_repr(self) -> str:
+        return f"{len(self.w)}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; always returns a list, even of one Value."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: Seed = None,
+    ) -> None:
+        nin, nout = check_size("nin", nin), check_size("nout", nout)
+        if nonlin is not None:
+            activation = "relu" if nonlin else "linear"
+        self.activation = check_activation(activation)
+        weights = initial_weights(nin, nout, activation, rng_from(seed))
+        self.neurons = [Neuron(nin, activation, weights=row) for row in weights]
+
+    def forward(self, x: Sequence[Any]) -> list[Value]:
+        x = as_inputs(x)
+        return [neuron(x) for neuron in self.neurons]
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        weight = np.array([[w.data for w in n.w] for n in self.neurons])
+        return {"weight": weight, "bias": np.array([n.b.data for n in self.neurons])}
+
+    def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        for neuron, row, bias in zip(self.neurons, arrays["weight"], arrays["bias"]):
+            neuron._load_state_arrays({"weight": row, "bias": bias})
+
+    def _state_children(self):
+        return iter(())
+
+    def extra_repr(self) -> str:
+        return f"{len(self.neurons[0].w)}, {len(self.neurons)}, activation={self.activation!r}"

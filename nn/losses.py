@@ -1,0 +1,193 @@
+"""Loss functions for what models return: a Value, lists of Values, or a Tensor batch.
+
+Targets are plain numbers, lists or arrays. Every loss is a mean over the batch.
+Each formula is written once with arithmetic that both backends share; only
+gathering predictions and summing differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Value
+
+CLIP = 1e-7
+
+
+def _is_tensor(x: Any) -> bool:
+    return hasattr(x, "data") and isinstance(x.data, np.ndarray)
+
+
+def _flat_values(pred: Any) -> list[Value]:
+    if isinstance(pred, Value):
+        return [pred]
+    values: list[Value] = []
+    for item in pred:
+        values.extend(_flat_values(item))
+    return values
+
+
+def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
+    """Predictions and targets matched element by element, and how many there are."""
+    target = np.asarray(target, dtype=np.float64)
+    if _is_tensor(pred):
+        if target.size != pred.data.size:
+            raise ValueError(f"{name}: predictions have shape {pred.shape} but targets have shape {target.shape}")
+        return pred, target.reshape(pred.shape).astype(pred.dtype), pred.data.size
+    values = _flat_values(pred)
+    if target.size != len(values):
+        raise ValueError(f"{name}: {len(values)} predictions but {target.size} targets")
+    return values, target.ravel().tolist(), len(values)
+
+
+def _mean(terms: Any, count: int) -> Any:
+    if _is_tensor(terms):
+        return terms.sum() * (1.0 / count)
+    return autograd.sum(terms) * (1.0 / count)
+
+
+def _each(f, pred: Any, target: Any) -> Any:
+    """f(prediction, target) over every element: one vectorized call for a Tensor, a list for Values."""
+    if _is_tensor(pred):
+        return f(pred, target)
+    return [f(p, t) for p, t in zip(pred, target)]
+
+
+def mse(pred: Any, target: Any) -> Any:
+    """Mean squared error, mean((pred - target)²)."""
+    pred, target, n = _elementwise(pred, target, "mse")
+    return _mean(_each(lambda p, t: (p - t) ** 2, pred, target), n)
+
+
+def binary_cross_entropy(pred: Any, target: Any) -> Any:
+    """-mean(t·log p + (1-t)·log(1-p)) for probabilities p, clipped to [1e-7, 1-1e-7] (no gradient outside)."""
+    pred, target, n = _elementwise(pred, target, "binary_cross_entropy")
+
+    def term(p: Any, t: Any) -> Any:
+        inside = (p.data > CLIP) & (p.data < 1 - CLIP)
+        bounded = np.clip(p.data, CLIP, 1 - CLIP)
+        if isinstance(p, Value):
+            clipped = p if inside else Value(float(bounded))
+        else:
+            clipped = p * inside.astype(p.dtype) + (bounded * ~inside).astype(p.dtype)
+        return -(t * clipped.log() + (1 - t) * (1 - clipped).log())
+
+    return _mean(_each(term, pred, target), n)
+
+
+def binary_cross_entropy_with_logits(pred: Any, target: Any) -> Any:
+    """Binary cross-entropy on logits z, stable for any z: max(z, 0) - z·t + log(1 + exp(-|z|))."""
+    pred, target, n = _elementwise(pred, target, "binary_cross_entropy_with_logits")
+
+    def term(z: Any, t: Any) -> Any:
+        return z.relu() - z * t + ((z * -np.sign(z.data)).exp() + 1.0).log()
+
+    return _mean(_each(term, pred, target), n)
+
+
+def hinge(pred: Any, target: Any) -> Any:
+    """The max-margin loss of micrograd's demo: mean(relu(1 - t·s)) for targets t of -1 or +1."""
+    pred, target, n = _elementwise(pred, target, "hinge")
+    labels = np.unique(np.asarray(target))
+    if not np.isin(labels, (-1.0, 1.0)).all():
+        raise ValueError(f"hinge needs targets of -1 or +1, got {labels.tolist()}")
+    return _mean(_each(lambda s, t: (1.0 - s * t).relu(), pred, target), n)
+
+
+def softmax(logits: Any, axis: int = -1) -> Any:
+    """exp(z) / sum(exp(z)): a list of Values for one sample's logits, or a Tensor along `axis`."""
+    if _is_tensor(logits):
+        return logits.softmax(axis=axis)
+    logits = _flat_values(logits)
+    shift = max(z.data for z in logits)
+    exps = [(z - shift).exp() for z in logits]
+    total = autograd.sum(exps)
+    return [e / total for e in exps]
+
+
+def cross_entropy(logits: Any, target: Any) -> Any:
+    """Mean -log softmax(z)[t] over the batch: integer class targets or one-hot rows; log-sum-exp stable."""
+    target = np.asarray(target)
+    if _is_tensor(logits):
+        if logits.ndim != 2:
+            raise ValueError(f"cross_entropy: logits must have shape (N, classes), got {logits.shape}")
+        log_probs = logits.log_softmax(axis=-1)
+        n, classes = logits.shape
+        if target.ndim == 2:
+            _check_one_hot(target, n, classes)
+            return (log_probs * target.astype(logits.dtype)).sum() * (-1.0 / n)
+        labels = _check_labels(target, n, classes)
+        return log_probs[np.arange(n), labels].sum() * (-1.0 / n)
+    rows = _rows(logits)
+    n, classes = len(rows), len(rows[0])
+    one_hot = target.ndim == 2 or (target.ndim == 1 and n == 1 and target.size == classes > 1)
+    if one_hot:
+        weights = target.reshape(n, classes).astype(np.float64)
+        _check_one_hot(weights, n, classes)
+    else:
+        labels = _check_labels(target.reshape(-1), n, classes)
+        weights = np.eye(classes)[labels]
+    terms = []
+    for row, w in zip(rows, weights):
+        shift = max(z.data for z in row)
+        log_total = autograd.sum([(z - shift).exp() for z in row]).log() + shift
+        terms.extend(float(wk) * (log_total - z) for z, wk in zip(row, w) if wk)
+    return autograd.sum(terms) * (1.0 / n)
+
+
+def l2(parameters: Iterable[Any]) -> Any:
+    """Sum of squares of every parameter (add `alpha * l2(model.parameters())` to regularise)."""
+    parameters = list(parameters)
+    if parameters and _is_tensor(parameters[0]):
+        total = (parameters[0] * parameters[0]).sum()
+        for p in parameters[1:]:
+            total = total + (p * p).sum()
+        return total
+    return autograd.sum([p * p for p in parameters])
+
+
+def _rows(logits: Any) -> list[Sequence[Value]]:
+    if isinstance(logits, Value) or not len(logits):
+        raise ValueError("cross_entropy needs at least two logits per sample")
+    rows = [list(logits)] if isinstance(logits[0], Value) else [list(row) for row in logits]
+    if any(len(row) != len(rows[0]) for row in rows) or len(rows[0]) < 2:
+        raise ValueError("cross_entropy needs the same number (at least two) of logits for every sample")
+    return rows
+
+
+def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
+    if target.shape != (n,):
+        raise ValueError(f"cross_entropy: {n} samples but targets have shape {target.shape}")
+    if not np.all(np.equal(np.mod(target, 1), 0)):
+        raise ValueError("cross_entropy: class targets must be integers (or pass one-hot rows)")
+    labels = target.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"cross_entropy: class targets must lie in [0, {classes - 1}], got {labels.min()}..{labels.max()}")
+    return labels
+
+
+def _check_one_hot(target: np.ndarray, n: int, classes: int) -> None:
+    if target.shape != (n, classes):
+        raise ValueError(f"cross_entropy: one-hot targets must have shape {(n, classes)}, got {target.shape}")
+
+
+LOSSES = {
+    "mse": mse,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge,
+}
+
+
+def get_loss(loss: Any) -> Any:
+    """A loss function from its name (or the callable itself)."""
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a callable")
+    return LOSSES[loss]

@@ -1,0 +1,78 @@
+"""`MLP`: the same multi-layer perceptron on the scalar engine or the NumPy backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .activations import check_activation
+from .init import Seed, check_size, rng_from
+from .layers import Layer
+from .module import Module
+from .tensor_layers import Linear, check_dtype
+
+BACKENDS = ("scalar", "numpy")
+
+
+class MLP(Module):
+    """Fully connected layers ``nin -> nouts[0] -> ... -> nouts[-1]``.
+
+    ``MLP(2, [16, 16, 1])`` has ReLU hidden layers and a linear output, as in
+    micrograd. On the scalar backend `model(x)` takes one sample (a list of
+    numbers or Values) and returns a Value, or a list when there are several
+    outputs; on the NumPy backend it takes a batch (N, nin) and returns a Tensor
+    (N, nout). Both backends name their state ``layers.<i>.weight`` (nout, nin) and
+    ``layers.<i>.bias``, and the same seed gives the same initial weights.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        seed: Seed = None,
+        *,
+        backend: str = "scalar",
+        dtype: Any = "float32",
+    ) -> None:
+        nin = check_size("nin", nin)
+        if isinstance(nouts, (int, str)) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [nin] + [check_size("layer size", n) for n in nouts]
+        check_activation(activation)
+        check_activation(output_activation)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        self.backend = backend
+        self._sizes = sizes
+        rng = rng_from(seed)
+        activations = [activation] * (len(nouts) - 1) + [output_activation]
+        if backend == "scalar":
+            self.layers = [Layer(a, b, act, seed=rng) for a, b, act in zip(sizes, sizes[1:], activations)]
+        else:
+            dtype = check_dtype(dtype)
+            self.layers = [
+                Linear(a, b, activation=act, seed=rng, dtype=dtype)
+                for a, b, act in zip(sizes, sizes[1:], activations)
+            ]
+
+    @property
+    def nin(self) -> int:
+        """How many numbers one sample has."""
+        return self._sizes[0]
+
+    @property
+    def sizes(self) -> list[int]:
+        """Layer widths, inputs first: ``[nin, *nouts]``."""
+        return list(self._sizes)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        if self.backend == "scalar" and len(x) == 1:
+            return x[0]
+        return x
+
+    def extra_repr(self) -> str:
+        return f"sizes={self._sizes}, backend={self.backend!r}"

@@ -1,0 +1,197 @@
+"""`Module`: parameters, names, state dicts and saving, shared by every layer on either backend."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, graph
+
+
+def is_parameter(x: Any) -> bool:
+    """Whether `x` is something a model learns: a parameter Value or Tensor."""
+    return getattr(x, "is_parameter", False) is True
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Attributes holding parameters, lists of parameters, modules or lists of
+    modules are found automatically, in the order they were assigned. Calling a
+    module runs `forward` with the nodes it creates tagged with the module's path
+    (``layers.1.neurons.3``), which `viz` uses to group a neuron's ops.
+    """
+
+    _path = ""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if not name.startswith("_"):
+            for child_name, child in _modules_in(name, value):
+                child._place(_join(self._path, child_name))
+
+    def _place(self, path: str) -> None:
+        """Record this module's path and tag its parameters with it."""
+        object.__setattr__(self, "_path", path)
+        for _, param in self._own_parameters():
+            param.scope = path
+        for name, child in self._children():
+            child._place(_join(path, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        previous = graph.state.scope
+        graph.state.scope = self._path
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            graph.state.scope = previous
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    # --- parameters ---
+    def _children(self) -> Iterator[tuple[str, Module]]:
+        for name, value in vars(self).items():
+            if not name.startswith("_"):
+                yield from _modules_in(name, value)
+
+    def _own_parameters(self) -> Iterator[tuple[str, Any]]:
+        for name, value in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if is_parameter(value):
+                yield name, value
+            elif isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value):
+                for i, item in enumerate(value):
+                    yield f"{name}.{i}", item
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, parameter) for every parameter, this module's first, then its children's."""
+        for name, param in self._own_parameters():
+            yield _join(prefix, name), param
+        for name, child in self._children():
+            yield from child.named_parameters(_join(prefix, name))
+
+    def parameters(self) -> list[Any]:
+        """Every parameter (Values or Tensors), in a stable order."""
+        return [param for _, param in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Clear the gradient of every parameter before the next backward pass."""
+        for param in self.parameters():
+            param._reset_grad()
+
+    # --- state ---
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        """This module's own learned arrays, by name (layers override this to give weight/bias)."""
+        arrays: dict[str, np.ndarray] = {}
+        for name, value in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if is_parameter(value):
+                arrays[name] = np.array(value.data, copy=True)
+            elif isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value):
+                arrays[name] = np.array([v.data for v in value])
+        return arrays
+
+    def _load_state_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
+        for name, array in arrays.items():
+            value = getattr(self, name)
+            if isinstance(value, (list, tuple)):
+                for param, number in zip(value, array.tolist()):
+                    param.data = number
+            else:
+                _assign(value, array)
+
+    def _state_children(self) -> Iterator[tuple[str, Module]]:
+        return self._children()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Name -> copy of each learned array; a layer gives ``weight`` (nout, nin) and ``bias`` (nout,)."""
+        state = dict(self._state_arrays())
+        for name, child in self._state_children():
+            for key, array in child.state_dict().items():
+                state[f"{name}.{key}"] = array
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy arrays into this module's parameters, cast to the module's own dtype.
+
+        Raises KeyError listing missing or unexpected keys and ValueError naming a key
+        whose shape differs; nothing is changed unless every array fits.
+        """
+        current = self.state_dict()
+        missing = sorted(set(current) - set(state))
+        unexpected = sorted(set(state) - set(current))
+        if missing or unexpected:
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        arrays = {}
+        for key, now in current.items():
+            array = np.asarray(state[key])
+            if array.shape != now.shape:
+                raise ValueError(f"load_state_dict: {key!r} has shape {array.shape}, the model expects {now.shape}")
+            arrays[key] = array.astype(now.dtype, copy=False)
+        self._load_nested(arrays, "")
+
+    def _load_nested(self, arrays: Mapping[str, np.ndarray], prefix: str) -> None:
+        own = {name: arrays[_join(prefix, name)] for name in self._state_arrays()}
+        self._load_state_arrays(own)
+        for name, child in self._state_children():
+            child._load_nested(arrays, _join(prefix, name))
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the state dict to an ``.npz`` file atomically (temporary file, then rename)."""
+        target = Path(path)
+        if target.suffix != ".npz":
+            target = target.with_name(target.name + ".npz")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez(stream, **self.state_dict())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+    def __repr__(self) -> str:
+        children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._children()]
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        return head if not children else head[:-1] + "\n" + "\n".join(children) + "\n)"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read a state dict written by `Module.save` (no pickles are ever loaded)."""
+    source = Path(path)
+    if not source.exists():
+        raise FileNotFoundError(f"no saved model at {str(source)!r}")
+    with np.load(source, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:
+    if isinstance(value, Module):
+        yield name, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if isinstance(item, Module):
+                yield f"{name}.{i}", item
+
+
+def _assign(param: Any, array: np.ndarray) -> None:
+    if isinstance(param, Value):
+        param.data = float(array)
+    else:
+        param.data = np.array(array, dtype=param.data.dtype, copy=True)

@@ -1,0 +1,87 @@
+"""Rosenblatt's perceptron (1957): a step neuron trained by the perceptron learning rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Parameter, Value
+
+from .init import Seed, check_size, rng_from
+from .layers import as_inputs
+from .module import Module
+
+
+@dataclass
+class PerceptronResult:
+    """What `Perceptron.fit` saw: whether an epoch made no mistakes, and the accuracy after each epoch."""
+
+    converged: bool
+    epochs: int
+    accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def best_accuracy(self) -> float:
+        return max(self.accuracy, default=0.0)
+
+
+class Perceptron(Module):
+    """step(w · x + b). It learns any linearly separable rule (AND, OR, NAND) and never XOR."""
+
+    def __init__(self, nin: int, seed: Seed = None) -> None:
+        nin = check_size("nin", nin)
+        start = np.zeros(nin) if seed is None else rng_from(seed).normal(0.0, 0.1, size=nin)
+        self.w = [Parameter(float(v), label=f"w{i}") for i, v in enumerate(start)]
+        self.b = Parameter(0.0, label="b")
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Perceptron expected {len(self.w)} inputs (nin), got {len(x)}")
+        x = as_inputs(x)
+        return autograd.sum([wi * xi for wi, xi in zip(self.w, x)] + [self.b]).step()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 predictions for each row of X."""
+        with autograd.no_grad():
+            return np.array([self(row).data for row in np.asarray(X, dtype=np.float64).tolist()])
+
+    def fit(self, X: Any, y: Any, epochs: int = 100, lr: float = 0.1) -> PerceptronResult:
+        """Apply w += lr·(y − ŷ)·x and b += lr·(y − ŷ) sample by sample until an epoch makes no mistake.
+
+        Stops early when it converges; otherwise runs all `epochs` and says so (no exception).
+        """
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        if X.ndim != 2 or X.shape[1] != self.nin:
+            raise ValueError(f"X must have shape (samples, {self.nin}), got {X.shape}")
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise ValueError(f"perceptron targets must be 0 or 1, got {np.unique(y).tolist()}")
+        result = PerceptronResult(converged=False, epochs=0)
+        for _ in range(epochs):
+            mistakes = 0
+            for row, target in zip(X.tolist(), y.tolist()):
+                error = target - self(row).data
+                if error:
+                    mistakes += 1
+                    for wi, xi in zip(self.w, row):
+                        wi.data += lr * error * xi
+                    self.b.data += lr * error
+            result.epochs += 1
+            result.accuracy.append(float(np.mean(self.predict(X) == y)))
+            if mistakes == 0:
+                result.converged = True
+                break
+        return result
+
+    def extra_repr(self) -> str:
+        return f"{self.nin}"

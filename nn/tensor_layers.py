@@ -1,0 +1,129 @@
+"""NumPy-backend modules: a whole batch flows through each layer as one Tensor op."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activations import activate, check_activation
+from .init import Seed, check_size, initial_weights, rng_from
+from .module import Module
+
+DTYPES = ("float32", "float64")
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """float32 or float64 as a numpy dtype; anything else is a ValueError."""
+    if np.dtype(dtype).name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return np.dtype(dtype)
+
+
+def parameter(array: np.ndarray, label: str) -> Any:
+    """A Tensor that a model learns."""
+    from autograd import Tensor
+
+    tensor = Tensor(array, requires_grad=True, dtype=array.dtype, label=label)
+    tensor.is_parameter = True
+    return tensor
+
+
+class Linear(Module):
+    """y = act(x @ weightᵀ + bias) for a batch x of shape (N, nin); weight is (nout, nin) as in PyTorch."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        bias: bool = True,
+        *,
+        activation: str = "linear",
+        seed: Seed = None,
+        dtype: Any = "float32",
+    ) -> None:
+        nin, nout = check_size("nin", nin), check_size("nout", nout)
+        self.activation = check_activation(activation)
+        if activation == "step":
+            raise ValueError("activation 'step' has no gradient; the NumPy backend does not offer it")
+        dtype = check_dtype(dtype)
+        weights = initial_weights(nin, nout, activation, rng_from(seed))
+        self.weight = parameter(weights.astype(dtype), "weight")
+        self.bias = parameter(np.zeros(nout, dtype=dtype), "bias") if bias else None
+
+    def forward(self, x: Any) -> Any:
+        from autograd import Tensor
+
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=self.weight.dtype)
+        nin = self.weight.shape[1]
+        if x.ndim == 0 or x.shape[-1] != nin:
+            raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {x.shape}")
+        out = x @ self.weight.T
+        if self.bias is not None:
+            out = out + self.bias
+        return activate(out, self.activation)
+
+    def extra_repr(self) -> str:
+        nout, nin = self.weight.shape
+        return f"{nin}, {nout}, bias={self.bias is not None}, activation={self.activation!r}, dtype={self.weight.dtype}"
+
+
+class _Activation(Module):
+    name = "linear"
+
+    def forward(self, x: Any) -> Any:
+        return activate(x, self.name)
+
+
+class ReLU(_Activation):
+    """max(0, x), elementwise."""
+
+    name = "relu"
+
+
+class Tanh(_Activation):
+    """tanh(x), elementwise."""
+
+    name = "tanh"
+
+
+class Sigmoid(_Activation):
+    """1 / (1 + exp(-x)), elementwise."""
+
+    name = "sigmoid"
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `axis` (the class axis by default)."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> Any:
+        return x.softmax(axis=self.axis)
+
+
+class Sequential(Module):
+    """Modules applied one after another; their state is named by position (``0.weight``)."""
+
+    def __init__(self, *modules: Module) -> None:
+        for position, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential takes Modules, got {type(module).__name__} at position {position}")
+        self.layers = list(modules)
+
+    def _children(self):
+        for i, module in enumerate(self.layers):
+            yield str(i), module
+
+    def forward(self, x: Any) -> Any:
+        for module in self.layers:
+            x = module(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int) -> Module:
+        return self.layers[index]
