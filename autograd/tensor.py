@@ -102,7 +102,11 @@ class Tensor:
         """
         if create_graph:
             raise NotImplementedError("higher-order gradients are supported for Value only")
-        return self._fn.vjp(grad, tuple([parent.requires_grad for parent in self.parents]))
+        needs = tuple([parent.requires_grad for parent in self.parents])
+        if state.anomaly:
+            with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead
+                return self._fn.vjp(grad, needs)
+        return self._fn.vjp(grad, needs)
 
     def _accumulate(self, grad: np.ndarray) -> None:
         """Add `grad` to a leaf that requires grad; interior nodes keep nothing, to save memory."""

@@ -31,9 +31,7 @@ def unbroadcast(grad: Any, like: Any) -> Any:
     shape = like.shape
     if grad.shape != shape:
         lead = grad.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-        )
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
     if grad.dtype != like.dtype:
         grad = grad.astype(like.dtype)
@@ -221,7 +219,7 @@ class Pow(Binary):
                 raise ValueError(
                     f"op '**': the gradient for the exponent needs a positive base, got {float(a.min())!r}"
                 )
-            grad_b = unbroadcast(grad * np.log(a), b)
+            grad_b = unbroadcast(grad * self.out * np.log(a), b)
         return grad_a, grad_b
 
     def local(self):

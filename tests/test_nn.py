@@ -1,0 +1,212 @@
+"""nn modules on the scalar engine: structure, state dicts, saving, the perceptron and the XOR nets."""
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value, topological_order
+from nn.data import logic_gate
+
+
+def test_mlp_is_micrograd_shaped():
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    assert [layer.activation for layer in model.layers] == ["relu", "relu", "linear"]
+    assert len(model.parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+    out = model([1.0, -2.0])
+    assert isinstance(out, Value)
+    several = nn.MLP(3, [4, 2], seed=0)([1, 2, 3])
+    assert isinstance(several, list) and len(several) == 2
+
+
+def test_one_neuron_hidden_layer_works():
+    model = nn.MLP(2, [1, 3], seed=0)
+    assert len(model([0.5, 0.5])) == 3
+    assert isinstance(nn.Layer(2, 1)([1.0, 2.0]), list)
+
+
+def test_micrograd_training_loop_runs_unchanged():
+    X, y = nn.data.moons(30, noise=0.1, seed=0)
+    y = y * 2 - 1
+    model = nn.MLP(2, [8, 1], seed=0)
+    losses = []
+    for k in range(20):
+        scores = list(map(model, [list(map(Value, row)) for row in X]))
+        data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
+        reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+        total = data_loss + reg_loss
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 20) * p.grad
+        losses.append(total.data)
+    assert losses[-1] < losses[0] * 0.7
+
+
+def test_seeded_initialisation_is_reproducible():
+    a = nn.MLP(2, [4, 1], seed=7).state_dict()
+    b = nn.MLP(2, [4, 1], seed=7).state_dict()
+    c = nn.MLP(2, [4, 1], seed=8).state_dict()
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["layers.0.weight"], c["layers.0.weight"])
+    gen = np.random.default_rng(3)
+    d = nn.MLP(2, [4, 1], seed=gen).state_dict()
+    e = nn.MLP(2, [4, 1], seed=np.random.default_rng(3)).state_dict()
+    assert np.array_equal(d["layers.1.weight"], e["layers.1.weight"])
+
+
+def test_he_and_glorot_scales():
+    relu = nn.Layer(800, 50, "relu", seed=0).state_dict()["weight"]
+    tanh = nn.Layer(800, 50, "tanh", seed=0).state_dict()["weight"]
+    assert relu.std() == pytest.approx(np.sqrt(2 / 800), rel=0.05)
+    limit = np.sqrt(6 / 850)
+    assert np.abs(tanh).max() <= limit and tanh.std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
+
+
+def test_state_dict_names_and_shapes():
+    state = nn.MLP(3, [4, 2], seed=0).state_dict()
+    assert {k: v.shape for k, v in state.items()} == {
+        "layers.0.weight": (4, 3),
+        "layers.0.bias": (4,),
+        "layers.1.weight": (2, 4),
+        "layers.1.bias": (2,),
+    }
+
+
+def test_load_state_dict_round_trip_changes_outputs():
+    source, target = nn.MLP(3, [4, 2], seed=0), nn.MLP(3, [4, 2], seed=1)
+    target.load_state_dict(source.state_dict())
+    assert [v.data for v in target([1, 2, 3])] == [v.data for v in source([1, 2, 3])]
+
+
+def test_load_state_dict_rejects_wrong_shape_naming_key_and_shapes():
+    model = nn.MLP(3, [4, 2], seed=0)
+    state = model.state_dict()
+    state["layers.1.weight"] = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"'layers\.1\.weight' has shape \(3, 4\), the model expects \(2, 4\)"):
+        model.load_state_dict(state)
+
+
+def test_load_state_dict_lists_missing_and_unexpected_keys():
+    model = nn.MLP(3, [4, 2], seed=0)
+    state = model.state_dict()
+    del state["layers.0.bias"]
+    state["layers.9.weight"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing keys \['layers\.0\.bias'\], unexpected keys \['layers\.9\.weight'\]"):
+        model.load_state_dict(state)
+
+
+def test_save_and_load_npz(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    path = model.save(tmp_path / "model.npz")
+    assert path.exists() and not list(tmp_path.glob("*.tmp"))
+    other = nn.MLP(2, [3, 1], seed=5)
+    other.load_state_dict(nn.load(path))
+    assert other([0.3, 0.7]).data == model([0.3, 0.7]).data
+
+
+def test_save_adds_the_suffix_and_a_failed_save_leaves_nothing(tmp_path, monkeypatch):
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert model.save(tmp_path / "weights").name == "weights.npz"
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        model.save(tmp_path / "again.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
+
+
+def test_load_missing_file():
+    with pytest.raises(FileNotFoundError, match="no saved model at"):
+        nn.load("/nonexistent/model.npz")
+
+
+def test_nodes_carry_their_module_path():
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([1.0, 2.0])
+    scopes = {node.scope for node in topological_order(out) if node.parents}
+    assert scopes == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.0.neurons.2", "layers.1.neurons.0"}
+    weights = model.layers[1].neurons[0].w
+    assert {w.scope for w in weights} == {"layers.1.neurons.0"} and all(w.is_parameter for w in weights)
+
+
+def test_named_parameters():
+    names = [name for name, _ in nn.MLP(2, [2, 1], seed=0).named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert len(names) == 9
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: nn.MLP(0, [1]), ValueError, "nin must be a positive integer, got 0"),
+        (lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list"),
+        (lambda: nn.MLP(2, [3], activation="gelu"), ValueError, "unknown activation 'gelu'; expected one of relu"),
+        (lambda: nn.MLP(2, [3], backend="cuda"), ValueError, "unknown backend 'cuda'"),
+        (lambda: nn.MLP(2, [3], seed="x"), TypeError, "seed must be an int"),
+        (lambda: nn.MLP(2, [3], seed=0)([1.0]), ValueError, r"expected 2 inputs \(nin\), got 1"),
+        (lambda: nn.MLP(2, [3], seed=0)("ab"), TypeError, "expected a sequence of numbers"),
+    ],
+)
+def test_bad_model_input(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+@pytest.mark.parametrize("gate", ["and", "or", "nand"])
+def test_perceptron_learns_linearly_separable_gates(gate):
+    X, y = logic_gate(gate)
+    perceptron = nn.Perceptron(2)
+    result = perceptron.fit(X, y, epochs=100, lr=0.1)
+    assert result.converged and result.accuracy[-1] == 1.0
+    assert perceptron.predict(X).tolist() == y.tolist()
+
+
+def test_perceptron_fails_on_xor_without_raising():
+    X, y = logic_gate("xor")
+    result = nn.Perceptron(2).fit(X, y, epochs=50, lr=0.1)
+    assert not result.converged and result.epochs == 50
+    assert result.best_accuracy <= 0.75
+
+
+def test_perceptron_rejects_non_binary_targets():
+    with pytest.raises(ValueError, match=r"targets must be 0 or 1, got \[-1\.0, 1\.0\]"):
+        nn.Perceptron(2).fit([[0, 0], [1, 1]], [-1, 1])
+
+
+def test_hand_set_xor_network_is_exactly_xor():
+    model = nn.presets.xor_by_hand()
+    X, y = logic_gate("xor")
+    assert [round(model(list(row)).data) for row in X] == y.astype(int).tolist()
+    state = model.state_dict()
+    assert state["layers.0.weight"].tolist() == [[20, 20], [-20, -20]]
+    assert state["layers.1.bias"].tolist() == [-30]
+
+
+def test_trained_2_4_1_xor_net_from_a_fixed_seed():
+    X, y = logic_gate("xor")
+    model = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    nn.fit(model, X, y, "binary_cross_entropy", nn.Adam(model.parameters(), lr=0.1), epochs=300, progress=False)
+    assert np.round(nn.predict(model, X)[:, 0]).tolist() == y.tolist()
+
+
+@pytest.mark.parametrize("name", ["and", "or", "nand", "nor", "xor", "xnor"])
+def test_logic_gate_truth_tables(name):
+    X, y = logic_gate(name)
+    a, b = X[:, 0].astype(bool), X[:, 1].astype(bool)
+    expected = {"and": a & b, "or": a | b, "nand": ~(a & b), "nor": ~(a | b), "xor": a ^ b, "xnor": ~(a ^ b)}[name]
+    assert y.astype(bool).tolist() == expected.tolist()
+
+
+def test_unknown_gate():
+    with pytest.raises(ValueError, match="unknown logic gate 'imply'; expected one of and, or"):
+        logic_gate("imply")
+
+
+def test_moons_shape_labels_and_seed():
+    X, y = nn.data.moons(101, noise=0.1, seed=0)
+    assert X.shape == (101, 2) and sorted(set(y.tolist())) == [0.0, 1.0]
+    assert np.array_equal(X, nn.data.moons(101, noise=0.1, seed=0)[0])
+    with pytest.raises(ValueError, match="n >= 2"):
+        nn.data.moons(1)

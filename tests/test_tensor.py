@@ -1,0 +1,730 @@
+"""Tests for `autograd.Tensor`: every op's gradient against central differences, and the protocol."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Tensor, Value
+from autograd import graph as graph_module
+from autograd import tensor as tensor_module
+
+# --- helpers ---
+
+
+def numerical_grads(f, arrays, weights, eps=1e-6):
+    """Central differences of ``sum(f(*arrays) * weights)`` for every entry of every array, in float64."""
+
+    def loss(xs):
+        with autograd.no_grad():
+            return float(np.sum(f(*[Tensor(x) for x in xs]).data * weights))
+
+    grads = []
+    for i, array in enumerate(arrays):
+        grad = np.zeros_like(array)
+        for idx in np.ndindex(array.shape):
+            bumped = [x.copy() for x in arrays]
+            bumped[i][idx] = array[idx] + eps
+            plus = loss(bumped)
+            bumped[i][idx] = array[idx] - eps
+            minus = loss(bumped)
+            grad[idx] = (plus - minus) / (2 * eps)
+        grads.append(grad)
+    return grads
+
+
+def check_grads(f, *arrays, seed=0, rtol=1e-6, atol=1e-8):
+    """Backpropagate a random weighting of f's output and compare every input's grad with central differences."""
+    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    out = f(*tensors)
+    weights = np.random.default_rng(seed).standard_normal(out.shape)
+    out.backward(weights)
+    for position, (tensor, expected) in enumerate(zip(tensors, numerical_grads(f, arrays, weights))):
+        assert tensor.grad is not None, f"input {position} got no gradient"
+        assert tensor.grad.shape == tensor.shape
+        np.testing.assert_allclose(tensor.grad, expected, rtol=rtol, atol=atol, err_msg=f"input {position}")
+    return out
+
+
+def away_from_zero(shape, seed=1):
+    """Random entries with 0.5 <= |x| <= 2: safe for division, relu's kink and finite differences."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def positive(shape, seed=2):
+    return np.random.default_rng(seed).uniform(0.5, 2.0, shape)
+
+
+def distinct(shape, seed=3):
+    """Entries at least 0.1 apart, so max has one arg-max and finite differences do not cross a tie."""
+    rng = np.random.default_rng(seed)
+    size = math.prod(shape)
+    return (rng.permutation(size) * 0.1 - size * 0.05).reshape(shape)
+
+
+# --- construction and dtypes ---
+
+
+@pytest.mark.parametrize(
+    "data",
+    [1, 2.5, True, [1, 2, 3], [[1.5, 2.5]], (1.0, 2.0), np.array([1, 2]), np.array([True, False]), np.int64(3)],
+)
+def test_numbers_lists_and_integer_arrays_become_float32(data):
+    assert Tensor(data).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_arrays_keep_their_dtype_and_memory(dtype):
+    array = np.arange(6, dtype=dtype).reshape(2, 3)
+    t = Tensor(array)
+    assert t.dtype == dtype
+    assert t.data is array
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype", "expected"),
+    [
+        ([1.0, 2.0], np.float64, np.float64),
+        (3, "float64", np.float64),
+        (np.ones(2, np.float64), np.float32, np.float32),
+        (np.ones(2, np.int32), np.float64, np.float64),
+    ],
+)
+def test_dtype_argument_overrides(data, dtype, expected):
+    t = Tensor(data, dtype=dtype)
+    assert t.dtype == expected
+    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=expected))
+
+
+def test_a_non_float_dtype_argument_is_a_type_error():
+    with pytest.raises(TypeError, match="int32"):
+        Tensor([1.0], dtype=np.int32)
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ("abc", "str"),
+        (None, "NoneType"),
+        (1 + 2j, "complex"),
+        (np.array([1 + 2j]), "complex128"),
+        (np.array([object()]), "object"),
+        (["a", "b"], "list"),
+        ([1.0, [2.0, 3.0]], "ragged"),
+        ({"a": 1}, "dict"),
+    ],
+)
+def test_bad_data_is_a_type_error_naming_the_type(data, named):
+    with pytest.raises(TypeError, match=re.escape(named)):
+        Tensor(data)
+
+
+def test_attributes():
+    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], label="x")
+    assert t.shape == (2, 3)
+    assert t.ndim == 2
+    assert t.dtype == np.float32
+    assert t.label == "x"
+    assert t.requires_grad is False
+    assert t.grad is None
+    assert t.is_parameter is False
+    assert t.op == "" and t.parents == () and t.local_grads == ()
+    assert t.T.shape == (3, 2)
+    np.testing.assert_array_equal(t.T.data, t.data.T)
+    assert t.numpy() is t.data
+    assert Tensor([[7.0]]).item() == 7.0
+    assert isinstance(Tensor(2.0).item(), float)
+    assert Tensor(1.0, requires_grad=True).requires_grad is True
+    assert "requires_grad=True" in repr(Tensor([1.0], requires_grad=True))
+
+
+def test_tensor_is_exported():
+    assert autograd.Tensor is Tensor
+    assert "Tensor" in autograd.__all__
+
+
+# --- gradients of every op, against central differences ---
+
+UNARY_CASES = {
+    "neg": (lambda x: -x, away_from_zero((3, 4))),
+    "exp": (lambda x: x.exp(), away_from_zero((3, 4))),
+    "log": (lambda x: x.log(), positive((3, 4))),
+    "relu": (lambda x: x.relu(), away_from_zero((3, 4))),
+    "tanh": (lambda x: x.tanh(), away_from_zero((3, 4))),
+    "sigmoid": (lambda x: x.sigmoid(), away_from_zero((3, 4)) * 3),
+    "pow 2": (lambda x: x**2, away_from_zero((3, 4))),
+    "pow 3 integer on negatives": (lambda x: x**3, away_from_zero((3, 4))),
+    "pow 0.5": (lambda x: x**0.5, positive((3, 4))),
+    "pow -1.5": (lambda x: x**-1.5, positive((3, 4))),
+    "number ** x": (lambda x: 2.0**x, away_from_zero((3, 4))),
+    "number / x": (lambda x: 3.0 / x, away_from_zero((3, 4))),
+    "x / number": (lambda x: x / 3.0, away_from_zero((3, 4))),
+    "number - x": (lambda x: 1.0 - x, away_from_zero((3, 4))),
+    "x - array": (lambda x: x - np.arange(4.0), away_from_zero((3, 4))),
+    "array * x": (lambda x: np.arange(4.0) * x, away_from_zero((3, 4))),
+    "array + x": (lambda x: np.ones((2, 1, 1)) + x, away_from_zero((3, 4))),
+    "array ** x": (lambda x: np.full((3, 1), 1.5) ** x, away_from_zero((3, 4))),
+    "sum": (lambda x: x.sum(), away_from_zero((2, 3, 4))),
+    "sum axis 0": (lambda x: x.sum(axis=0), away_from_zero((2, 3, 4))),
+    "sum axis -1 keepdims": (lambda x: x.sum(axis=-1, keepdims=True), away_from_zero((2, 3, 4))),
+    "sum axes (0, 2)": (lambda x: x.sum(axis=(0, 2)), away_from_zero((2, 3, 4))),
+    "sum axes (0, 2) keepdims": (lambda x: x.sum(axis=(0, 2), keepdims=True), away_from_zero((2, 3, 4))),
+    "mean": (lambda x: x.mean(), away_from_zero((2, 3, 4))),
+    "mean axis 1": (lambda x: x.mean(axis=1), away_from_zero((2, 3, 4))),
+    "mean axes (1, 2) keepdims": (lambda x: x.mean(axis=(1, 2), keepdims=True), away_from_zero((2, 3, 4))),
+    "max": (lambda x: x.max(), distinct((2, 3, 4))),
+    "max axis 1": (lambda x: x.max(axis=1), distinct((2, 3, 4))),
+    "max axis -1 keepdims": (lambda x: x.max(axis=-1, keepdims=True), distinct((2, 3, 4))),
+    "max axes (0, 2)": (lambda x: x.max(axis=(0, 2)), distinct((2, 3, 4))),
+    "max axes (0, 2) keepdims": (lambda x: x.max(axis=(2, 0), keepdims=True), distinct((2, 3, 4))),
+    "reshape": (lambda x: x.reshape(4, 6), away_from_zero((2, 3, 4))),
+    "reshape tuple -1": (lambda x: x.reshape((-1, 2)), away_from_zero((2, 3, 4))),
+    "transpose": (lambda x: x.transpose(), away_from_zero((2, 3, 4))),
+    "transpose axes": (lambda x: x.transpose(1, 2, 0), away_from_zero((2, 3, 4))),
+    "transpose negative axes tuple": (lambda x: x.transpose((-1, 0, 1)), away_from_zero((2, 3, 4))),
+    ".T": (lambda x: x.T * np.arange(3.0).reshape(1, 3), away_from_zero((3, 4))),
+    "getitem int": (lambda x: x[1], away_from_zero((3, 4))),
+    "getitem slice": (lambda x: x[::2, 1:3], away_from_zero((3, 4))),
+    "getitem ellipsis none": (lambda x: x[..., None, 2], away_from_zero((3, 4))),
+    "getitem repeated ints": (lambda x: x[[0, 2, 0, 0]], away_from_zero((3, 4))),
+    "getitem pairs": (lambda x: x[np.arange(3), np.array([1, 1, 3])], away_from_zero((3, 4))),
+    "getitem slice and array": (lambda x: x[:, [3, 0, 3]], away_from_zero((3, 4))),
+    "getitem mask": (lambda x: x[x.data > 0], away_from_zero((3, 4))),
+    "softmax": (lambda x: x.softmax(), away_from_zero((3, 4))),
+    "softmax axis 0": (lambda x: x.softmax(axis=0), away_from_zero((3, 4))),
+    "log_softmax": (lambda x: x.log_softmax(), away_from_zero((3, 4))),
+    "log_softmax axis 0": (lambda x: x.log_softmax(axis=0), away_from_zero((3, 4))),
+    "chain": (lambda x: ((x * 2).tanh().exp() + 1).log().sigmoid().sum(axis=1).relu(), away_from_zero((3, 4))),
+}
+
+
+@pytest.mark.parametrize("case", list(UNARY_CASES))
+def test_unary_gradient_matches_central_differences(case):
+    f, x = UNARY_CASES[case]
+    check_grads(f, x)
+
+
+BINARY_OPS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+}
+BROADCAST_SHAPES = [
+    ((3, 4), (3, 4)),
+    ((3, 1), (1, 4)),
+    ((5,), (2, 5)),
+    ((2, 5), (5,)),
+    ((), (3, 4)),
+    ((3, 4), ()),
+    ((4, 1, 3), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("op", list(BINARY_OPS))
+@pytest.mark.parametrize(("shape_a", "shape_b"), BROADCAST_SHAPES)
+def test_binary_gradient_with_broadcasting(op, shape_a, shape_b):
+    a = positive(shape_a, seed=4) if op == "**" else away_from_zero(shape_a, seed=4)
+    b = away_from_zero(shape_b, seed=5)
+    out = check_grads(BINARY_OPS[op], a, b)
+    assert out.shape == np.broadcast_shapes(shape_a, shape_b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+    op=st.sampled_from(["+", "-", "*", "/"]),
+    seed=st.integers(0, 2**16),
+)
+def test_binary_gradient_for_any_broadcastable_shapes(shapes, op, seed):
+    shape_a, shape_b = shapes.input_shapes
+    check_grads(BINARY_OPS[op], away_from_zero(shape_a, seed), away_from_zero(shape_b, seed + 1), seed=seed)
+
+
+def test_the_same_tensor_on_both_sides():
+    x = away_from_zero((3,))
+    check_grads(lambda t: t * t + t / (t * t), x)
+    check_grads(lambda t: t @ t, x)
+
+
+def test_tensor_exponent_gradient():
+    check_grads(lambda a, b: a**b, positive((3, 1)), away_from_zero((1, 4)))
+
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 4)),
+    ((2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 2, 3), (5, 3, 4)),
+    ((1, 2, 3), (5, 3, 4)),
+    ((3,), (5, 3, 4)),
+    ((5, 2, 3), (3,)),
+    ((2, 1, 2, 3), (4, 3, 2)),
+]
+
+
+@pytest.mark.parametrize(("shape_a", "shape_b"), MATMUL_SHAPES)
+def test_matmul_gradient(shape_a, shape_b):
+    out = check_grads(lambda a, b: a @ b, away_from_zero(shape_a, 6), away_from_zero(shape_b, 7))
+    assert out.shape == np.matmul(np.ones(shape_a), np.ones(shape_b)).shape
+
+
+@settings(max_examples=30, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=2, max_side=3))
+def test_matmul_gradient_for_any_shapes(shapes):
+    shape_a, shape_b = shapes.input_shapes
+    check_grads(lambda a, b: a @ b, away_from_zero(shape_a, 8), away_from_zero(shape_b, 9))
+
+
+def test_matmul_with_a_constant_array_on_either_side():
+    w = away_from_zero((3, 4), 10)
+    check_grads(lambda x: x @ w, away_from_zero((2, 3)))
+    check_grads(lambda x: w @ x, away_from_zero((4, 2)))
+    x = Tensor(np.ones((4, 2)), requires_grad=True)
+    assert (w @ x).parents == (x,)
+
+
+def test_matmul_of_a_sum_gradient_broadcast_view():
+    """sum() hands back a zero-stride view; matmul's backward must still be right."""
+    check_grads(lambda a, b: (a @ b).sum(axis=0, keepdims=True) * 1.0, away_from_zero((4, 3)), away_from_zero((3, 5)))
+    a = Tensor(away_from_zero((4, 3)), requires_grad=True)
+    b = away_from_zero((3, 5))
+    (a @ b).sum().backward()
+    np.testing.assert_allclose(a.grad, np.ones((4, 5)) @ b.T)
+
+
+# --- specific values: max, getitem, softmax, reductions ---
+
+
+def test_max_sends_the_gradient_to_the_first_arg_max():
+    x = Tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)
+    y = x.max()
+    assert y.item() == 3.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0, 0.0])
+
+
+def test_max_along_an_axis_with_ties():
+    data = np.array([[1.0, 5.0, 5.0], [7.0, 7.0, 0.0]])
+    x = Tensor(data, requires_grad=True)
+    x.max(axis=1).backward(np.array([10.0, 20.0]))
+    np.testing.assert_array_equal(x.grad, [[0.0, 10.0, 0.0], [20.0, 0.0, 0.0]])
+    x = Tensor(data, requires_grad=True)
+    y = x.max(axis=0, keepdims=True)
+    assert y.shape == (1, 3)
+    y.backward(np.array([[1.0, 2.0, 3.0]]))
+    np.testing.assert_array_equal(x.grad, [[0.0, 0.0, 3.0], [1.0, 2.0, 0.0]])
+
+
+def test_max_over_several_axes_with_a_tie():
+    data = np.zeros((2, 2, 3))
+    data[1, 0, 0] = data[1, 1, 0] = 4.0
+    x = Tensor(data, requires_grad=True)
+    x.max(axis=(1, 0)).backward(np.array([5.0, 6.0, 7.0]))
+    expected = np.zeros((2, 2, 3))
+    expected[1, 0, 0] = 5.0
+    expected[0, 0, 1] = 6.0
+    expected[0, 0, 2] = 7.0
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_getitem_with_repeated_indices_accumulates():
+    x = Tensor([10.0, 20.0, 30.0, 40.0], requires_grad=True)
+    y = x[[0, 0, 3, 0, 1]]
+    np.testing.assert_array_equal(y.data, [10.0, 10.0, 40.0, 10.0, 20.0])
+    y.backward(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    np.testing.assert_array_equal(x.grad, [7.0, 5.0, 0.0, 3.0])
+
+
+def test_getitem_picks_one_class_per_row_as_in_a_cross_entropy():
+    logits = Tensor(np.zeros((3, 4)), requires_grad=True)
+    picked = logits[np.arange(3), np.array([2, 2, 0])]
+    assert picked.shape == (3,)
+    picked.sum().backward()
+    np.testing.assert_array_equal(logits.grad, [[0, 0, 1, 0], [0, 0, 1, 0], [1, 0, 0, 0]])
+
+
+def test_softmax_and_log_softmax_against_hand_computed_values():
+    x = Tensor([[0.0, math.log(3.0)], [1.0, 1.0]], dtype=np.float64)
+    np.testing.assert_allclose(x.softmax().data, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12)
+    np.testing.assert_allclose(
+        x.log_softmax().data, [[math.log(0.25), math.log(0.75)], [math.log(0.5)] * 2], rtol=1e-12
+    )
+    column = Tensor([[0.0], [math.log(3.0)]], dtype=np.float64)
+    np.testing.assert_allclose(column.softmax(axis=0).data, [[0.25], [0.75]], rtol=1e-12)
+    np.testing.assert_allclose(column.log_softmax(axis=0).data, [[math.log(0.25)], [math.log(0.75)]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_and_log_softmax_survive_extreme_logits(dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("softmax", "log_softmax"):
+            x = Tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], requires_grad=True, dtype=dtype)
+            y = getattr(x, method)()
+            assert np.all(np.isfinite(y.data)), method
+            y.backward(np.ones((2, 3)))
+            assert np.all(np.isfinite(x.grad)), method
+        np.testing.assert_allclose(Tensor([1e4, -1e4], dtype=dtype).softmax().data, [1.0, 0.0])
+        np.testing.assert_allclose(Tensor([1e4, -1e4], dtype=dtype).log_softmax().data, [0.0, -2e4])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=st.floats(-1e4, 1e4)),
+    st.floats(-100, 100),
+)
+def test_softmax_properties(logits, shift):
+    s = Tensor(logits).softmax()
+    np.testing.assert_allclose(s.data.sum(axis=-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(Tensor(logits + shift).softmax().data, s.data, atol=1e-9)
+    log_s = Tensor(logits).log_softmax()
+    assert np.all(np.isfinite(log_s.data)) and np.all(log_s.data <= 0)
+    np.testing.assert_allclose(np.exp(log_s.data), s.data, atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_sum_and_mean_match_numpy(axis, keepdims):
+    data = np.arange(12.0).reshape(3, 4)
+    for method in ("sum", "mean"):
+        got = getattr(Tensor(data), method)(axis=axis, keepdims=keepdims)
+        expected = getattr(data, method)(axis=axis, keepdims=keepdims)
+        assert got.shape == np.shape(expected)
+        np.testing.assert_allclose(got.data, expected)
+
+
+def test_mean_gradient_is_one_over_the_count():
+    x = Tensor(np.ones((2, 5)), requires_grad=True)
+    x.mean(axis=1).backward(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad, [[0.2] * 5, [0.4] * 5])
+
+
+def test_reshape_and_transpose_shapes():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.reshape(6, 4).shape == (6, 4)
+    assert x.reshape((4, -1)).shape == (4, 6)
+    assert x.transpose().shape == (4, 3, 2)
+    assert x.transpose(1, 0, 2).shape == (3, 2, 4)
+    assert x.T.shape == (4, 3, 2)
+    np.testing.assert_array_equal(x.transpose(2, 0, 1).data, x.data.transpose(2, 0, 1))
+
+
+def test_relu_gradient_at_zero_is_zero():
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x.relu().backward(np.ones(3))
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0])
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    for dtype in (np.float32, np.float64):
+        with warnings.catch_warnings(), np.errstate(all="raise"):
+            warnings.simplefilter("error")
+            x = Tensor([-1000.0, 0.0, 1000.0], requires_grad=True, dtype=dtype)
+            y = x.sigmoid()
+            y.backward(np.ones(3))
+        np.testing.assert_array_equal(y.data, [0.0, 0.5, 1.0])
+        np.testing.assert_array_equal(x.grad, [0.0, 0.25, 0.0])
+        assert y.dtype == dtype
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = Tensor([-80.0], dtype=np.float64).sigmoid().item()
+    assert small == pytest.approx(math.exp(-80.0), rel=1e-12)
+
+
+# --- dtypes through forward and backward ---
+
+
+def test_float32_stays_float32_through_forward_and_backward():
+    rng = np.random.default_rng(11)
+    x = Tensor(rng.standard_normal((8, 5)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal((5, 4)).astype(np.float32), requires_grad=True)
+    b = Tensor(np.zeros(4, np.float32), requires_grad=True)
+    h = (x @ w + b).relu() * np.float64(0.5) + np.ones(4) / 3.0 - 1
+    h = h.tanh() + h.sigmoid() ** 2 + (h / np.full((8, 4), 3.0)).exp() + (h * h + 1.0).log()
+    h = h.softmax() + h.log_softmax(axis=0) + h.max(axis=1, keepdims=True) - h.mean(axis=0)
+    h = 2.0 ** h.reshape(4, 8).T[np.arange(8), np.array([0, 1, 2, 3, 0, 1, 2, 3])]
+    loss = -(h.sum() / 8)
+    for node in autograd.topological_order(loss):
+        assert node.dtype == np.float32, node.op
+    grads = autograd.backpropagate(loss, np.ones((), np.float32))
+    for node, grad in grads.items():
+        assert grad.dtype == np.float32, node.op
+    loss.backward()
+    for leaf in (x, w, b):
+        assert leaf.grad.dtype == np.float32
+
+
+def test_mixed_dtypes_promote_forward_and_cast_back_in_backward():
+    a = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    b = Tensor(np.ones(3, np.float64), requires_grad=True)
+    y = a * b + a @ np.ones((3, 3))
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert a.grad.dtype == np.float32
+    assert b.grad.dtype == np.float64
+    np.testing.assert_allclose(b.grad, [2.0, 2.0, 2.0])
+    h = a.exp()
+    grads = autograd.backpropagate((h * b).sum(), np.ones((), np.float64))
+    assert grads[h].dtype == np.float32
+    assert grads[b].dtype == np.float64
+
+
+def test_constants_are_cast_to_the_tensor_dtype():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for y in (x * np.float64(2.0), np.float64(2.0) * x, x + np.ones(2), np.ones(2) - x, x / np.array(3.0)):
+        assert y.dtype == np.float32
+        assert y.parents == (x,)
+
+
+# --- errors ---
+
+
+def test_matmul_shape_error_names_both_shapes_and_the_op():
+    a, b = Tensor(np.ones((3, 4))), Tensor(np.ones((5, 2)))
+    with pytest.raises(ValueError, match=re.escape("op '@': shapes (3, 4) and (5, 2) are not aligned (4 != 5)")):
+        a @ b
+    with pytest.raises(ValueError, match=re.escape("op '@': shapes (3,) and (2, 3)")):
+        Tensor(np.ones(3)) @ np.ones((2, 3))
+    with pytest.raises(ValueError, match=re.escape("(2, 3, 4) and (5, 4, 2)")):
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 2)))
+    with pytest.raises(ValueError, match="op '@'"):
+        Tensor(2.0) @ Tensor(np.ones(2))
+
+
+@pytest.mark.parametrize("op", list(BINARY_OPS))
+def test_broadcast_error_names_both_shapes_and_the_op(op):
+    expected = f"op '{op}': shapes (3,) and (4,)"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        BINARY_OPS[op](Tensor(np.ones(3)), Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        BINARY_OPS[op](Tensor(np.ones(3)), np.ones(4))
+
+
+def test_reshape_and_axis_errors_name_the_op():
+    with pytest.raises(ValueError, match=re.escape("op 'reshape': cannot reshape shape (2, 3)")):
+        Tensor(np.ones((2, 3))).reshape(4)
+    with pytest.raises(ValueError, match="op 'sum'.*axis 2"):
+        Tensor(np.ones((2, 3))).sum(axis=2)
+    with pytest.raises(ValueError, match="op 'max'.*repeated"):
+        Tensor(np.ones((2, 3))).max(axis=(0, -2))
+
+
+def test_backward_on_a_non_scalar_needs_a_gradient():
+    y = Tensor(np.ones((2, 3)), requires_grad=True) * 2
+    with pytest.raises(ValueError, match=re.escape("shape (2, 3)")):
+        y.backward()
+
+
+def test_backward_gradient_must_match_the_shape():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match=re.escape("(3, 2)") + ".*" + re.escape("(2, 3)")):
+        y.backward(np.ones((3, 2)))
+    y.backward(Tensor(np.full((2, 3), 0.5)))
+    np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+
+
+def test_backward_on_a_single_entry_tensor_needs_no_gradient():
+    x = Tensor([[3.0]], requires_grad=True)
+    (x * x).backward()
+    np.testing.assert_array_equal(x.grad, [[6.0]])
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        (Tensor(2.0) * 3).backward()
+
+
+def test_log_of_non_positive_entries_names_the_op_and_the_smallest():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"'log'.*-2\.0"):
+            Tensor([1.0, -2.0, 0.0, -1.0], requires_grad=True).log()
+        with pytest.raises(ValueError, match=r"'log'.*0\.0"):
+            Tensor([[1.0, 0.0]]).log()
+
+
+def test_pow_of_a_negative_base_to_a_non_integer_power_is_an_error():
+    with pytest.raises(ValueError, match=r"'\*\*'.*-2\.0.*0\.5"):
+        Tensor([4.0, -2.0]) ** 0.5
+    np.testing.assert_array_equal((Tensor([-2.0]) ** 3).data, [-8.0])
+
+
+def test_exponent_gradient_needs_a_positive_base():
+    base = Tensor([-2.0, 3.0])
+    exponent = Tensor([2.0, 2.0], requires_grad=True)
+    y = base**exponent
+    with pytest.raises(ValueError, match=r"backward pass of op '\*\*'.*positive base"):
+        y.sum().backward()
+    x = Tensor([-2.0, 3.0], requires_grad=True)
+    (x ** Tensor([2.0, 2.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [-4.0, 6.0])
+
+
+def test_bad_constants_are_type_errors():
+    x = Tensor([1.0])
+    with pytest.raises(TypeError):
+        x + "a"
+    with pytest.raises(TypeError, match="complex"):
+        x * np.array([1j])
+    with pytest.raises(TypeError):
+        x + Value(1.0)
+
+
+# --- recording and accumulation ---
+
+
+def test_no_grad_records_nothing():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with autograd.no_grad():
+        y = (x * 2).exp().sum()
+    assert y.parents == () and y.op == "" and y.requires_grad is False
+    z = x * 2
+    assert z.parents == (x,) and z.requires_grad is True
+
+
+def test_inputs_without_requires_grad_record_nothing_and_get_no_grad():
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    c = a * b
+    assert c.parents == () and c.requires_grad is False
+    w = Tensor([[1.0], [2.0]], requires_grad=True)
+    x = Tensor([[5.0, 6.0]])
+    y = x @ w
+    assert y.parents == (x, w) and y.requires_grad
+    grads = autograd.backpropagate(y.sum(), np.ones((), np.float32))
+    assert x not in grads
+    y.sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad, [[5.0], [6.0]])
+
+
+def test_leaf_grads_accumulate_and_interior_nodes_keep_none():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    loss = y.sum()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
+    assert y.grad is None and loss.grad is None
+
+
+def test_leaf_grads_never_share_memory():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad += 100
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    seed = np.array([1.0, 1.0], np.float32)
+    c = Tensor([0.0, 0.0], requires_grad=True)
+    c.backward(seed)
+    c.grad += 1
+    np.testing.assert_array_equal(seed, [1.0, 1.0])
+
+
+def test_tensor_and_value_share_the_graph_walk(monkeypatch):
+    assert tensor_module.backpropagate is graph_module.backpropagate
+    calls = []
+
+    def spy(root, seed, **kwargs):
+        calls.append(root)
+        return graph_module.backpropagate(root, seed, **kwargs)
+
+    monkeypatch.setattr(tensor_module, "backpropagate", spy)
+    x = Tensor([1.0, 2.0], requires_grad=True, label="x")
+    w = Tensor([3.0, 4.0], requires_grad=True, label="w")
+    h = x * w
+    loss = h.sum()
+    loss.backward()
+    assert calls == [loss]
+    order = autograd.topological_order(loss)
+    assert order == [x, w, h, loss]
+    autograd.zero_grad(loss)
+    assert x.grad is None and w.grad is None
+
+
+def test_protocol_attributes():
+    with autograd.scope("layer"):
+        a = Tensor(np.ones((2, 3)), requires_grad=True)
+        b = Tensor(np.full((3, 4), 2.0), requires_grad=True)
+        product = a * 3.0
+    assert a.scope == "layer" and product.scope == "layer"
+    assert Tensor(1.0).scope == ""
+    assert product.op == "*" and product.parents == (a,) and product.constant == 3.0
+    c = Tensor(np.ones((2, 3)), requires_grad=True)
+    mul = a * c
+    assert mul.op == "*" and mul.local_grads[0] is c.data and mul.local_grads[1] is a.data
+    assert (a + c).local_grads == (1.0, 1.0)
+    assert (a - c).local_grads == (1.0, -1.0)
+    relu = Tensor([-1.0, 2.0], requires_grad=True).relu()
+    np.testing.assert_array_equal(relu.local_grads[0], [0.0, 1.0])
+    matmul = a @ b
+    assert matmul.op == "@" and matmul.local_grads == ("g @ bᵀ", "aᵀ @ g")
+    assert a.sum().local_grads == ("broadcast g",) and a.sum().op == "sum"
+    assert a[0].local_grads == ("scatter g",) and a[0].op == "getitem"
+    for node in (mul, matmul, a.exp(), a.max(), a.softmax(), a.reshape(6), a.T, -a, a**2, 2.0 / a):
+        assert len(node.local_grads) == len(node.parents), node.op
+        assert isinstance(node.op, str) and node.op
+    assert a.is_parameter is False
+    a.is_parameter = True
+    assert a.is_parameter is True
+
+
+def test_tensors_hash_by_identity():
+    a, b = Tensor([1.0]), Tensor([1.0])
+    assert a != b and a == a
+    assert len({a, b}) == 2
+    assert hash(a) == object.__hash__(a)
+
+
+def test_higher_order_gradients_are_for_value_only():
+    x = Tensor([1.0], requires_grad=True)
+    y = x * x
+    with pytest.raises(NotImplementedError, match="Value only"):
+        y._vjp(np.ones(1, np.float32), True)
+
+
+def test_numpy_arrays_on_the_left_defer_to_tensor():
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    for y in (np.ones(2) + x, np.ones((2, 2)) @ x, np.float64(2.0) * x, np.ones(2) ** x):
+        assert isinstance(y, Tensor) and y.parents == (x,)
+
+
+# --- anomaly mode ---
+
+
+def test_anomaly_mode_catches_a_non_finite_forward():
+    with autograd.detect_anomaly():
+        with pytest.raises(FloatingPointError, match="'/'"):
+            1.0 / Tensor([0.0], requires_grad=True)
+        with pytest.raises(FloatingPointError, match="local derivative"):
+            Tensor([0.0, 1.0], requires_grad=True) ** 0.5
+        np.testing.assert_array_equal((Tensor([4.0], requires_grad=True) ** 0.5).data, [2.0])
+    with pytest.warns(RuntimeWarning):
+        y = 1.0 / Tensor([0.0], requires_grad=True)
+    assert np.isinf(y.data).all()
+
+
+def test_anomaly_mode_catches_a_non_finite_backward():
+    x = Tensor([1.0], requires_grad=True)
+    with autograd.detect_anomaly():
+        y = x * 1e20
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(FloatingPointError, match="backward"):
+                y.backward(np.array([1e20]))

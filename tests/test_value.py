@@ -1,0 +1,379 @@
+"""The scalar engine: every op against finite differences, micrograd's published cases, the walk, errors."""
+
+import math
+import sys
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Op, Value, detect_anomaly, grad, gradcheck
+
+finite = st.floats(-5, 5, allow_nan=False)
+positive = st.floats(0.1, 5, allow_nan=False)
+away_from_zero = st.one_of(st.floats(-5, -0.1), st.floats(0.1, 5))
+
+
+def central_difference(f, xs, i, eps=1e-6):
+    up = list(xs)
+    down = list(xs)
+    up[i] += eps
+    down[i] -= eps
+    return (f(*up).data - f(*down).data) / (2 * eps)
+
+
+def assert_gradients_match(f, xs, rtol=1e-5, atol=1e-6):
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    out.backward()
+    for i, leaf in enumerate(leaves):
+        numerical = central_difference(lambda *a: f(*[Value(v) for v in a]), xs, i)
+        assert leaf.grad == pytest.approx(numerical, rel=rtol, abs=atol), f"input {i}"
+
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "radd": lambda a, b: 2.5 + a * b,
+    "rsub": lambda a, b: 2.5 - a * b,
+    "rmul": lambda a, b: -1.5 * a + b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@given(a=finite, b=finite)
+@settings(max_examples=30, deadline=None)
+def test_binary_ops_match_finite_differences(name, a, b):
+    assert_gradients_match(BINARY[name], [a, b])
+
+
+@given(a=finite, b=away_from_zero)
+@settings(max_examples=30, deadline=None)
+def test_division_matches_finite_differences(a, b):
+    assert_gradients_match(lambda x, y: x / y, [a, b])
+    assert_gradients_match(lambda x, y: 3.0 / y + x, [a, b])
+
+
+@given(a=positive, b=st.floats(-3, 3))
+@settings(max_examples=30, deadline=None)
+def test_power_with_value_exponent_matches_finite_differences(a, b):
+    assert_gradients_match(lambda x, y: x**y, [a, b])
+    assert_gradients_match(lambda x, y: 2.0**y * x, [a, b])
+
+
+@pytest.mark.parametrize("exponent", [2, 3, -1, 0.5, -2.5, 0])
+@given(a=positive)
+@settings(max_examples=20, deadline=None)
+def test_power_with_number_exponent_matches_finite_differences(exponent, a):
+    assert_gradients_match(lambda x: x**exponent, [a])
+
+
+@pytest.mark.parametrize("name", ["exp", "tanh", "sigmoid", "neg"])
+@given(a=finite)
+@settings(max_examples=30, deadline=None)
+def test_unary_ops_match_finite_differences(name, a):
+    f = (lambda x: -x) if name == "neg" else (lambda x: getattr(x, name)())
+    assert_gradients_match(f, [a])
+
+
+@given(a=positive)
+@settings(max_examples=30, deadline=None)
+def test_log_matches_finite_differences(a):
+    assert_gradients_match(lambda x: x.log(), [a])
+
+
+@given(a=away_from_zero)
+@settings(max_examples=30, deadline=None)
+def test_relu_matches_finite_differences(a):
+    assert_gradients_match(lambda x: x.relu() * 2.0, [a])
+
+
+@given(xs=st.lists(finite, min_size=1, max_size=8))
+@settings(max_examples=30, deadline=None)
+def test_nary_sum_matches_finite_differences(xs):
+    assert_gradients_match(lambda *v: autograd.sum(w * w for w in v), xs)
+
+
+def test_sum_is_one_node_with_unit_local_gradients():
+    xs = [Value(float(i)) for i in range(5)]
+    total = autograd.sum(xs)
+    assert total.op == "sum"
+    assert total.parents == tuple(xs)
+    assert total.local_grads == (1.0,) * 5
+    assert total.data == 10.0
+
+
+def test_step_is_heaviside_with_zero_derivative():
+    assert Value(0.3).step().data == 1.0
+    assert Value(0.0).step().data == 0.0
+    assert Value(-2.0).step().data == 0.0
+    x = Value(0.3)
+    x.step().backward()
+    assert x.grad == 0.0
+
+
+def test_local_gradients_are_readable_after_forward():
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    n = x * w
+    assert n.local_grads == (-3.0, 2.0)
+    assert (x + w).local_grads == (1.0, 1.0)
+    assert (x - w).local_grads == (1.0, -1.0)
+    assert Value(-1.0).relu().local_grads == (0.0,)
+    t = n.tanh()
+    assert t.local_grads[0] == pytest.approx(1 - math.tanh(-6.0) ** 2)
+
+
+def test_sub_div_neg_are_ops_of_their_own():
+    a, b = Value(3.0), Value(4.0)
+    assert (a - b).op == "-"
+    assert (a / b).op == "/"
+    assert (-a).op == "neg"
+    assert (a**2).op == "**2"
+
+
+def test_number_operands_are_kept_on_the_op():
+    x = Value(2.0)
+    y = 3 * x
+    assert y.parents == (x,)
+    assert y.constant == 3.0
+    assert y.local_grads == (3.0,)
+    z = 1 - x
+    assert z.data == -1.0 and z.local_grads == (-1.0,)
+
+
+def test_micrograd_sanity_check():
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    assert y.data == -20.0
+    assert x.grad == 46.0
+
+
+def test_micrograd_more_ops():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert g.data == pytest.approx(24.70408163265306, abs=1e-6)
+    assert a.grad == pytest.approx(138.83381924198252, abs=1e-6)
+    assert b.grad == pytest.approx(645.5772594752186, abs=1e-6)
+
+
+def test_micrograd_names_work():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    assert c._op == "*"
+    assert c._prev == {a, b}
+    assert Value(1.0)._op == "" and Value(1.0)._prev == set()
+
+
+def test_reused_node_accumulates():
+    a = Value(3.0)
+    (a + a).backward()
+    assert a.grad == 2.0
+
+
+def test_backward_twice_doubles_leaf_grads():
+    a, b = Value(2.0), Value(-3.0)
+    out = (a * b + a).tanh() * b
+    out.backward()
+    first = (a.grad, b.grad)
+    out.backward()
+    assert (a.grad, b.grad) == pytest.approx((2 * first[0], 2 * first[1]))
+
+
+def test_zero_grad_clears_the_graph():
+    a, b = Value(2.0), Value(-3.0)
+    out = a * b
+    out.backward()
+    autograd.zero_grad(out)
+    assert (a.grad, b.grad, out.grad) == (0.0, 0.0, 0.0)
+
+
+def test_million_op_chain_with_default_recursion_limit():
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(0.5)
+    node = x
+    for i in range(1_000_000):
+        node = node * 1.0000001 if i % 2 else node + 0.1
+    node.backward()
+    assert x.grad == pytest.approx(1.0000001**500_000, rel=1e-9)
+
+
+def test_topological_order_is_deterministic_and_parents_first():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    out = (a * b + a).relu()
+    order = autograd.topological_order(out)
+    assert [n.label for n in order[:2]] == ["a", "b"]
+    assert order[-1] is out
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+
+
+def test_grad_leaves_dot_grad_untouched():
+    x = Value(2.0)
+    y = x**3
+    (dx,) = grad(y, [x])
+    assert dx == 12.0
+    assert x.grad == 0.0
+
+
+def test_second_derivative_with_create_graph():
+    x = Value(2.0)
+    (dx,) = grad(x**3, [x], create_graph=True)
+    assert isinstance(dx, Value) and dx.data == 12.0
+    (d2x,) = grad(dx, [x])
+    assert d2x == pytest.approx(12.0)
+
+
+@given(a=st.floats(0.2, 3))
+@settings(max_examples=20, deadline=None)
+def test_second_derivatives_of_every_unary_op(a):
+    cases = {
+        "exp": (lambda x: x.exp(), math.exp(a)),
+        "log": (lambda x: x.log(), -1 / a**2),
+        "tanh": (lambda x: x.tanh(), -2 * math.tanh(a) * (1 - math.tanh(a) ** 2)),
+        "recip": (lambda x: 1 / x, 2 / a**3),
+        "sigmoid": (lambda x: x.sigmoid(), None),
+    }
+    s = 1 / (1 + math.exp(-a))
+    cases["sigmoid"] = (cases["sigmoid"][0], s * (1 - s) * (1 - 2 * s))
+    for name, (f, expected) in cases.items():
+        x = Value(a)
+        (first,) = grad(f(x), [x], create_graph=True)
+        (second,) = grad(first, [x])
+        assert second == pytest.approx(expected, rel=1e-9, abs=1e-12), name
+
+
+def test_grad_of_unused_input_is_zero():
+    x, y = Value(1.0), Value(2.0)
+    assert grad(x * 2, [x, y]) == [2.0, 0.0]
+
+
+def test_gradcheck_passes_on_a_correct_function():
+    assert gradcheck(lambda a, b: (a * b + a.exp()).tanh() / b, [0.3, 1.2])
+
+
+class WrongSquare(Op):
+    """x² with a deliberately wrong derivative (3x instead of 2x)."""
+
+    name = "bad_square"
+
+    def forward(self, a):
+        return a * a
+
+    def local_grads(self, out, a):
+        return (3 * a,)
+
+
+def test_gradcheck_catches_a_wrong_derivative():
+    with pytest.raises(AssertionError, match=r"input 0 \('x'\) at 1\.5: analytic gradient 4\.5 but central difference 2\.99999"):
+        gradcheck(lambda x: Value.apply(WrongSquare(), x), [Value(1.5, "x")])
+
+
+def test_sigmoid_and_tanh_are_stable_at_extremes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Value(-1000).sigmoid().data == 0.0
+        assert Value(1000).sigmoid().data == 1.0
+        assert Value(1000).tanh().data == 1.0
+        assert Value(-1000).tanh().data == -1.0
+
+
+def test_anomaly_mode_names_the_op_in_forward():
+    x = Value(0.0, "x")
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*\*0\.5' .*forward .*inputs: x=0\.0"):
+        x**0.5  # the value is 0, but its local derivative 1/(2·√0) is infinite
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*' .*forward"):
+        Value(1e200) * Value(1e200)
+
+
+def test_anomaly_mode_catches_non_finite_backward():
+    x = Value(1e-300)
+    out = x.log() * 1e10  # finite forward; d out/dx = 1e10 · 1e300 overflows
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op 'log' .*backward"):
+        out.backward()
+
+
+def test_anomaly_mode_is_off_outside_the_block():
+    with detect_anomaly():
+        pass
+    assert math.isinf((Value(1e200) * Value(1e200)).data)
+
+
+@pytest.mark.parametrize("bad", ["abc", None, [1, 2]])
+def test_value_rejects_non_numbers(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_adding_a_string_is_a_type_error():
+    with pytest.raises(TypeError, match="Value.*str"):
+        Value(2) + "x"
+    with pytest.raises(TypeError):
+        "x" * Value(2) + Value(1)
+
+
+@pytest.mark.parametrize("x", [-1.0, 0.0])
+def test_log_of_non_positive_names_the_value(x):
+    with pytest.raises(ValueError, match=rf"op 'log' needs a positive number, got {x}"):
+        Value(x).log()
+
+
+def test_division_by_zero_value_names_the_op():
+    with pytest.raises(ZeroDivisionError, match="op '/'"):
+        Value(3.0) / Value(0.0)
+    with pytest.raises(ZeroDivisionError, match="op '/'"):
+        1 / Value(0.0)
+
+
+def test_exp_overflow_names_the_op():
+    with pytest.raises(OverflowError, match="op 'exp'.*1000"):
+        Value(1000.0).exp()
+
+
+def test_error_during_backward_names_the_op():
+    class Fragile(Op):
+        name = "fragile"
+
+        def forward(self, a):
+            return a
+
+        def local_grads(self, out, a):
+            return (1.0 / (a - a),)
+
+    x = Value(1.0)
+    with pytest.raises(ZeroDivisionError, match="in the backward pass of op 'fragile'"):
+        Value.apply(Fragile(), x).backward()
+
+
+def test_no_grad_records_no_parents():
+    x = Value(2.0)
+    with autograd.no_grad():
+        y = x * 3 + 1
+    assert y.parents == () and y.op == "" and y.data == 7.0
+
+
+def test_scope_tags_new_nodes():
+    x = Value(1.0)
+    with autograd.scope("layers.0"), autograd.scope("neurons.2"):
+        y = x * 2
+    assert y.scope == "layers.0.neurons.2"
+    assert (x * 2).scope == ""
