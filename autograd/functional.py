@@ -34,11 +34,11 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}")
-    single = isinstance(inputs, Value)
-    targets = [inputs] if single else list(inputs)
+    targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for position, target in enumerate(targets):
         if not isinstance(target, Value):
-            raise TypeError(f"autograd.grad() inputs must be Values, got {type(target).__name__} at position {position}")
+            kind = type(target).__name__
+            raise TypeError(f"autograd.grad() inputs must be Values, got {kind} at position {position}")
     seed: Any = Constant(1.0) if create_graph else 1.0
     grads = backpropagate(output, seed, create_graph=create_graph)
     zero: Any = Constant(0.0) if create_graph else 0.0

@@ -108,7 +108,10 @@ class PowConst(Op):
             raise ZeroDivisionError(f"op '**' raises zero to the negative power {c!r}")
         if a < 0 and c != int(c):
             raise ValueError(f"op '**' raises the negative number {a!r} to the non-integer power {c!r}")
-        return a**c
+        try:
+            return a**c
+        except OverflowError:
+            raise OverflowError(f"op '**' overflows a float: {a!r} ** {c!r}") from None
 
     def local_grads(self, out, a):
         c = self.exponent
@@ -128,7 +131,10 @@ class Pow(Op):
     def forward(self, a, b):
         if a <= 0:
             raise ValueError(f"op '**' with a Value exponent needs a positive base, got {a!r}")
-        return a**b
+        try:
+            return a**b
+        except OverflowError:
+            raise OverflowError(f"op '**' overflows a float: {a!r} ** {b!r}") from None
 
     def local_grads(self, out, a, b):
         return (b * a ** (b - 1.0), out * _log(a))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Union
+from typing import Any
 
 from . import scalar_ops as ops
 from .graph import backpropagate, check_forward, state
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Value:

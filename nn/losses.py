@@ -166,7 +166,9 @@ def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
         raise ValueError("cross_entropy: class targets must be integers (or pass one-hot rows)")
     labels = target.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"cross_entropy: class targets must lie in [0, {classes - 1}], got {labels.min()}..{labels.max()}")
+        raise ValueError(
+            f"cross_entropy: class targets must lie in [0, {classes - 1}], got {labels.min()}..{labels.max()}"
+        )
     return labels
 
 

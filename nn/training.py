@@ -161,16 +161,21 @@ def fit(
         for step in batches:
             index = order[step * batch_size : (step + 1) * batch_size]
             Xb, yb = X[index], y[index]
-            outputs = _forward(model, Xb)
-            batch_loss = loss_fn(outputs, yb)
-            value = float(batch_loss.data)
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the loss became {value} at epoch {epoch + 1}, step {step + 1}; try a smaller learning rate"
-                )
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
+            where = f"epoch {epoch + 1}, step {step + 1}"
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    outputs = _forward(model, Xb)
+                    batch_loss = loss_fn(outputs, yb)
+                    value = float(batch_loss.data)
+                    if not math.isfinite(value):
+                        raise FloatingPointError(
+                            f"the loss became {value} at {where}; try a smaller learning rate"
+                        )
+                    optimizer.zero_grad()
+                    batch_loss.backward()
+                    optimizer.step()
+            except OverflowError as error:
+                raise FloatingPointError(f"training diverged at {where}: {error}; try a smaller learning rate") from error
             total_loss += value * len(index)
             if metrics:
                 total_correct += accuracy(_as_array(outputs), yb, margin) * len(index)

@@ -32,7 +32,7 @@ def test_micrograd_training_loop_runs_unchanged():
     for k in range(20):
         scores = list(map(model, [list(map(Value, row)) for row in X]))
         data_loss = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(scores))
-        reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
         total = data_loss + reg_loss
         model.zero_grad()
         total.backward()

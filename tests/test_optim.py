@@ -118,5 +118,6 @@ def test_bad_settings(make, message):
 def test_unknown_optimizer_name_lists_the_known_ones():
     from nn.optim import make_optimizer
 
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'; expected one of sgd, momentum, adagrad, rmsprop, adam"):
+    expected = "unknown optimizer 'adamw'; expected one of sgd, momentum, adagrad, rmsprop, adam"
+    with pytest.raises(ValueError, match=expected):
         make_optimizer("adamw", loss_and_params()[1])

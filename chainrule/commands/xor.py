@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     for report in range(1, REPORTS + 1):
         chunk = args.steps * report // REPORTS - done
         if chunk:
-            history = nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=chunk, shuffle=False, progress=False)
+            history = nn.fit(
+                model, X, y, "binary_cross_entropy", optimizer, epochs=chunk, shuffle=False, progress=False
+            )
             done += chunk
             print(f"  step {done:5d}  loss {history.loss[-1]:.4f}")
 

@@ -24,7 +24,9 @@ def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     return _INPUTS.copy(), np.array(GATES[key], dtype=np.float64)
 
 
-def moons(n: int = 100, noise: float = 0.1, seed: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+def moons(
+    n: int = 100, noise: float = 0.1, seed: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half-circles (scikit-learn's make_moons): X of shape (n, 2), labels y in {0, 1}.
 
     The first ``n // 2`` points lie on the upper moon (label 0), the rest on the lower one.

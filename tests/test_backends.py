@@ -1,0 +1,92 @@
+"""The scalar and NumPy backends run the same model: names, shapes, outputs and one SGD step agree."""
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor
+
+
+def pair(dtype="float64", seed=0):
+    return nn.MLP(3, [5, 4, 2], seed=seed), nn.MLP(3, [5, 4, 2], seed=seed, backend="numpy", dtype=dtype)
+
+
+def test_same_seed_same_state_dict_names_shapes_and_values():
+    scalar, numpy_model = pair()
+    a, b = scalar.state_dict(), numpy_model.state_dict()
+    assert list(a) == list(b)
+    for key in a:
+        assert a[key].shape == b[key].shape
+        assert np.allclose(a[key], b[key], atol=0)
+
+
+def test_one_input_same_loss_and_same_state_after_one_sgd_step():
+    scalar, numpy_model = pair(seed=3)
+    x = np.array([[0.5, -1.2, 2.0]])
+    label = [1]
+    loss_scalar = nn.losses.cross_entropy([scalar(x[0].tolist())], label)
+    loss_numpy = nn.losses.cross_entropy(numpy_model(x), label)
+    assert loss_scalar.data == pytest.approx(loss_numpy.item(), abs=1e-12)
+    for model, loss in ((scalar, loss_scalar), (numpy_model, loss_numpy)):
+        loss.backward()
+        nn.SGD(model.parameters(), lr=0.5).step()
+    a, b = scalar.state_dict(), numpy_model.state_dict()
+    assert max(np.abs(a[k] - b[k]).max() for k in a) < 1e-10
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float32", 1e-5), ("float64", 1e-12)])
+def test_trained_numpy_model_loads_into_the_scalar_engine(dtype, tolerance):
+    X, y = nn.data.moons(60, noise=0.1, seed=0)
+    numpy_model = nn.MLP(2, [8, 8, 1], seed=0, backend="numpy", dtype=dtype)
+    nn.fit(numpy_model, X, y, "binary_cross_entropy_with_logits", "adam", epochs=20, batch_size=10, progress=False)
+    scalar = nn.MLP(2, [8, 8, 1], seed=99)
+    scalar.load_state_dict(numpy_model.state_dict())
+    expected = nn.predict(numpy_model, X)[:, 0]
+    got = np.array([scalar(row).data for row in X.tolist()])
+    assert np.abs(got - expected).max() < tolerance
+
+
+def test_load_state_dict_casts_into_the_model_dtype():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy", dtype="float32")
+    model.load_state_dict({k: v.astype(np.float64) for k, v in model.state_dict().items()})
+    assert {p.data.dtype for p in model.parameters()} == {np.dtype("float32")}
+
+
+def test_float32_stays_float32_through_forward_backward_and_step():
+    model = nn.MLP(4, [6, 3], seed=0, backend="numpy")
+    out = model(np.ones((5, 4)))
+    assert out.dtype == np.float32
+    loss = nn.losses.cross_entropy(out, [0, 1, 2, 0, 1])
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert {p.grad.dtype for p in model.parameters()} == {np.dtype("float32")}
+    optimizer = nn.Adam(model.parameters())
+    optimizer.step()
+    assert {p.data.dtype for p in model.parameters()} == {np.dtype("float32")}
+
+
+def test_tensor_layers_and_sequential():
+    model = nn.Sequential(nn.Linear(4, 8, seed=0), nn.ReLU(), nn.Linear(8, 3, seed=1), nn.Softmax())
+    probs = model(Tensor(np.ones((2, 4))))
+    assert probs.shape == (2, 3) and np.allclose(probs.data.sum(axis=1), 1.0, atol=1e-6)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert nn.Sequential(nn.Linear(2, 2, seed=0), nn.Tanh(), nn.Sigmoid())(np.zeros((1, 2))).shape == (1, 2)
+    with pytest.raises(TypeError, match="Sequential takes Modules, got int at position 1"):
+        nn.Sequential(nn.ReLU(), 3)
+    with pytest.raises(ValueError, match=r"Linear expected inputs with 4 features \(nin\), got shape \(2, 5\)"):
+        nn.Linear(4, 2)(np.ones((2, 5)))
+
+
+def test_numpy_backend_rejects_step_and_bad_dtype():
+    with pytest.raises(ValueError, match="activation 'step' has no gradient"):
+        nn.MLP(2, [2], activation="step", output_activation="step", backend="numpy")
+    with pytest.raises(ValueError, match="dtype must be one of float32, float64, got 'int8'"):
+        nn.MLP(2, [2], backend="numpy", dtype="int8")
+
+
+def test_parameters_are_tagged_for_viz():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    assert all(p.is_parameter for p in model.parameters())
+    assert [p.scope for p in model.parameters()] == ["layers.0", "layers.0", "layers.1", "layers.1"]
+    out = model(np.zeros((1, 2)))
+    assert out.scope == "layers.1"

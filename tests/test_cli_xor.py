@@ -1,0 +1,54 @@
+"""`chainrule xor` and `chainrule demo`: training output, truth table, exit codes, one-line errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from chainrule.cli import main
+
+
+def test_xor_learns_and_prints_the_truth_table(capsys):
+    assert main(["xor", "--steps", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "learned XOR" in out
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit() and "|" in line]
+    assert [(r[0], r[1], r[3], r[-1]) for r in rows] == [("0", "0", "0", "0"), ("0", "1", "1", "1"),
+                                                          ("1", "0", "1", "1"), ("1", "1", "0", "0")]
+
+
+def test_xor_that_does_not_learn_exits_1(capsys):
+    assert main(["xor", "--steps", "2", "--lr", "0.001"]) == 1
+    assert "did not learn XOR in 2 steps" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--steps", "0"], "argument --steps: expected a positive integer, got 0"),
+        (["--lr", "-1"], "argument --lr: expected a positive number, got -1"),
+        (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+        (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(capsys, args, message):
+    assert main(["xor", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_unknown_command(capsys):
+    assert main(["train"]) == 2
+    assert "invalid choice: 'train'" in capsys.readouterr().err
+
+
+def test_console_script_demo_writes_the_svg(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "demo", "--svg", str(tmp_path / "xor.svg")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "learned XOR" in done.stdout
+    svg = (tmp_path / "xor.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:500]
+    assert "grad" in svg

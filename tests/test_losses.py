@@ -1,0 +1,138 @@
+"""Losses against hand-computed values on both backends, and their gradients against finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd import Tensor, Value, gradcheck
+from nn import losses, softmax
+
+
+def values(*xs):
+    return [Value(x) for x in xs]
+
+
+def tensor(rows):
+    return Tensor(np.array(rows, dtype=np.float64), requires_grad=True)
+
+
+def test_mse_value_and_gradient():
+    p = values(1.0, 2.0)
+    loss = losses.mse(p, [0.0, 4.0])
+    assert loss.data == 2.5  # ((1-0)² + (2-4)²) / 2
+    loss.backward()
+    assert [v.grad for v in p] == [1.0, -2.0]  # 2(p - t)/n
+
+
+def test_mse_on_a_tensor_matches():
+    p = tensor([[1.0], [2.0]])
+    loss = losses.mse(p, [0.0, 4.0])
+    assert loss.item() == 2.5
+    loss.backward()
+    assert p.grad.ravel().tolist() == [1.0, -2.0]
+
+
+def test_binary_cross_entropy_known_values():
+    assert losses.binary_cross_entropy(Value(0.8), 1).data == pytest.approx(-math.log(0.8))
+    assert losses.binary_cross_entropy(values(0.25, 0.8), [0, 1]).data == pytest.approx(
+        -(math.log(0.75) + math.log(0.8)) / 2
+    )
+    assert losses.binary_cross_entropy(tensor([0.25, 0.8]), [0, 1]).item() == pytest.approx(
+        -(math.log(0.75) + math.log(0.8)) / 2
+    )
+
+
+def test_binary_cross_entropy_clips_certain_wrong_answers():
+    assert losses.binary_cross_entropy(Value(0.0), 1).data == pytest.approx(-math.log(1e-7))
+    assert math.isfinite(losses.binary_cross_entropy(tensor([1.0, 0.0]), [0, 1]).item())
+
+
+def test_bce_with_logits_known_values_and_stability():
+    assert losses.binary_cross_entropy_with_logits(Value(0.0), 1).data == pytest.approx(math.log(2))
+    assert losses.binary_cross_entropy_with_logits(Value(2.0), 1).data == pytest.approx(math.log(1 + math.exp(-2)))
+    assert losses.binary_cross_entropy_with_logits(Value(1e4), 0).data == pytest.approx(1e4)
+    assert losses.binary_cross_entropy_with_logits(Value(-1e4), 0).data == pytest.approx(0.0, abs=1e-12)
+    assert losses.binary_cross_entropy_with_logits(tensor([1e4, -1e4]), [0, 1]).item() == pytest.approx(1e4)
+
+
+def test_cross_entropy_known_value_integer_and_one_hot():
+    expected = math.log(1 + math.exp(-1) + math.exp(-2))  # -log softmax([1, 2, 3])[2]
+    assert losses.cross_entropy(values(1.0, 2.0, 3.0), 2).data == pytest.approx(expected)
+    assert losses.cross_entropy([values(1.0, 2.0, 3.0)], [[0, 0, 1]]).data == pytest.approx(expected)
+    assert losses.cross_entropy(tensor([[1.0, 2.0, 3.0]]), [2]).item() == pytest.approx(expected)
+    assert losses.cross_entropy(tensor([[1.0, 2.0, 3.0]]), np.array([[0, 0, 1]])).item() == pytest.approx(expected)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot_over_n():
+    logits = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]])
+    labels = [2, 0]
+    z = tensor(logits)
+    losses.cross_entropy(z, labels).backward()
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected = (shifted / shifted.sum(axis=1, keepdims=True) - np.eye(3)[labels]) / 2
+    assert np.allclose(z.grad, expected, atol=1e-12)
+    rows = [values(*row) for row in logits]
+    losses.cross_entropy(rows, labels).backward()
+    assert np.allclose([[v.grad for v in row] for row in rows], expected, atol=1e-12)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    assert losses.cross_entropy(values(1e4, -1e4), 1).data == pytest.approx(2e4)
+    z = tensor([[1e4, -1e4], [-1e4, 1e4]])
+    loss = losses.cross_entropy(z, [1, 1])
+    loss.backward()
+    assert loss.item() == pytest.approx(1e4) and np.isfinite(z.grad).all()
+
+
+def test_hinge_known_value():
+    assert losses.hinge(values(0.5, -2.0), [1, -1]).data == 0.25  # relu(1 - 0.5), relu(1 - 2)
+    with pytest.raises(ValueError, match=r"hinge needs targets of -1 or \+1, got \[0\.0, 1\.0\]"):
+        losses.hinge(values(0.5, -2.0), [1, 0])
+
+
+def test_l2_is_the_sum_of_squares():
+    assert losses.l2(values(1.0, -2.0, 3.0)).data == 14.0
+    assert losses.l2([tensor([1.0, -2.0]), tensor([[3.0]])]).item() == 14.0
+
+
+def test_softmax_sums_to_one_and_is_stable():
+    probs = softmax(values(1000.0, 1000.0, 999.0))
+    assert sum(p.data for p in probs) == pytest.approx(1.0)
+    assert probs[0].data == pytest.approx(1 / (2 + math.exp(-1)))
+    assert softmax(tensor([[1000.0, 1000.0]])).data.tolist() == [[0.5, 0.5]]
+
+
+@pytest.mark.parametrize(
+    "loss, targets, inputs",
+    [
+        (losses.mse, [0.5, -1.0], [0.3, 0.7]),
+        (losses.binary_cross_entropy, [1, 0], [0.3, 0.6]),
+        (losses.binary_cross_entropy_with_logits, [1, 0], [0.3, -1.7]),
+        (losses.hinge, [1, -1], [0.3, -0.2]),
+        (lambda p, t: losses.cross_entropy(p, t), 1, [0.3, -1.2]),
+    ],
+)
+def test_loss_gradients_match_finite_differences(loss, targets, inputs):
+    assert gradcheck(lambda *p: loss(list(p), targets), inputs)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: losses.mse(values(1.0, 2.0), [1.0]), "mse: 2 predictions but 1 targets"),
+        (lambda: losses.mse(tensor([[1.0, 2.0]]), [1.0]), r"mse: predictions have shape \(1, 2\) but targets"),
+        (lambda: losses.cross_entropy(values(1.0, 2.0), 2), r"class targets must lie in \[0, 1\], got 2\.\.2"),
+        (lambda: losses.cross_entropy(values(1.0, 2.0), 0.5), "class targets must be integers"),
+        (lambda: losses.cross_entropy(tensor([[1.0, 2.0]]), [0, 1]), r"1 samples but targets have shape \(2,\)"),
+        (lambda: losses.cross_entropy([Value(1.0)], 0), "at least two"),
+    ],
+)
+def test_bad_loss_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_unknown_loss_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown loss 'nll'; expected one of mse, binary_cross_entropy"):
+        losses.get_loss("nll")
