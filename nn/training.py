@@ -168,14 +168,13 @@ def fit(
                     batch_loss = loss_fn(outputs, yb)
                     value = float(batch_loss.data)
                     if not math.isfinite(value):
-                        raise FloatingPointError(
-                            f"the loss became {value} at {where}; try a smaller learning rate"
-                        )
+                        raise FloatingPointError(f"the loss became {value} at {where}; try a smaller learning rate")
                     optimizer.zero_grad()
                     batch_loss.backward()
                     optimizer.step()
             except OverflowError as error:
-                raise FloatingPointError(f"training diverged at {where}: {error}; try a smaller learning rate") from error
+                message = f"training diverged at {where}: {error}; try a smaller learning rate"
+                raise FloatingPointError(message) from error
             total_loss += value * len(index)
             if metrics:
                 total_correct += accuracy(_as_array(outputs), yb, margin) * len(index)

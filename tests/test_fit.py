@@ -91,7 +91,8 @@ def test_bad_fit_input(moons, kwargs, error, message):
 def test_a_diverging_loss_stops_with_the_epoch_and_step(moons, backend):
     X, y = moons
     model = nn.MLP(2, [8, 1], seed=0, backend=backend, dtype="float64")
-    with pytest.raises(FloatingPointError, match=r"(the loss became (inf|nan) at|training diverged at) epoch \d+, step \d+"):
+    expected = r"(the loss became (inf|nan) at|training diverged at) epoch \d+, step \d+"
+    with pytest.raises(FloatingPointError, match=expected):
         nn.fit(model, X * 1e3, y * 1e3, "mse", nn.SGD(model.parameters(), lr=10.0), epochs=50, batch_size=50,
                progress=False)
 

@@ -1,0 +1,48 @@
+"""Every teaching notebook runs top to bottom in a fresh kernel; the committed copies carry their outputs."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+EXPECTED = [
+    "01_perceptron_and_logic_gates",
+    "02_computational_graph",
+    "03_activations_softmax_losses",
+    "04_gradient_descent_and_backprop",
+    "05_optimizers",
+    "06_mnist",
+]
+
+
+def test_all_six_notebooks_are_there():
+    assert [path.stem for path in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_executes_without_error(path, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_QUICK", "1")  # 06_mnist trains on a small subset under test
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    notebook = nbformat.read(path, as_version=4)
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_has_outputs_a_checkpoint_and_stays_small(path):
+    assert path.stat().st_size < 2_000_000
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code and all(cell.execution_count for cell in code), "commit the notebook with the outputs of a full run"
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    assert any("Checkpoint" in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_readme_links_every_notebook():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in EXPECTED:
+        assert f"notebooks/{name}.ipynb" in readme
