@@ -109,8 +109,14 @@ class Tensor:
         return self._fn.vjp(grad, needs)
 
     def _accumulate(self, grad: np.ndarray) -> None:
-        """Add `grad` to a leaf that requires grad; interior nodes keep nothing, to save memory."""
-        if self.parents or not self.requires_grad:
+        """Add `grad` to a leaf that requires grad; an interior node keeps this pass's gradient (no copy).
+
+        Interior gradients are kept so that `viz` can show them; they go with the graph.
+        """
+        if self.parents:
+            self.grad = grad
+            return
+        if not self.requires_grad:
             return
         if self.grad is None:
             self.grad = np.array(grad, dtype=self.data.dtype)  # a copy: one gradient array may feed many nodes

@@ -38,6 +38,12 @@ def unbroadcast(grad: Any, like: Any) -> Any:
     return grad
 
 
+def _column_major(x: Array) -> bool:
+    """Whether `x` is laid out in memory column by column (a transposed C array), not row by row."""
+    flags = x.flags
+    return flags.f_contiguous and not flags.c_contiguous
+
+
 def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """`axis` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes."""
     if axis is None:
@@ -124,6 +130,11 @@ class Binary(Function):
     def constant(self) -> Any:
         which = self.which
         return None if which == BOTH else self.b if which == LEFT else self.a
+
+    @property
+    def constant_first(self) -> bool | None:
+        """True for ``3 - x`` (the constant is the left operand), False for ``x - 3``, None with no constant."""
+        return None if self.which == BOTH else self.which == RIGHT
 
 
 class Add(Binary):
@@ -257,7 +268,15 @@ class MatMul(Binary):
         if not (grad.flags.c_contiguous or grad.flags.f_contiguous):
             grad = np.ascontiguousarray(grad)  # e.g. the zero-stride view from sum(): BLAS needs real strides
         if a.ndim == 2 and b.ndim == 2:
-            return (unbroadcast(grad @ b.T, a) if need_a else None, unbroadcast(a.T @ grad, b) if need_b else None)
+            # Each gradient is made in its operand's memory layout: for ``x @ w.T`` the gradient of the
+            # transposed view is itself transposed, so the weight gets a C-ordered gradient and the
+            # optimizer's elementwise update never mixes layouts (which is several times slower).
+            grad_a = grad_b = None
+            if need_a:
+                grad_a = unbroadcast((b @ grad.T).T if _column_major(a) else grad @ b.T, a)
+            if need_b:
+                grad_b = unbroadcast((grad.T @ a).T if _column_major(b) else a.T @ grad, b)
+            return grad_a, grad_b
         a2 = a[np.newaxis] if a.ndim == 1 else a
         b2 = b[:, np.newaxis] if b.ndim == 1 else b
         if a.ndim == 1:
@@ -592,3 +611,109 @@ class LogSoftmax(Unary):
 
     def local(self):
         return "g - softmax * sum(g)"
+
+
+class CrossEntropy(Function):
+    """Mean cross-entropy of logits (N, classes) against targets, log-softmax and NLL fused in one op.
+
+    The targets are a constant of the op: integer ``labels`` (N,), or target ``rows`` (N, classes)
+    such as one-hot rows. The loss is ``mean(logsumexp(z) - z[label])`` (``-mean(sum(rows *
+    log_softmax(z)))`` for rows), computed from ``z - max(z)`` so nothing overflows. The forward
+    pass keeps the softmax, and the gradient is ``(softmax - onehot) / N`` (``(softmax * sum(rows)
+    - rows) / N`` for rows): no (N, classes) log-probability node, no scatter of the picked entries.
+    """
+
+    __slots__ = ("labels", "rows", "probs")
+    name = "cross_entropy"
+
+    def __init__(self, labels: Array | None = None, rows: Array | None = None) -> None:
+        if (labels is None) == (rows is None):
+            raise ValueError("op 'cross_entropy' takes either integer labels or target rows")
+        self.labels = labels
+        self.rows = rows
+
+    def forward(self, z: Array) -> Array:
+        if z.ndim != 2:
+            raise ValueError(f"op 'cross_entropy': logits must have shape (N, classes), got {z.shape}")
+        n = len(z)
+        shifted = z - z.max(axis=1, keepdims=True)
+        with np.errstate(under="ignore"):
+            probs = np.exp(shifted)
+        totals = probs.sum(axis=1, keepdims=True)
+        log_totals = np.log(totals)
+        if self.labels is not None:
+            nll = log_totals.sum() - shifted[np.arange(n), self.labels].sum()
+        else:
+            rows = self.rows
+            nll = rows.sum(axis=1) @ log_totals[:, 0] - np.vdot(rows, shifted)
+        probs /= totals
+        self.probs = probs
+        return np.asarray(nll / n if n else nll, dtype=z.dtype)
+
+    def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
+        probs = self.probs
+        n = len(probs)
+        scale = grad / n if n else grad
+        if self.labels is not None:
+            out = probs * scale
+            out[np.arange(n), self.labels] -= scale  # one entry per row, so no index repeats
+        else:
+            rows = self.rows
+            out = (probs * rows.sum(axis=1, keepdims=True) - rows) * scale
+        return (out.astype(probs.dtype, copy=False),)
+
+    def local_grads(self) -> tuple[Any, ...]:
+        return ("(softmax - onehot) / N",)
+
+    @property
+    def constant(self) -> Any:
+        """The targets: the integer labels or the target rows."""
+        return self.labels if self.labels is not None else self.rows
+
+
+class Linear(Function):
+    """``x @ w.T + b``, the affine map of a fully connected layer, as one op.
+
+    `x` is a batch (..., nin), `w` a weight (nout, nin) as in PyTorch, `b` an optional bias
+    (nout,). One node instead of transpose, matmul and add: the bias is added in place to the
+    fresh matmul result, and the backward pass is three BLAS-sized products, ``g @ w`` for x,
+    ``gᵀ @ x`` for w (made in w's own row-major layout, so the optimizer's update is fast) and a
+    single sum over the batch for b.
+    """
+
+    __slots__ = ("x", "w", "b")
+    name = "linear"
+
+    def forward(self, x: Array, w: Array, b: Array | None = None) -> Array:
+        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1] or (b is not None and b.shape != w.shape[:1]):
+            bias = "" if b is None else f" and bias {b.shape}"
+            raise ValueError(f"op 'linear': inputs {x.shape} do not fit weight {w.shape}{bias}")
+        self.x = x
+        self.w = w
+        self.b = b
+        out = x @ w.T
+        if b is not None:
+            if np.can_cast(b.dtype, out.dtype, "safe"):
+                out += b  # in place: `out` is a new array nothing else refers to
+            else:
+                out = out + b
+        return out
+
+    def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
+        x, w, b = self.x, self.w, self.b
+        if not (grad.flags.c_contiguous or grad.flags.f_contiguous):
+            grad = np.ascontiguousarray(grad)  # e.g. the zero-stride view from sum(): BLAS needs real strides
+        rows = grad.reshape(-1, w.shape[0])  # (batch, nout) whatever the leading dimensions
+        grad_x = _cast(grad @ w, x.dtype) if needs[0] else None
+        grad_w = _cast(rows.T @ x.reshape(-1, w.shape[1]), w.dtype) if needs[1] else None
+        if b is None:
+            return grad_x, grad_w
+        return grad_x, grad_w, (_cast(rows.sum(axis=0), b.dtype) if needs[2] else None)
+
+    def local_grads(self) -> tuple[Any, ...]:
+        local = ("g @ w", "gᵀ @ x")
+        return local if self.b is None else local + ("sum(g) over the batch",)
+
+
+def _cast(array: Array, dtype: np.dtype) -> Array:
+    return array if array.dtype == dtype else array.astype(dtype)

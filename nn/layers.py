@@ -16,10 +16,14 @@ from .module import Module
 
 
 def as_inputs(x: Sequence[Any]) -> list[Value]:
-    """A sample as Values: numbers become input leaves labelled x0, x1, ...; Values pass through."""
+    """A sample as Values: numbers become input leaves labelled x0, x1, ... (in no module's scope)."""
     if isinstance(x, (Value, str, bytes)) or not hasattr(x, "__len__"):
         raise TypeError(f"expected a sequence of numbers or Values (one sample), got {type(x).__name__}")
-    return [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
+    values = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
+    for value in values:
+        if not value.parents and not value.is_parameter:
+            value.scope = ""
+    return values
 
 
 class Neuron(Module):

@@ -52,16 +52,17 @@ class Linear(Module):
         self.bias = parameter(np.zeros(nout, dtype=dtype), "bias") if bias else None
 
     def forward(self, x: Any) -> Any:
-        from autograd import Tensor
+        from autograd import Tensor, tensor_ops
 
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.weight.dtype)
         nin = self.weight.shape[1]
         if x.ndim == 0 or x.shape[-1] != nin:
             raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {x.shape}")
-        out = x @ self.weight.T
-        if self.bias is not None:
-            out = out + self.bias
+        if self.bias is None:
+            out = Tensor.apply(tensor_ops.Linear(), (x, self.weight), x.data, self.weight.data)
+        else:
+            out = Tensor.apply(tensor_ops.Linear(), (x, self.weight, self.bias), x.data, self.weight.data, self.bias.data)
         return activate(out, self.activation)
 
     def extra_repr(self) -> str:

@@ -613,15 +613,16 @@ def test_inputs_without_requires_grad_record_nothing_and_get_no_grad():
     np.testing.assert_array_equal(w.grad, [[5.0], [6.0]])
 
 
-def test_leaf_grads_accumulate_and_interior_nodes_keep_none():
+def test_leaf_grads_accumulate_and_interior_nodes_keep_the_latest_pass():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    y = x * x
+    y = x * 3.0
     loss = y.sum()
     loss.backward()
-    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
     loss.backward()
-    np.testing.assert_array_equal(x.grad, [4.0, 8.0])
-    assert y.grad is None and loss.grad is None
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    assert loss.grad == 1.0
 
 
 def test_leaf_grads_never_share_memory():

@@ -1,11 +1,127 @@
-"""Draw the computational graph of an arithmetic expression (placeholder until viz lands)."""
+"""Draw the computational graph of an arithmetic expression, with every value, gradient and local derivative.
+
+The expression may use numbers, named variables, + - * / ** and parentheses, and the
+functions exp, log, relu, tanh and sigmoid; --at gives every variable its value. For example:
+chainrule graph "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 -o neuron.svg
+"""
+
+from __future__ import annotations
 
 import argparse
+import keyword
+import math
+from pathlib import Path
+
+from autograd import Value, topological_order
+
+from .. import expr
+from ..cli import UsageError
+
+PREFIX = "chainrule graph: "
+IMAGE_SUFFIXES = (".svg", ".png")
+HTML_SUFFIXES = (".html", ".htm")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("expression", metavar="EXPR", help='the expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--at",
+        metavar="NAME=VALUE[,NAME=VALUE...]",
+        action="append",
+        default=[],
+        help="the value of each variable (repeatable)",
+    )
+    parser.add_argument("-o", "--output", metavar="PATH", required=True, help="the picture to write (.svg or .png)")
+    parser.add_argument("--html", metavar="PATH", help="also write the backward pass, step by step, as an HTML page")
+    parser.add_argument("--no-local-grads", action="store_true", help="leave the local derivatives off the edges")
+    parser.add_argument(
+        "--renderer", choices=("dot", "graphviz-pure"), help="force a renderer (default: dot if installed)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise RuntimeError("chainrule graph is not available yet")
+    output = _target(args.output, IMAGE_SUFFIXES, "-o")
+    page = _target(args.html, HTML_SUFFIXES, "--html") if args.html else None
+    values = parse_at(args.at)
+    root = build(args.expression, values)
+
+    from viz.renderer import format_of, render_bytes, write_atomic
+    from viz.steps import steps_html
+
+    show_local_grads = not args.no_local_grads
+    try:
+        picture = render_bytes(root, format_of(output), renderer=args.renderer, show_local_grads=show_local_grads)
+        html = steps_html(root, renderer=args.renderer, show_local_grads=show_local_grads) if page else None
+    except ValueError as error:
+        raise UsageError(f"{PREFIX}{error}") from None
+    written = [write_atomic(output, picture)]
+    if page is not None and html is not None:
+        written.append(write_atomic(page, html.encode("utf-8")))
+    for path in written:
+        print(path)
+    return 0
+
+
+def _target(name: str, suffixes: tuple[str, ...], option: str) -> Path:
+    path = Path(name)
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{PREFIX}{option} must name a {' or '.join(suffixes)} file, got {name!r}")
+    if path.is_dir():
+        raise UsageError(f"{PREFIX}{option} {name!r} is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"{PREFIX}cannot write {name!r}: the directory {str(path.parent)!r} does not exist")
+    return path
+
+
+def parse_at(entries: list[str]) -> dict[str, float]:
+    """``{name: value}`` from --at texts such as ``x1=2,w1=-3``; raises UsageError on anything malformed."""
+    values: dict[str, float] = {}
+    for entry in entries:
+        for item in entry.split(","):
+            item = item.strip()
+            name, sep, raw = item.partition("=")
+            name, raw = name.strip(), raw.strip()
+            if not sep or not name or not raw:
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: expected NAME=VALUE, e.g. --at x=2,w=-3")
+            if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {name!r} is not a variable name")
+            if name in expr.FUNCTIONS:
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {name!r} is a function, not a variable")
+            try:
+                value = float(raw)
+            except ValueError:
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {raw!r} is not a number") from None
+            if not math.isfinite(value):
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {raw!r} is not a finite number")
+            if name in values:
+                raise UsageError(f"{PREFIX}--at gives {name!r} more than once")
+            values[name] = value
+    return values
+
+
+def build(text: str, values: dict[str, float]) -> Value:
+    """The expression's graph, evaluated at `values` and with gradients from ``backward()``."""
+    try:
+        tree = expr.parse(text)
+    except expr.ExpressionError as error:
+        raise UsageError(f"{PREFIX}{error}") from None
+    for name in expr.names_in(tree):
+        if name in expr.FUNCTIONS:
+            raise UsageError(f"{PREFIX}{name!r} is a function: call it, as in {name}(x)")
+        if name not in values:
+            raise UsageError(f"{PREFIX}unknown name {name!r}: give it a value with --at {name}=NUMBER")
+    variables = {name: Value(value, label=name) for name, value in values.items()}
+    try:
+        root = expr.evaluate(tree, variables)
+        if not isinstance(root, Value):
+            raise UsageError(f"{PREFIX}the expression uses no variables, so there is no graph to draw")
+        order = topological_order(root)
+        for node in order:
+            if not math.isfinite(node.data):
+                raise UsageError(f"{PREFIX}the expression overflows: a step of it evaluates to {node.data}")
+        if not root.label:
+            root.label = "f" if "f" not in values else "out"
+        root.backward()
+    except (ValueError, ArithmeticError) as error:
+        raise UsageError(f"{PREFIX}{error}") from None
+    return root

@@ -1,0 +1,556 @@
+"""viz: the picture of a graph (values, gradients, local derivatives), rendering, collapse and the stepper."""
+
+import os
+import random
+import re
+import shutil
+import stat
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import autograd
+import viz
+import viz.renderer
+from autograd import Parameter, Value, scope, topological_order
+from viz import style
+from viz.steps import compute_steps, names_for
+from viz.svg import inline
+from viz.text import number, summary
+
+SVG = "{http://www.w3.org/2000/svg}"
+HAS_DOT = shutil.which("dot") is not None
+RENDERERS = [
+    "graphviz-pure",
+    pytest.param("dot", marks=pytest.mark.skipif(not HAS_DOT, reason="system Graphviz not installed")),
+]
+
+
+def neuron():
+    """micrograd's neuron example: o = tanh(x1*w1 + x2*w2 + b), after backward()."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    total = x1w1 + x2w2
+    total.label = "x1*w1 + x2*w2"
+    n = total + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return {v.label: v for v in (x1, x2, w1, w2, b, x1w1, x2w2, total, n, o)}
+
+
+def mlp(sizes=(2, 16, 16, 1), seed=0):
+    """A hand-built MLP with nn-style scopes (layers.<i>.neurons.<j>) and Parameters, plus a squared loss."""
+    rng = random.Random(seed)
+    xs = [Value(0.5, "x0"), Value(-1.0, "x1")]
+    for layer, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+        outs = []
+        for j in range(nout):
+            with scope(f"layers.{layer}"), scope(f"neurons.{j}"):
+                ws = [Parameter(rng.uniform(-1, 1)) for _ in range(nin)]
+                act = Parameter(0.0)
+                for w, x in zip(ws, xs):
+                    act = act + w * x
+                outs.append(act.tanh())
+        xs = outs
+    loss = (xs[0] - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def node_texts(svg: str) -> dict[str, list[str]]:
+    """{node or edge title: the texts drawn in it} from Graphviz SVG, standalone or inline (no namespace)."""
+    tree = ET.fromstring(svg[svg.index("<svg") : svg.rindex("</svg>") + 6])
+    ns = SVG if tree.tag.startswith(SVG) else ""
+    found = {}
+    for group in tree.iter(f"{ns}g"):
+        if group.get("class") not in ("node", "edge"):
+            continue
+        title = group.find(f"{ns}title").text
+        found[title] = ["".join(t.itertext()).strip() for t in group.iter(f"{ns}text")]
+    return found
+
+
+def ids(root):
+    return {node: f"n{i}" for i, node in enumerate(topological_order(root))}
+
+
+def dot_statements(source: str) -> tuple[list[str], list[str]]:
+    """The node names and the visible edges of a DOT text (ignoring invisible layout edges)."""
+    nodes = [n for n in re.findall(r"^\t(\w+) \[", source, re.M) if n not in ("graph", "node", "edge")]
+    edges = [line for line in source.splitlines() if " -> " in line and "invis" not in line]
+    return nodes, edges
+
+
+# --- numbers ---
+
+
+def test_numbers_have_four_significant_digits_and_a_real_minus():
+    assert number(-1.5) == "\u22121.5"
+    assert number(0.7071067811865476) == "0.7071"
+    assert number(1.0000000000000004) == "1"
+    assert number(-0.0) == "0"
+    assert number(1e-17) == "1e\u221217"
+    assert number(123456.0) == "1.235e5"
+    assert number(float("inf")) == "\u221e"
+    assert number(float("nan")) == "nan"
+
+
+def test_array_summaries():
+    np = pytest.importorskip("numpy")
+    assert summary(np.array([[1.0, -2.0], [3.0, 4.5]])) == "[[1, \u22122], [3, 4.5]]"
+    assert summary(np.arange(10.0)) == "mean 4.5 \u00b7 min 0 \u00b7 max 9"
+    assert summary("g @ b\u1d40") == "g @ b\u1d40"
+
+
+# --- the picture ---
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_neuron_svg_shows_every_value_gradient_and_local_gradient(tmp_path, renderer):
+    v = neuron()
+    o = v["o"]
+    path = viz.render(o, tmp_path / "neuron.svg", renderer=renderer)
+    assert path == tmp_path / "neuron.svg" and isinstance(path, Path)
+    texts = node_texts(path.read_text(encoding="utf-8"))
+    name = ids(o)
+    expected = {
+        "o": ("0.7071", "1"),
+        "n": ("0.8814", "0.5"),
+        "x1": ("2", "\u22121.5"),
+        "w1": ("\u22123", "1"),
+        "x2": ("0", "0.5"),
+        "w2": ("1", "0"),
+        "b": ("6.881", "0.5"),
+        "x1*w1": ("\u22126", "0.5"),
+    }
+    for label, (data, grad) in expected.items():
+        drawn = texts[name[v[label]]]
+        assert drawn[0] == label
+        assert drawn[drawn.index("data") + 1] == data, label
+        assert drawn[drawn.index("grad") + 1] == grad, label
+
+    def edge_label(parent, child):
+        return texts[f"{name[v[parent]]}->{name[v[child]]}op"]
+
+    assert edge_label("x1", "x1*w1") == ["\u2202 = \u22123"]
+    assert edge_label("w1", "x1*w1") == ["\u2202 = 2"]
+    assert edge_label("w2", "x2*w2") == ["\u2202 = 0"]
+    assert edge_label("n", "o") == ["\u2202 = 0.5"]
+    assert texts[f"{name[o]}op"] == ["tanh"]
+
+
+def test_each_op_is_its_own_node_between_operands_and_result():
+    v = neuron()
+    o = v["o"]
+    nodes, edges = dot_statements(viz.draw_graph(o).source)
+    order = topological_order(o)
+    ops = [node for node in order if node.parents]
+    assert len(nodes) == len(order) + len(ops)
+    name = ids(o)
+    for node in ops:
+        assert any(line.strip().startswith(f"{name[node]}op -> {name[node]}") for line in edges)
+        for parent in node.parents:
+            assert any(line.strip().startswith(f"{name[parent]} -> {name[node]}op") for line in edges)
+    assert len(edges) == len(ops) + sum(len(node.parents) for node in ops)
+
+
+def test_an_operand_used_twice_by_one_op_gets_two_labelled_edges():
+    x = Value(3.0, "x")
+    y = x * x
+    y.backward()
+    _, edges = dot_statements(viz.draw_graph(y).source)
+    assert [line.strip() for line in edges if line.strip().startswith("n0 -> n1op")] == [
+        "n0 -> n1op [label=<\u2202 = 3>]",
+        "n0 -> n1op [label=<\u2202 = 3>]",
+    ]
+
+
+def test_switches_hide_local_gradients_and_gradients():
+    o = neuron()["o"]
+    assert "\u2202 = " in viz.draw_graph(o).source
+    assert "\u2202 = " not in viz.draw_graph(o, show_local_grads=False).source
+    assert ">grad<" in viz.draw_graph(o).source
+    assert ">grad<" not in viz.draw_graph(o, show_grad=False).source
+
+
+def test_draw_dot_is_micrograds_name_for_draw_graph():
+    assert viz.draw_dot is viz.draw_graph
+
+
+def test_an_op_shows_the_constant_it_keeps_on_the_right_side():
+    x = Value(2.0, "x")
+    cases = {
+        "\u00d7 3": x * 3,
+        "+ 3": 3 + x,
+        "3 \u2212": 3 - x,
+        "\u2212 3": x - 3,
+        "1 \u00f7": 1 / x,
+        "\u00d7 (\u22122)": x * -2,
+        "^2": x**2,
+        "2 ^": 2**x,
+    }
+    for text, out in cases.items():
+        source = viz.draw_graph(out).source
+        assert f"n1op [label=<{text}>" in source, text
+    assert "label=<\u2202 = 3>" in viz.draw_graph(x * 3).source
+
+
+def test_inputs_parameters_constants_and_the_output_look_different():
+    x = Value(1.0, "x")
+    w = Parameter(2.0, label="w")
+    out = autograd.sum([x * w, 1.0])
+    out.backward()
+    source = viz.draw_graph(out).source
+    lines = {name: line for name, line in re.findall(r"^\t(n\d+) (\[.*)$", source, re.M)}
+    order = topological_order(out)
+    constant = next(node for node in order if isinstance(node, autograd.Constant))
+    looks = {}
+    for node, tag in ((x, "input"), (w, "param"), (constant, "const"), (out, "output")):
+        line = lines[f"n{order.index(node)}"]
+        assert f"> {tag}</FONT>" in line or f">{tag}</FONT>" in line, tag
+        looks[tag] = re.search(r'color="(#\w+)"[^\]]*penwidth=([\d.]+)', line).groups()
+    assert len(set(looks.values())) == 4
+    assert "dashed" in lines[f"n{order.index(constant)}"]
+    assert float(looks["output"][1]) > float(looks["input"][1])
+
+
+def test_gradient_colour_shows_sign_and_size():
+    red_big, _ = style.grad_colors(2.0, 2.0)
+    red_small, _ = style.grad_colors(0.5, 2.0)
+    blue_big, _ = style.grad_colors(-2.0, 2.0)
+    assert style.grad_colors(0.0, 2.0)[0] == style.grad_colors(None, 2.0)[0]
+
+    def rgb(color):
+        return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
+
+    assert rgb(red_big)[0] > rgb(red_big)[2] and rgb(blue_big)[2] > rgb(blue_big)[0]
+    assert sum(rgb(red_big)) < sum(rgb(red_small))  # deeper for a larger |grad|
+    v = neuron()
+    source = viz.draw_graph(v["o"]).source
+    x1_line = re.search(rf"^\tn{topological_order(v['o']).index(v['x1'])} \[.*$", source, re.M).group(0)
+    assert f'BGCOLOR="{blue_big}"' in x1_line  # x1.grad = -1.5 is the largest |grad| of the graph
+
+
+def test_highlight_takes_a_node_or_several():
+    v = neuron()
+    o = v["o"]
+    name = ids(o)
+    one = viz.draw_graph(o, highlight=v["x1"]).source
+    assert re.search(rf'^\t{name[v["x1"]]} .*color="{style.HIGHLIGHT}"', one, re.M)
+    assert one.count(f'color="{style.HIGHLIGHT}" fillcolor') == 1
+    two = viz.draw_graph(o, highlight=[v["x1"], v["b"]]).source
+    assert two.count(f'color="{style.HIGHLIGHT}" fillcolor') == 2
+
+
+def test_bad_rankdir_and_collapse_are_refused_with_the_valid_choices():
+    o = neuron()["o"]
+    with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT"):
+        viz.draw_graph(o, rankdir="sideways")
+    with pytest.raises(ValueError, match=r"collapse must be one of None, 'neuron', 'layer'"):
+        viz.draw_graph(o, collapse="neurons")
+    assert "rankdir=TB" in viz.draw_graph(o, rankdir="TB").source
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_same_graph_same_dot_and_same_svg_bytes(tmp_path, renderer):
+    first, second = neuron()["o"], neuron()["o"]
+    assert viz.draw_graph(first).source == viz.draw_graph(second).source
+    a = viz.render(first, tmp_path / "a.svg", renderer=renderer).read_bytes()
+    b = viz.render(second, tmp_path / "b.svg", renderer=renderer).read_bytes()
+    assert a == b
+    assert re.findall(r"<title>(n\d+)</title>", a.decode())[:3] == ["n0", "n1", "n2"]
+
+
+# --- large graphs ---
+
+
+def test_full_mlp_graph_has_about_a_thousand_nodes_and_renders(tmp_path):
+    loss = mlp()
+    count = len(topological_order(loss))
+    assert 900 < count < 1100
+    path = viz.render(loss, tmp_path / "full.svg", renderer="graphviz-pure")
+    assert path.read_text(encoding="utf-8").count('class="node"') > count
+
+
+def test_collapse_draws_fewer_nodes_and_keeps_inputs_and_loss_ops():
+    loss = mlp()
+    full, _ = dot_statements(viz.draw_graph(loss).source)
+    by_neuron = viz.draw_graph(loss, collapse="neuron").source
+    by_layer = viz.draw_graph(loss, collapse="layer").source
+    neuron_nodes, _ = dot_statements(by_neuron)
+    layer_nodes, layer_edges = dot_statements(by_layer)
+    assert len(full) > 1000 > len(neuron_nodes) > len(layer_nodes)
+    assert sum(1 for n in neuron_nodes if n.startswith("g")) == 16 + 16 + 1
+    assert sum(1 for n in layer_nodes if n.startswith("g")) == 3
+    for source in (by_neuron, by_layer):
+        assert "<B>x0</B>" in source and "<B>x1</B>" in source and "<B>loss</B>" in source
+    assert "<B>layers.1.neurons.3</B>" in by_neuron and "tanh · 17 params · 50 nodes" in by_neuron
+    assert "<B>layers.1</B>" in by_layer and "16 neurons · tanh · 272 params" in by_layer
+    pairs = [line.split("[")[0].strip() for line in layer_edges]
+    assert len(pairs) == len(set(pairs))  # edges between boxes are deduplicated
+    assert '"\u00d7256"' in by_layer
+
+
+@pytest.mark.parametrize("mode", ["neuron", "layer"])
+def test_collapsed_mlp_renders(tmp_path, mode):
+    loss = mlp()
+    text = viz.render(loss, tmp_path / f"{mode}.svg", collapse=mode, renderer="graphviz-pure").read_text("utf-8")
+    assert "layers.1" in text and "loss" in text
+
+
+def test_collapse_with_nn_mlp_when_available():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "MLP"):
+        pytest.skip("nn.MLP is not there yet")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    full, _ = dot_statements(viz.draw_graph(loss).source)
+    neuron_nodes, _ = dot_statements(viz.draw_graph(loss, collapse="neuron").source)
+    by_layer = viz.draw_graph(loss, collapse="layer").source
+    layer_nodes, _ = dot_statements(by_layer)
+    assert len(full) > len(neuron_nodes) > len(layer_nodes)
+    assert sum(1 for n in layer_nodes if n.startswith("g")) == 3
+    assert "<B>x0</B>" in by_layer  # an input stays a node even when a module created it
+
+
+def test_too_many_nodes_says_how_many_and_what_to_do():
+    loss = mlp()
+    count = len(topological_order(loss))
+    with pytest.raises(ValueError) as error:
+        viz.draw_graph(loss, max_nodes=500)
+    message = str(error.value)
+    assert f"{count} value nodes" in message and "max_nodes=500" in message
+    assert "collapse='neuron'" in message and "collapse='layer'" in message and "larger max_nodes" in message
+    viz.draw_graph(loss, max_nodes=500, collapse="layer")
+    viz.draw_graph(loss, max_nodes=count)
+
+
+# --- rendering ---
+
+
+def test_render_picks_the_format_from_the_suffix(tmp_path):
+    o = neuron()["o"]
+    png = viz.render(o, tmp_path / "n.png", renderer="graphviz-pure")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = viz.render(o, str(tmp_path / "n.svg"))
+    assert svg.read_bytes().lstrip().startswith(b"<?xml") and isinstance(svg, Path)
+    assert viz.render(o, tmp_path / "forced.out", format="svg").read_bytes().lstrip().startswith(b"<?xml")
+    with pytest.raises(ValueError, match=r"\.svg or \.png"):
+        viz.render(o, tmp_path / "n.pdf")
+    assert not (tmp_path / "n.pdf").exists()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(png.stat().st_mode) == 0o666 & ~mask
+
+
+def test_renderer_discovery_prefers_system_dot_then_graphviz_pure(monkeypatch):
+    pure = viz.renderer.find_graphviz_pure()
+    assert pure is not None and Path(pure).name.startswith("graphviz-pure")
+    assert Path(pure).parent == Path(sys.executable).parent  # the one pip installed with this package
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    monkeypatch.setattr(viz.renderer, "find_dot", lambda: "/usr/bin/dot")
+    assert viz.find_renderer() == "/usr/bin/dot"
+    monkeypatch.setattr(viz.renderer, "find_dot", lambda: None)
+    assert viz.find_renderer() == pure
+    monkeypatch.setattr(viz.renderer, "find_dot", lambda: "/usr/bin/dot")
+    monkeypatch.setenv("CHAINRULE_DOT", "graphviz-pure")
+    assert viz.find_renderer() == pure
+    with pytest.raises(ValueError, match="renderer must be one of dot, graphviz-pure"):
+        viz.find_renderer("neato")
+
+
+def test_no_renderer_is_a_runtime_error_naming_both_ways_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    monkeypatch.setattr(viz.renderer, "find_dot", lambda: None)
+    monkeypatch.setattr(viz.renderer, "find_graphviz_pure", lambda: None)
+    with pytest.raises(RuntimeError) as error:
+        viz.render(neuron()["o"], tmp_path / "n.svg")
+    assert "`dot`" in str(error.value) and "pip install graphviz-pure" in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError, match="pip install graphviz-pure"):
+        viz.find_renderer("graphviz-pure")
+
+
+def test_a_slow_renderer_hits_the_time_limit_and_leaves_no_file(tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 20\n")
+    slow.chmod(0o755)
+    out = tmp_path / "pictures"
+    out.mkdir()
+    started = time.monotonic()
+    with pytest.raises(TimeoutError) as error:
+        viz.render(neuron()["o"], out / "n.svg", renderer=str(slow), timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert "0.5 s limit" in str(error.value) and "10 nodes" in str(error.value)
+    assert list(out.iterdir()) == []
+
+
+def test_a_failing_renderer_is_a_runtime_error_and_leaves_no_file(tmp_path):
+    broken = tmp_path / "broken-dot"
+    broken.write_text("#!/bin/sh\necho 'Error: something broke' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    out = tmp_path / "pictures"
+    out.mkdir()
+    with pytest.raises(RuntimeError, match="something broke"):
+        viz.render(neuron()["o"], out / "n.svg", renderer=str(broken))
+    assert list(out.iterdir()) == []
+
+
+def test_collapsed_graphs_are_redrawn_without_merged_edges_if_the_renderer_trips_on_them(tmp_path):
+    picky = tmp_path / "picky-dot"
+    picky.write_text(
+        "#!/bin/sh\n"
+        'input=$(cat)\n'
+        'case "$input" in *concentrate*) echo "Error: trouble with concentrate" >&2; exit 1;; esac\n'
+        f'printf "%s" "$input" | exec "{viz.renderer.find_graphviz_pure()}" "$@"\n'
+    )
+    picky.chmod(0o755)
+    text = viz.render(mlp(), tmp_path / "layer.svg", collapse="layer", renderer=str(picky)).read_text("utf-8")
+    assert "layers.1" in text
+    with pytest.raises(RuntimeError, match="trouble with concentrate"):
+        viz.renderer.run_renderer(viz.draw_graph(mlp(), collapse="layer").source, "svg", renderer=str(picky))
+
+
+def test_renderer_warnings_do_not_reach_the_user(tmp_path, capfd):
+    viz.render(neuron()["o"], tmp_path / "n.svg", renderer="graphviz-pure")
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_show_displays_inline_in_jupyter():
+    image = viz.show(neuron()["o"], renderer="graphviz-pure")
+    assert "<svg" in image._repr_svg_() and "0.7071" in image._repr_svg_()
+    html = image._repr_html_()
+    assert html.startswith("<svg") and "0.7071" in html
+    assert not re.search(r"https?://", html)
+
+
+def test_inline_svg_drops_prolog_doctype_comments_and_namespaces():
+    raw = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n "http://www.w3.org/x.dtd">\n'
+        '<!-- Generated -->\n<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+        '<g id="node1"><a xlink:href="#node1" xlink:title="t"><text>x</text></a></g></svg>'
+    )
+    text = inline(raw, "s3-")
+    assert text.startswith("<svg>") and "http" not in text and "<!--" not in text
+    assert 'id="s3-node1"' in text and 'href="#s3-node1"' in text and "xlink" not in text
+
+
+# --- tensors ---
+
+
+def test_tensor_graphs_draw_shape_dtype_and_summaries(tmp_path):
+    if not hasattr(autograd, "Tensor"):
+        pytest.skip("autograd.Tensor is not there yet")
+    np = pytest.importorskip("numpy")
+    a = autograd.Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True, label="a")
+    w = autograd.Tensor(np.arange(12.0).reshape(2, 6), requires_grad=True, label="w")
+    out = ((a @ w) * 3).sum()
+    out.label = "out"
+    out.backward()
+    source = viz.draw_graph(out).source
+    assert "(2, 2) float64" in source and "(2, 6) float64" in source
+    assert "[[1, 2], [3, 4]]" in source
+    assert "mean 5.5 \u00b7 min 0 \u00b7 max 11" in source
+    assert "g @ b\u1d40" in source and "a\u1d40 @ g" in source  # the engine's text for a matmul's local gradient
+    assert "\u00d7 3" in source
+    text = viz.render(out, tmp_path / "t.svg", renderer="graphviz-pure").read_text("utf-8")
+    assert "(2, 6) float64" in text
+    with pytest.raises(ValueError, match="scalar Value graphs"):
+        viz.backward_steps(out, tmp_path / "t.html")
+    assert not (tmp_path / "t.html").exists()
+
+
+# --- the stepper ---
+
+
+def test_steps_match_the_engine_and_explain_the_chain_rule():
+    v = neuron()
+    o = v["o"]
+    steps = compute_steps(o)
+    order = topological_order(o)
+    assert [s.node for s in steps] == list(reversed(order))
+    for step in steps:
+        assert step.grad == step.node.grad, step.node.label
+    x1 = next(s for s in steps if s.node is v["x1"])
+    assert x1.formula == ("grad(x1) = grad(x1*w1) \u00b7 \u2202(x1*w1)/\u2202x1 = 0.5 \u00b7 (\u22123) = \u22121.5")
+    assert steps[0].formula == "grad(o) = do/do = 1"
+    b = next(s for s in steps if s.node is v["b"])
+    assert b.formula == "grad(b) = grad(n) \u00b7 \u2202n/\u2202b = 0.5 \u00b7 1 = 0.5"
+
+
+def test_a_value_used_twice_gets_one_product_per_use():
+    x = Value(3.0, "x")
+    y = x * x + x
+    y.label = "y"
+    y.backward()
+    step = next(s for s in compute_steps(y) if s.node is x)
+    assert step.grad == x.grad == 7.0
+    assert len(step.terms) == 3
+    assert "used 3 times" in step.note
+    assert step.formula.endswith("= 1 \u00b7 1 + 1 \u00b7 3 + 1 \u00b7 3 = 7")
+
+
+def test_a_constant_gets_a_step_but_no_gradient():
+    x = Value(2.0, "x")
+    out = autograd.sum([x, 1.0])
+    out.backward()
+    steps = compute_steps(out)
+    assert len(steps) == 3
+    constant = next(s for s in steps if isinstance(s.node, autograd.Constant))
+    assert constant.grad is None and "no gradient" in constant.note
+    assert next(s for s in steps if s.node is x).grad == x.grad == 1.0
+
+
+def test_unlabelled_nodes_get_names_that_do_not_clash():
+    x = Value(1.0, "v1")
+    y = (x * 2).exp()
+    names = names_for(topological_order(y))
+    assert names[x] == "v1"
+    assert sorted(names.values()) == ["v1", "v2", "v3"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_stepper_page_is_self_contained_with_one_step_per_value_node(tmp_path, renderer):
+    v = neuron()
+    o = v["o"]
+    path = viz.backward_steps(o, tmp_path / "steps.html", renderer=renderer)
+    page = path.read_text(encoding="utf-8")
+    order = topological_order(o)
+    assert page.count('<section class="step"') == len(order) == 10
+    assert not re.search(r"https?://", page)
+    assert "<?xml" not in page and "<!DOCTYPE svg" not in page and "xmlns" not in page
+    assert page.count("<svg") == len(order)
+    for needle in ('id="prev"', 'id="next"', 'type="range"', "ArrowRight", "ArrowLeft", "<script>"):
+        assert needle in page
+    assert "<script src" not in page and "<link" not in page
+    assert "grad(x1) = grad(x1*w1) \u00b7 \u2202(x1*w1)/\u2202x1 = 0.5 \u00b7 (\u22123) = \u22121.5" in page
+    sections = page.split('<section class="step"')[1:]
+    x1_step = list(reversed(order)).index(v["x1"])
+    x1 = ids(o)[v["x1"]]
+    for k, section in enumerate(sections):
+        drawn = node_texts(section)[x1]
+        grad = drawn[drawn.index("grad") + 1 :]
+        assert grad == (["\u22121.5"] if k >= x1_step else []), k  # blank until its step
+        assert f'id="s{k}-' in section
+    assert 'stroke="#ff8c00"' in sections[x1_step]
+    boxes = [re.findall(r"<title>(n\d+)</title>\s*<polygon[^>]*points=\"([^\"]*)\"", s) for s in sections]
+    assert all(b == boxes[0] for b in boxes)  # the layout stays put from step to step
+
+
+def test_stepper_refuses_graphs_too_big_to_step_through(tmp_path):
+    with pytest.raises(ValueError, match="one picture per node"):
+        viz.backward_steps(mlp(), tmp_path / "big.html")
+    assert not (tmp_path / "big.html").exists()

@@ -1,0 +1,434 @@
+"""`draw_graph`: a computational graph as a `graphviz.Digraph`, micrograd's picture plus local gradients.
+
+Every value is a box with its data and gradient; every op is a small node of its own
+(value -> op -> result); every edge into an op carries the local derivative
+d(result)/d(operand). Nodes are named from the one graph walk (``n0, n1, ...``), so the
+same graph always gives the same DOT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import graphviz
+
+from autograd.graph import topological_order
+
+from . import style
+from .collapse import MODES, Group, check_mode, plan
+from .text import MINUS, PARTIAL, escape, is_array, local_grad, number, op_text, summary, text_width
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+UNREACHED = object()
+
+
+class Drawing:
+    """A built picture: the Digraph and how many value-level nodes (values and boxes) it has."""
+
+    __slots__ = ("digraph", "nodes", "order")
+
+    def __init__(self, digraph: graphviz.Digraph, nodes: int, order: list[Any]) -> None:
+        self.digraph = digraph
+        self.nodes = nodes
+        self.order = order
+
+
+def draw_graph(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = True,
+    max_nodes: int = 2000,
+    collapse: str | None = None,
+    highlight: Any = None,
+) -> graphviz.Digraph:
+    """The computational graph that ends at `root`, ready to render (``.source`` is the DOT text).
+
+    `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box; `highlight`
+    (a node or an iterable of nodes) gets a thick orange border. Raises ValueError when the
+    graph has more than `max_nodes` value nodes to draw.
+    """
+    return build(
+        root,
+        rankdir=rankdir,
+        show_grad=show_grad,
+        show_local_grads=show_local_grads,
+        max_nodes=max_nodes,
+        collapse=collapse,
+        highlight=highlight,
+    ).digraph
+
+
+draw_dot = draw_graph
+
+
+def build(
+    root: Any,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool = True,
+    max_nodes: int = 2000,
+    collapse: str | None = None,
+    highlight: Any = None,
+    order: list[Any] | None = None,
+    grads: dict[Any, Any] | None = None,
+    names: dict[Any, str] | None = None,
+    highlight_edges: Iterable[tuple[Any, Any]] = (),
+    grad_scale: float | None = None,
+    reserve: dict[Any, str] | None = None,
+) -> Drawing:
+    """`draw_graph` with the stepper's extra knobs.
+
+    `grads` replaces the nodes' own ``grad`` (a node missing from it is drawn as not yet
+    reached), `names` names unlabelled nodes, `grad_scale` fixes the colour scale and
+    `reserve` keeps room in a node's grad cell for a text shown later, so that every
+    step of the stepper has the same layout.
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    check_mode(collapse)
+    if order is None:
+        order = topological_order(root)
+    membership = plan(order, root, collapse) if collapse else {}
+    groups = list(dict.fromkeys(membership.values()))
+    count = sum(1 for node in order if node not in membership) + len(groups)
+    if count > max_nodes:
+        raise ValueError(_too_many(count, max_nodes, collapse))
+    painter = _Painter(
+        root, order, membership, groups, show_grad, show_local_grads, highlight, grads, names or {}, reserve or {}
+    )
+    painter.scale = grad_scale if grad_scale is not None else painter.max_grad()
+    digraph = painter.paint(rankdir, set(highlight_edges))
+    return Drawing(digraph, count, order)
+
+
+def _too_many(count: int, max_nodes: int, collapse: str | None) -> str:
+    if collapse:
+        return (
+            f"the graph still has {count} nodes to draw with collapse={collapse!r}, more than max_nodes={max_nodes}; "
+            f"pass a larger max_nodes"
+        )
+    modes = " or ".join(f"collapse={m!r}" for m in MODES)
+    return (
+        f"the graph has {count} value nodes, more than max_nodes={max_nodes}; "
+        f"draw it with {modes}, or pass a larger max_nodes"
+    )
+
+
+def _highlighted(highlight: Any) -> set[Any]:
+    if highlight is None:
+        return set()
+    if hasattr(highlight, "parents"):
+        return {highlight}
+    return set(highlight)
+
+
+class _Painter:
+    """Turns the walk into DOT statements; one per drawing."""
+
+    def __init__(
+        self,
+        root: Any,
+        order: list[Any],
+        membership: dict[Any, Group],
+        groups: list[Group],
+        show_grad: bool,
+        show_local_grads: bool,
+        highlight: Any,
+        grads: dict[Any, Any] | None,
+        names: dict[Any, str],
+        reserve: dict[Any, str],
+    ) -> None:
+        self.root = root
+        self.order = order
+        self.membership = membership
+        self.groups = groups
+        self.show_grad = show_grad
+        self.show_local_grads = show_local_grads
+        self.highlight = _highlighted(highlight)
+        self.grads = grads
+        self.names = names
+        self.reserve = reserve
+        self.scale = 0.0
+        self.ids = {node: f"n{i}" for i, node in enumerate(order)}
+        self.box_ids = {group: f"g{i}" for i, group in enumerate(groups)}
+        self.tensors = any(is_array(node.data) for node in order)
+
+    def grad(self, node: Any) -> Any:
+        """The gradient to show: the node's own, the stepper's, or UNREACHED (drawn blank)."""
+        if not getattr(node, "_needs_grad", True):
+            return None
+        if self.grads is None:
+            return node.grad
+        return self.grads.get(node, UNREACHED)
+
+    def max_grad(self) -> float:
+        largest = 0.0
+        for node in self.order:
+            value = self.grad(node)
+            if value is UNREACHED:
+                continue
+            size = style.signal(value)
+            if size is not None:
+                largest = max(largest, abs(size))
+        return largest
+
+    def unit(self, node: Any) -> str:
+        group = self.membership.get(node)
+        return self.ids[node] if group is None else self.box_ids[group]
+
+    def paint(self, rankdir: str, highlight_edges: set[tuple[Any, Any]]) -> graphviz.Digraph:
+        digraph = graphviz.Digraph(
+            name="chainrule",
+            graph_attr={
+                "rankdir": rankdir,
+                "charset": "UTF-8",
+                "bgcolor": "white",
+                "fontname": style.FONT,
+                "fontsize": "9",
+                "nodesep": "0.22",
+                "ranksep": "0.32",
+                "labelloc": "b",
+                "labeljust": "r",
+                **({"concentrate": "true", "ranksep": "0.9"} if self.groups else {}),
+            },
+            node_attr={"fontname": style.FONT, "fontsize": str(style.FONT_SIZE)},
+            edge_attr={
+                "fontname": style.FONT,
+                "fontsize": str(style.EDGE_FONT_SIZE),
+                "color": style.EDGE_COLOR,
+                "fontcolor": style.EDGE_LABEL_COLOR,
+                "arrowsize": "0.6",
+            },
+        )
+        edges: dict[tuple[str, ...], list[tuple[Any, Any, int]]] = {}
+        drawn: set[Group] = set()
+        for node in self.order:
+            group = self.membership.get(node)
+            if group is not None:
+                if group not in drawn:
+                    drawn.add(group)
+                    self.box(digraph, group)
+                box = self.box_ids[group]
+                for index, parent in enumerate(node.parents):
+                    if self.membership.get(parent) is not group:
+                        edges.setdefault((self.unit(parent), box), []).append((parent, node, index))
+                continue
+            self.value(digraph, node)
+            if node.parents:
+                op_id = self.ids[node] + "op"
+                self.op(digraph, node, op_id)
+                digraph.edge(op_id, self.ids[node])
+                for index, parent in enumerate(node.parents):
+                    tail = self.unit(parent)
+                    key = (tail, op_id) if parent in self.membership else (tail, op_id, str(index))
+                    edges.setdefault(key, []).append((parent, node, index))
+        for (tail, head, *_), uses in edges.items():
+            self.edge(digraph, tail, head, uses, highlight_edges)
+        self.order_siblings(digraph, edges)
+        digraph.attr(label=self.legend())
+        return digraph
+
+    def order_siblings(self, digraph: graphviz.Digraph, linked: Iterable[tuple[str, ...]]) -> None:
+        """Keep numbered sibling boxes (``neurons.0``, ``neurons.1``, ...) in one column, in number order.
+
+        Siblings joined by an edge (``layers.0`` -> ``layers.1``) follow one another instead.
+        """
+        linked = [(key[0], key[1]) for key in linked]
+        families: dict[str, list[tuple[int, str]]] = {}
+        for group in self.groups:
+            prefix, _, last = group.key.rpartition(".")
+            if last.isdigit():
+                families.setdefault(prefix, []).append((int(last), self.box_ids[group]))
+        for members in families.values():
+            boxes = {box for _, box in members}
+            if len(members) < 2 or any(tail in boxes and head in boxes for tail, head in linked):
+                continue
+            ids = [box for _, box in sorted(members)]
+            with digraph.subgraph() as column:
+                column.attr(rank="same")
+                for tail, head in zip(ids, ids[1:]):
+                    column.edge(tail, head, style="invis")
+
+    def edge(
+        self,
+        digraph: graphviz.Digraph,
+        tail: str,
+        head: str,
+        uses: list[tuple[Any, Any, int]],
+        highlight_edges: set[tuple[Any, Any]],
+    ) -> None:
+        attrs: dict[str, str] = {}
+        parent, child, index = uses[0]
+        if len(uses) > 1:
+            attrs["label"] = f"\u00d7{len(uses)}"
+        elif self.show_local_grads and child not in self.membership and index < len(child.local_grads):
+            attrs["label"] = f"<{escape(local_grad(child.local_grads[index]))}>"
+        if any((p, c) in highlight_edges for p, c, _ in uses):
+            attrs.update(color=style.HIGHLIGHT, fontcolor=style.HIGHLIGHT, penwidth="2.5")
+        digraph.edge(tail, head, **attrs)
+
+    def op(self, digraph: graphviz.Digraph, node: Any, op_id: str) -> None:
+        text = op_text(node) or "?"
+        digraph.node(
+            op_id,
+            label=f"<{escape(text)}>",
+            shape="circle" if len(text) <= 2 else "ellipse",
+            style="filled",
+            fillcolor=style.OP_FILL,
+            color=style.OP_BORDER,
+            fontsize="12",
+            width="0.32",
+            height="0.32",
+            margin="0.03,0.01",
+        )
+
+    def value(self, digraph: graphviz.Digraph, node: Any) -> None:
+        kind = style.kind_of(node, self.root)
+        if node.label:
+            title = f"<B>{escape(node.label)}</B>"
+        elif self.names.get(node):
+            title = f"<I>{escape(self.names[node])}</I>"
+        else:
+            title = ""
+        rows = []
+        if title or kind.name:
+            space = " " if title else ""
+            tag = f'<FONT POINT-SIZE="{style.SMALL}" COLOR="{style.MUTED}">{space}{kind.name}</FONT>'
+            tag = tag if kind.name else ""
+            rows.append(f'<TR><TD COLSPAN="2" {_fill(kind.fill)}>{title}{tag}</TD></TR>')
+        data = node.data
+        if is_array(data):
+            shape = "(" + ", ".join(str(n) for n in data.shape) + ("," if len(data.shape) == 1 else "") + ")"
+            dtype = escape(str(getattr(data, "dtype", "")))
+            rows.append(_wide(f'<FONT POINT-SIZE="9" COLOR="{style.MUTED}">{escape(shape)} {dtype}</FONT>'))
+        rows.append(_row("data", summary(data), "#ffffff", "#000000"))
+        if self.show_grad:
+            rows.append(self.grad_row(node))
+        attrs = self.border(kind, node in self.highlight, kind.dashed)
+        digraph.node(self.ids[node], label=_table(rows), **_BOX, **attrs)
+
+    def grad_row(self, node: Any) -> str:
+        grad = self.grad(node)
+        width = text_width(self.reserve[node], style.FONT_SIZE) + 10 if node in self.reserve else None
+        if grad is UNREACHED:
+            return _row("grad", "", style.UNREACHED, style.MUTED, width)
+        if grad is None:
+            return _row("grad", "\u2014", "#ffffff", style.MUTED, width)
+        fill, ink = style.grad_colors(style.signal(grad), self.scale)
+        return _row("grad", summary(grad), fill, ink, width)
+
+    def border(self, kind: style.Kind, highlighted: bool, dashed: bool) -> dict[str, str]:
+        styles = "filled,dashed" if dashed else "filled"
+        if highlighted:
+            return {"style": styles, "fillcolor": "white", "color": style.HIGHLIGHT, "penwidth": style.HIGHLIGHT_WIDTH}
+        return {"style": styles, "fillcolor": "white", "color": kind.border, "penwidth": f"{kind.width:g}"}
+
+    def box(self, digraph: graphviz.Digraph, group: Group) -> None:
+        outputs = group.outputs
+        activation = " / ".join(dict.fromkeys(op_text(n) for n in outputs if n.parents))
+        facts = [activation] if activation else []
+        if group.neurons:
+            facts.insert(0, _count(group.neurons, "neuron"))
+        if group.params:
+            facts.append(_count(group.params, "param"))
+        facts.append(_count(len(group.members), "node"))
+        rows = [
+            f'<TR><TD COLSPAN="2" {_fill(style.BOX_HEADER)}><B>{escape(group.key)}</B></TD></TR>',
+            _wide(f'<FONT POINT-SIZE="9" COLOR="{style.MUTED}">{escape(" · ".join(facts))}</FONT>'),
+        ]
+        if len(outputs) > 1:
+            rows.append(_wide(f'<FONT POINT-SIZE="9">{len(outputs)} outputs</FONT>'))
+        rows.append(_row("data", _combined([n.data for n in outputs]), "#ffffff", "#000000"))
+        if self.show_grad:
+            grads = [self.grad(n) for n in outputs]
+            if any(g is UNREACHED for g in grads):
+                rows.append(_row("grad", "", style.UNREACHED, style.MUTED))
+            elif any(g is None for g in grads):
+                rows.append(_row("grad", "\u2014", "#ffffff", style.MUTED))
+            else:
+                signals = [s for s in (style.signal(g) for g in grads) if s is not None]
+                mean = sum(signals) / len(signals) if signals else None
+                fill, ink = style.grad_colors(mean, self.scale)
+                rows.append(_row("grad", _combined(grads), fill, ink))
+        kind = style.KINDS["output"] if self.root in group.members else style.Kind("", "", "#4d4d4d", width=1.6)
+        highlighted = any(n in self.highlight for n in group.members)
+        attrs = self.border(kind, highlighted, False)
+        digraph.node(self.box_ids[group], label=_table(rows), **_BOX, **attrs)
+
+    def legend(self) -> str:
+        present = {style.kind_of(node, self.root) for node in self.order if node not in self.membership}
+        parts = [
+            f'<TD BGCOLOR="{k.fill}" BORDER="1" COLOR="{k.border}">{k.name}</TD><TD WIDTH="3"></TD>'
+            for k in style.KINDS.values()
+            if k.name and k in present
+        ]
+        if self.show_grad:
+            swatches = style.ramp()
+            middle = len(swatches) // 2
+            note = "grad (mean)" if self.tensors else "grad"
+            parts.append(f"<TD>\u2003{note}</TD>")
+            for i, (fill, ink) in enumerate(swatches):
+                text = ""
+                if i == 0:
+                    text = number(-self.scale) if self.scale else MINUS
+                elif i == len(swatches) - 1:
+                    text = number(self.scale) if self.scale else "+"
+                elif i == middle:
+                    text = "0"
+                parts.append(f'<TD {_fill(fill)} BORDER="1" WIDTH="14">{_ink(escape(text), ink)}</TD>')
+        if self.show_local_grads:
+            parts.append(f"<TD>\u2003{PARTIAL} on an edge = d(op result) / d(operand)</TD>")
+        if self.groups:
+            parts.append("<TD>\u2003a box is one module, showing its output</TD>")
+        cells = "".join(parts) or "<TD></TD>"
+        return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>{cells}</TR></TABLE>>'
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _combined(values: list[Any]) -> str:
+    if len(values) == 1:
+        return summary(values[0])
+    if any(is_array(v) for v in values):
+        return f"{len(values)} tensors"
+    import numpy as np
+
+    return summary(np.array([float(v) for v in values]))
+
+
+_BOX = {"shape": "box", "margin": "0.025", "width": "0", "height": "0"}
+
+
+def _wide(markup: str) -> str:
+    """A row of one cell across both columns, on white."""
+    return f'<TR><TD COLSPAN="2" {_fill("#ffffff")}>{markup}</TD></TR>'
+
+
+def _row(name: str, value: str, fill: str, ink: str, width: float | None = None) -> str:
+    size = f' WIDTH="{width:.0f}"' if width else ""
+    return (
+        f'<TR><TD ALIGN="LEFT" {_fill(fill)}>{_ink(name, ink)}</TD>'
+        f'<TD ALIGN="RIGHT" {_fill(fill)}{size}>{_ink(escape(value), ink)}</TD></TR>'
+    )
+
+
+def _fill(color: str) -> str:
+    """A cell's background, with a border of the same colour so neighbouring cells show no seam."""
+    return f'BGCOLOR="{color}" COLOR="{color}"'
+
+
+def _ink(markup: str, color: str) -> str:
+    """`markup` in `color` (Graphviz rejects an empty FONT element, and black needs none)."""
+    if not markup or color == "#000000":
+        return markup
+    return f'<FONT COLOR="{color}">{markup}</FONT>'
+
+
+def _table(rows: list[str]) -> str:
+    return f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">{"".join(rows)}</TABLE>>'

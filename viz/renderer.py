@@ -1,0 +1,179 @@
+"""Finding a Graphviz renderer and running it: system `dot` if present, else the pip-installed `graphviz-pure`.
+
+Rendering is a subprocess with a time limit, so a huge graph fails with a clear message
+instead of hanging; its stderr (graphviz-pure's font warnings) is kept away from the user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .dot import build
+
+RENDERERS = ("dot", "graphviz-pure")
+FORMATS = {".svg": "svg", ".png": "png"}
+ENV_VAR = "CHAINRULE_DOT"
+DEFAULT_TIMEOUT = 60.0
+PNG_DPI = 144
+LARGE = 300
+
+
+def _exe(name: str) -> str:
+    return name + ".exe" if os.name == "nt" else name
+
+
+def find_graphviz_pure() -> str | None:
+    """The `graphviz-pure` installed with this package (next to the interpreter), else one on PATH."""
+    folders = [Path(sys.executable).parent]
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        folders.append(Path(scripts))
+    for folder in folders:
+        candidate = folder / _exe("graphviz-pure")
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("graphviz-pure")
+
+
+def find_dot() -> str | None:
+    """The system Graphviz `dot` on PATH, if any."""
+    return shutil.which("dot")
+
+
+def find_renderer(renderer: str | None = None) -> str:
+    """The renderer program to run: `renderer`, else $CHAINRULE_DOT, else `dot`, else `graphviz-pure`.
+
+    `renderer` is "dot", "graphviz-pure" or a path to a dot-compatible program.
+    """
+    choice = renderer or os.environ.get(ENV_VAR) or None
+    if choice is None:
+        found = find_dot() or find_graphviz_pure()
+        if found is None:
+            raise RuntimeError(
+                "no Graphviz renderer found: install Graphviz so that `dot` is on PATH "
+                "(apt install graphviz, brew install graphviz, ...), or `pip install graphviz-pure`"
+            )
+        return found
+    if choice == "dot":
+        found = find_dot()
+        if found is None:
+            raise RuntimeError("renderer 'dot' asked for, but Graphviz's `dot` is not on PATH: install Graphviz")
+        return found
+    if choice == "graphviz-pure":
+        found = find_graphviz_pure()
+        if found is None:
+            raise RuntimeError("renderer 'graphviz-pure' asked for, but it is not installed: pip install graphviz-pure")
+        return found
+    if os.sep in choice or (os.altsep and os.altsep in choice):
+        if not (Path(choice).is_file() and os.access(choice, os.X_OK)):
+            raise RuntimeError(f"renderer {choice!r} is not an executable file")
+        return choice
+    raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got {choice!r}")
+
+
+def run_renderer(
+    source: str, fmt: str, *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, nodes: int = 0
+) -> bytes:
+    """`source` (DOT text) rendered to `fmt` ("svg" or "png") by the chosen renderer, within `timeout` seconds."""
+    program = find_renderer(renderer)
+    command = [program, f"-T{fmt}"]
+    if fmt == "png":
+        command.append(f"-Gdpi={PNG_DPI if nodes <= LARGE else 72}")
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(
+            f"rendering a graph of {nodes} nodes with {Path(program).name} took longer than the {timeout:g} s limit; "
+            f"pass a larger timeout, or draw it with collapse='neuron' or collapse='layer'"
+        ) from None
+    except OSError as error:
+        raise RuntimeError(f"could not run the renderer {program}: {error}") from None
+    if done.returncode != 0 or not done.stdout:
+        errors = [
+            line.strip()
+            for line in done.stderr.decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.lstrip().startswith("Warning")
+        ]
+        detail = errors[0] if errors else f"exit status {done.returncode}"
+        raise RuntimeError(f"{Path(program).name} failed to render the graph: {detail}")
+    return done.stdout
+
+
+def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002 - the documented name
+    """The image format, "svg" or "png": `format` if given, else the one the file's suffix names."""
+    if format is not None:
+        if format not in FORMATS.values():
+            raise ValueError(f"format must be one of {', '.join(FORMATS.values())}; got {format!r}")
+        return format
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"cannot tell the image format from {str(path)!r}: use a name ending in {' or '.join(FORMATS)}, "
+            f"or pass format="
+        )
+    return FORMATS[suffix]
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder, so a failure leaves no file."""
+    target = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, _mode_for(target))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a plain ``open(target, "w")`` would give (temporary files start private)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def render_bytes(
+    root: Any, fmt: str = "svg", *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, **draw_kwargs: Any
+) -> bytes:
+    """The picture of `root`'s graph as SVG or PNG bytes (`draw_kwargs` go to `draw_graph`)."""
+    drawing = build(root, **draw_kwargs)
+    digraph = drawing.digraph
+    try:
+        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes)
+    except RuntimeError:
+        if digraph.graph_attr.get("concentrate") != "true":
+            raise
+        del digraph.graph_attr["concentrate"]  # merged edges trip some Graphviz versions: draw them one by one
+        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes)
+
+
+def render(
+    root: Any,
+    path: str | os.PathLike[str],
+    format: str | None = None,  # noqa: A002 - the documented name
+    *,
+    renderer: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    **draw_kwargs: Any,
+) -> Path:
+    """Draw `root`'s graph into `path` (SVG or PNG, from the suffix unless `format` is given); returns the path.
+
+    `renderer` forces "dot" or "graphviz-pure"; nothing is created if drawing or rendering fails.
+    """
+    fmt = format_of(path, format)
+    data = render_bytes(root, fmt, renderer=renderer, timeout=timeout, **draw_kwargs)
+    return write_atomic(path, data)

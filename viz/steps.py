@@ -1,0 +1,314 @@
+"""`backward_steps`: the backward pass as a page of pictures, one chain-rule step per value node.
+
+The steps come from the same walk as `backward()` (`topological_order`, in reverse) and
+the same `local_grads`, so each step's number is exactly what the engine computes.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from autograd.graph import topological_order
+
+from .dot import build
+from .renderer import DEFAULT_TIMEOUT, run_renderer, write_atomic
+from .svg import inline
+from .text import PARTIAL, factor, is_array, number, op_text
+
+STEP_LIMIT = 150
+
+
+class Term:
+    """One chain-rule product: the gradient of a `user` of the node times d(user)/d(node)."""
+
+    __slots__ = ("user", "user_grad", "local")
+
+    def __init__(self, user: Any, user_grad: float, local: float) -> None:
+        self.user = user
+        self.user_grad = user_grad
+        self.local = local
+
+
+class Step:
+    """The moment one node's gradient is complete: the node, its gradient, the products summed, and the text."""
+
+    __slots__ = ("node", "grad", "terms", "title", "formula", "note")
+
+    def __init__(self, node: Any, grad: float | None, terms: list[Term]) -> None:
+        self.node = node
+        self.grad = grad
+        self.terms = terms
+        self.title = ""
+        self.formula = ""
+        self.note = ""
+
+
+def names_for(order: list[Any]) -> dict[Any, str]:
+    """A name for every node: its label, or v1, v2, ... (in walk order, skipping names already in use)."""
+    taken = {node.label for node in order if node.label}
+    names: dict[Any, str] = {}
+    counter = 0
+    for node in order:
+        if node.label:
+            names[node] = node.label
+            continue
+        counter += 1
+        while f"v{counter}" in taken:
+            counter += 1
+        names[node] = f"v{counter}"
+    return names
+
+
+def compute_steps(root: Any, order: list[Any] | None = None, names: dict[Any, str] | None = None) -> list[Step]:
+    """One `Step` per node of `root`'s graph, output first, in the order `backward()` completes them."""
+    if order is None:
+        order = topological_order(root)
+    if any(is_array(node.data) for node in order):
+        raise ValueError(
+            "backward_steps draws scalar Value graphs; this graph holds Tensors (draw it with draw_graph or render)"
+        )
+    if names is None:
+        names = names_for(order)
+    grads: dict[Any, float] = {root: 1.0}
+    terms: dict[Any, list[Term]] = {}
+    steps = []
+    for node in reversed(order):
+        needs_grad = getattr(node, "_needs_grad", True)
+        grad = grads.get(node) if needs_grad else None
+        step = Step(node, grad, terms.get(node, []))
+        _describe(step, root, names, needs_grad)
+        steps.append(step)
+        if grad is None:
+            continue
+        for parent, local in zip(node.parents, node.local_grads):
+            if not getattr(parent, "_needs_grad", True):
+                continue
+            product = local * grad
+            grads[parent] = product if parent not in grads else grads[parent] + product
+            terms.setdefault(parent, []).append(Term(node, grad, local))
+    return steps
+
+
+def _describe(step: Step, root: Any, names: dict[Any, str], needs_grad: bool) -> None:
+    node = step.node
+    name = names[node]
+    if node is root:
+        step.title = f"grad({name}) = 1"
+        step.formula = f"grad({name}) = d{_wrap(name)}/d{_wrap(name)} = 1"
+        step.note = "The output's gradient with respect to itself is 1: this seeds the backward pass."
+        return
+    if not needs_grad:
+        step.title = f"{name} is a constant"
+        step.formula = f"grad({name}) = \u2014"
+        step.note = f"{name} is a constant, so no gradient flows into it."
+        return
+    if step.grad is None:
+        step.title = f"grad({name}) is not reached"
+        step.formula = f"grad({name}) = \u2014"
+        step.note = f"No gradient reaches {name}."
+        return
+    symbolic = " + ".join(
+        f"grad({names[t.user]}) \u00b7 {PARTIAL}{_wrap(names[t.user])}/{PARTIAL}{_wrap(name)}" for t in step.terms
+    )
+    numeric = " + ".join(f"{factor(t.user_grad)} \u00b7 {factor(t.local)}" for t in step.terms)
+    step.title = f"grad({name}) = {number(step.grad)}"
+    step.formula = f"grad({name}) = {symbolic} = {numeric} = {number(step.grad)}"
+    users = list(dict.fromkeys(t.user for t in step.terms))
+    defined = "; ".join(f"{names[user]} = {_expression(user, names)}" for user in users)
+    if len(step.terms) == 1:
+        step.note = f"{defined}. {name} is used once, so its gradient is one chain-rule product."
+    else:
+        step.note = (
+            f"{defined}. {name} is used {len(step.terms)} times, so the chain rule adds one product per use "
+            f"(this is why backward() accumulates gradients with +=)."
+        )
+
+
+def _wrap(name: str) -> str:
+    return name if name.isidentifier() else f"({name})"
+
+
+def _expression(node: Any, names: dict[Any, str]) -> str:
+    """How `node` was computed, in words a reader can match with the picture (x1 × w1, tanh(n), ...)."""
+    operands = [_wrap(names[p]) for p in node.parents]
+    symbol = op_text(node)
+    constant = getattr(node, "constant", None)
+    if constant is not None and len(operands) == 1:
+        parts = symbol.split(" ", 1)
+        if len(parts) == 2 and parts[0] not in ("+", "\u2212", "\u00d7", "\u00f7", "^"):
+            return f"{parts[0]} {parts[1]} {operands[0]}"
+        return f"{operands[0]} {symbol}"
+    if symbol.startswith("^") and len(operands) == 1:
+        return f"{operands[0]}{symbol}"
+    if len(operands) == 2 and symbol in ("+", "\u2212", "\u00d7", "\u00f7", "^"):
+        return f"{operands[0]} {symbol} {operands[1]}"
+    shown = operands if len(operands) <= 4 else [*operands[:3], "\u2026", operands[-1]]
+    return f"{symbol}({', '.join(shown)})"
+
+
+def steps_html(
+    root: Any,
+    *,
+    renderer: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_nodes: int = STEP_LIMIT,
+    rankdir: str = "LR",
+    show_local_grads: bool = True,
+) -> str:
+    """The stepper page for `root`'s graph as HTML text (see `backward_steps`)."""
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order)} value nodes; the stepper draws one picture per node and stops at "
+            f"max_nodes={max_nodes}: pass a larger max_nodes, or draw the whole graph with draw_graph/render"
+        )
+    names = names_for(order)
+    steps = compute_steps(root, order, names)
+    scale = max((abs(s.grad) for s in steps if s.grad is not None and abs(s.grad) != float("inf")), default=0.0)
+    reserve = {s.node: number(s.grad) for s in steps if s.grad is not None}
+    sources = []
+    known: dict[Any, float] = {}
+    for step in steps:
+        if step.grad is not None:
+            known[step.node] = step.grad
+        drawing = build(
+            root,
+            order=order,
+            rankdir=rankdir,
+            show_local_grads=show_local_grads,
+            max_nodes=max_nodes,
+            highlight=step.node,
+            grads=dict(known),
+            names=names,
+            highlight_edges={(step.node, t.user) for t in step.terms},
+            grad_scale=scale,
+            reserve=reserve,
+        )
+        sources.append(drawing.digraph.source)
+
+    def render(source: str) -> str:
+        return run_renderer(source, "svg", renderer=renderer, timeout=timeout, nodes=len(order)).decode("utf-8")
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        pictures = list(pool.map(render, sources))
+    return _page(names[root], steps, pictures)
+
+
+def backward_steps(
+    root: Any,
+    path: str | os.PathLike[str],
+    *,
+    renderer: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_nodes: int = STEP_LIMIT,
+    rankdir: str = "LR",
+    show_local_grads: bool = True,
+) -> Path:
+    """Write one self-contained HTML page that walks through `root`'s backward pass; returns the path.
+
+    Step 0 seeds the output's gradient with 1; each later step completes one node's gradient
+    (highlighted) and shows the chain-rule products it came from. The page has buttons, a
+    slider and arrow-key navigation, and needs no network. Scalar (`Value`) graphs only.
+    """
+    page = steps_html(
+        root,
+        renderer=renderer,
+        timeout=timeout,
+        max_nodes=max_nodes,
+        rankdir=rankdir,
+        show_local_grads=show_local_grads,
+    )
+    return write_atomic(path, page.encode("utf-8"))
+
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 1.5rem 2rem;
+  color: #222; }
+h1 { font-size: 1.4rem; margin: 1.2rem 0 .3rem; }
+.intro { max-width: 60rem; color: #444; margin: 0 0 .5rem; }
+.controls { position: sticky; top: 0; z-index: 1; background: #fff; padding: .6rem 0; display: flex; gap: .75rem;
+  align-items: center; flex-wrap: wrap; border-bottom: 1px solid #ddd; }
+.controls button { font: inherit; padding: .3rem .8rem; cursor: pointer; }
+.controls input[type=range] { flex: 1; min-width: 12rem; }
+.step { margin-top: 1rem; }
+.step h2 { font-size: 1.1rem; margin: 0 0 .4rem; }
+.formula { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 1.05rem; background: #f6f6f6;
+  padding: .5rem .75rem; border-left: 4px solid #ff8c00; margin: 0 0 .3rem; overflow-x: auto; }
+.note { color: #444; margin: 0 0 .6rem; }
+.step svg { max-width: 100%; height: auto; }
+.js .step { display: none; }
+.js .step.current { display: block; }
+"""
+
+_SCRIPT = """
+(function () {
+  var steps = document.querySelectorAll("section.step");
+  var slider = document.getElementById("slider");
+  var counter = document.getElementById("counter");
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  var last = steps.length - 1;
+  var current = -1;
+  document.documentElement.classList.add("js");
+  function show(k) {
+    k = Math.max(0, Math.min(last, k));
+    if (k === current) return;
+    if (current >= 0) steps[current].classList.remove("current");
+    steps[k].classList.add("current");
+    current = k;
+    slider.value = String(k);
+    counter.textContent = "step " + k + " of " + last;
+    prev.disabled = k === 0;
+    next.disabled = k === last;
+    try { history.replaceState(null, "", "#step-" + k); } catch (e) {}
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  document.addEventListener("keydown", function (event) {
+    if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) return;
+    var moves = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
+    if (event.key in moves) { show(current + moves[event.key]); event.preventDefault(); }
+    else if (event.key === "Home") { show(0); event.preventDefault(); }
+    else if (event.key === "End") { show(last); event.preventDefault(); }
+  });
+  var match = /^#step-(\\d+)$/.exec(location.hash);
+  show(match ? parseInt(match[1], 10) : 0);
+})();
+"""
+
+
+def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
+    last = len(steps) - 1
+    sections = []
+    for k, (step, picture) in enumerate(zip(steps, pictures)):
+        sections.append(
+            f'<section class="step" id="step-{k}" data-step="{k}">\n'
+            f"<h2>Step {k} of {last}: {html.escape(step.title)}</h2>\n"
+            f'<p class="formula">{html.escape(step.formula)}</p>\n'
+            f'<p class="note">{html.escape(step.note)}</p>\n'
+            f"{inline(picture, f's{k}-')}\n</section>"
+        )
+    title = f"The backward pass of {output}, step by step"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n"
+        '<p class="intro">Each step completes one gradient with the chain rule, from the output back to the '
+        "inputs, in the order <code>backward()</code> uses. The node whose gradient was just computed and the "
+        "edges its chain-rule products came along are orange; grey grad cells are not computed yet. "
+        "Use the buttons, the slider or the arrow keys.</p>\n"
+        '<div class="controls">'
+        '<button type="button" id="prev" aria-label="previous step">\u2190 previous</button>'
+        f'<input type="range" id="slider" min="0" max="{last}" value="0" step="1" aria-label="step">'
+        '<button type="button" id="next" aria-label="next step">next \u2192</button>'
+        f'<output id="counter">step 0 of {last}</output></div>\n'
+        + "\n".join(sections)
+        + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+    )
