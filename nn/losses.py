@@ -47,6 +47,8 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
 def _mean(terms: Any, count: int) -> Any:
     if _is_tensor(terms):
         return terms.sum() * (1.0 / count)
+    if count == 1:
+        return terms[0]
     return autograd.sum(terms) * (1.0 / count)
 
 
@@ -74,6 +76,8 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
             clipped = p if inside else Value(float(bounded))
         else:
             clipped = p * inside.astype(p.dtype) + (bounded * ~inside).astype(p.dtype)
+        if isinstance(p, Value) and t in (0.0, 1.0):  # one log only: a smaller graph to draw
+            return -clipped.log() if t == 1.0 else -(1.0 - clipped).log()
         return -(t * clipped.log() + (1 - t) * (1 - clipped).log())
 
     return _mean(_each(term, pred, target), n)
