@@ -88,7 +88,9 @@ def binary_cross_entropy_with_logits(pred: Any, target: Any) -> Any:
     pred, target, n = _elementwise(pred, target, "binary_cross_entropy_with_logits")
 
     def term(z: Any, t: Any) -> Any:
-        return z.relu() - z * t + ((z * -np.sign(z.data)).exp() + 1.0).log()
+        sign = np.where(z.data > 0, -1.0, 1.0)  # −|z| = sign·z, taking z = 0 on the z < 0 side like relu'(0) = 0
+        sign = float(sign) if isinstance(z, Value) else sign.astype(z.dtype)
+        return z.relu() - z * t + ((z * sign).exp() + 1.0).log()
 
     return _mean(_each(term, pred, target), n)
 

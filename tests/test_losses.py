@@ -56,6 +56,16 @@ def test_bce_with_logits_known_values_and_stability():
     assert losses.binary_cross_entropy_with_logits(tensor([1e4, -1e4]), [0, 1]).item() == pytest.approx(1e4)
 
 
+@pytest.mark.parametrize("target", [0.0, 1.0])
+def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target(target):
+    z = Value(0.0)
+    losses.binary_cross_entropy_with_logits(z, target).backward()
+    assert z.grad == pytest.approx(0.5 - target)
+    zs = tensor([[0.0], [0.0]])
+    losses.binary_cross_entropy_with_logits(zs, [target, 1 - target]).backward()
+    assert zs.grad.ravel().tolist() == pytest.approx([(0.5 - target) / 2, (target - 0.5) / 2])
+
+
 def test_cross_entropy_known_value_integer_and_one_hot():
     expected = math.log(1 + math.exp(-1) + math.exp(-2))  # -log softmax([1, 2, 3])[2]
     assert losses.cross_entropy(values(1.0, 2.0, 3.0), 2).data == pytest.approx(expected)
