@@ -86,6 +86,7 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
     """
     grads: dict[Node, Any] = {root: seed}
     lookup = grads.get
+    anomaly = state.anomaly
     for node in reversed(topological_order(root)):
         grad = lookup(node)
         parents = node.parents
@@ -95,7 +96,7 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
             parent_grads = node._vjp(grad, create_graph)
         except (ArithmeticError, ValueError, TypeError) as error:
             raise type(error)(f"in the backward pass of op {node.op!r}: {error}") from error
-        if state.anomaly:
+        if anomaly:
             _check_finite(node, parent_grads, "backward")
         for parent, parent_grad in zip(parents, parent_grads):
             if parent._needs_grad:

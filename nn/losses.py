@@ -31,6 +31,14 @@ def _flat_values(pred: Any) -> list[Value]:
     return values
 
 
+def _iter_flat(items: Any) -> Any:
+    if isinstance(items, (list, tuple)):
+        for item in items:
+            yield from _iter_flat(item)
+    else:
+        yield items
+
+
 def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     """Predictions and targets matched element by element, and how many there are."""
     target = np.asarray(target, dtype=np.float64)
@@ -105,9 +113,13 @@ def hinge(pred: Any, target: Any) -> Any:
 
 
 def softmax(logits: Any, axis: int = -1) -> Any:
-    """exp(z) / sum(exp(z)): a list of Values for one sample's logits, or a Tensor along `axis`."""
+    """exp(z) / sum(exp(z)) for one sample's logits as Values (a list of Values), a Tensor along
+    `axis` (a Tensor), or plain numbers (an ndarray along `axis`)."""
     if _is_tensor(logits):
         return logits.softmax(axis=axis)
+    if not isinstance(logits, Value) and not any(isinstance(z, Value) for z in _iter_flat(logits)):
+        shifted = np.exp(np.asarray(logits, dtype=np.float64) - np.max(logits, axis=axis, keepdims=True))
+        return shifted / shifted.sum(axis=axis, keepdims=True)
     logits = _flat_values(logits)
     shift = max(z.data for z in logits)
     exps = [(z - shift).exp() for z in logits]
@@ -143,8 +155,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     for row, w in zip(rows, weights):
         shift = max(z.data for z in row)
         log_total = autograd.sum([(z - shift).exp() for z in row]).log() + shift
-        terms.extend(float(wk) * (log_total - z) for z, wk in zip(row, w) if wk)
-    return autograd.sum(terms) * (1.0 / n)
+        terms.extend((log_total - z) * float(wk) if wk != 1 else log_total - z for z, wk in zip(row, w) if wk)
+    return _mean(terms, n) if len(terms) == n else autograd.sum(terms) * (1.0 / n)
 
 
 def l2(parameters: Iterable[Any]) -> Any:

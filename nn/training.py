@@ -123,6 +123,10 @@ def fit(
     ``batch_size=None`` uses the whole set each step. On the NumPy backend a batch goes
     through each layer as one Tensor op. A NaN or inf loss stops training with
     FloatingPointError naming the epoch and step, so it never diverges silently.
+
+    As in Keras, ``history.loss`` and ``history.accuracy`` average over the epoch's
+    batches while the weights move. With one output, accuracy thresholds at 0 for the
+    losses named "hinge" and "binary_cross_entropy_with_logits" and at 0.5 otherwise.
     """
     X, y = _check_data(model, X, y)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")

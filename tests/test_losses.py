@@ -106,6 +106,18 @@ def test_l2_is_the_sum_of_squares():
     assert losses.l2([tensor([1.0, -2.0]), tensor([[3.0]])]).item() == 14.0
 
 
+def test_softmax_of_plain_numbers_is_an_array():
+    probs = softmax(np.array([[1.0, 2.0], [1000.0, 1000.0]]))
+    assert probs[1].tolist() == [0.5, 0.5]
+    assert probs[0, 1] == pytest.approx(1 / (1 + math.exp(-1)))
+    assert softmax([0.0, 0.0, 0.0]).tolist() == pytest.approx([1 / 3] * 3)
+
+
+def test_one_sample_cross_entropy_graph_has_no_extra_nodes():
+    loss = losses.cross_entropy(values(1.0, 2.0, 3.0), 2)
+    assert loss.op == "-"  # log-sum-exp − z_target, with no × 1 or one-term Σ on top
+
+
 def test_softmax_sums_to_one_and_is_stable():
     probs = softmax(values(1000.0, 1000.0, 999.0))
     assert sum(p.data for p in probs) == pytest.approx(1.0)
