@@ -171,9 +171,22 @@ def test_an_operand_used_twice_by_one_op_gets_two_labelled_edges():
     y.backward()
     _, edges = dot_statements(viz.draw_graph(y).source)
     assert [line.strip() for line in edges if line.strip().startswith("n0 -> n1op")] == [
-        "n0 -> n1op [label=<\u2202 = 3>]",
-        "n0 -> n1op [label=<\u2202 = 3>]",
+        "n0 -> n1op [label=<\u2202 = 3> decorate=true]",
+        "n0 -> n1op [label=<\u2202 = 3> decorate=true]",
     ]
+
+
+def test_labels_on_edges_into_one_op_are_tied_to_their_edges():
+    v = neuron()
+    o = v["o"]
+    name = ids(o)
+    source = viz.draw_graph(o).source
+
+    def edge(parent, child):
+        return re.search(rf"^\t{name[v[parent]]} -> {name[v[child]]}op (.*)$", source, re.M).group(1)
+
+    assert "decorate=true" in edge("x2", "x2*w2") and "decorate=true" in edge("w2", "x2*w2")
+    assert "decorate" not in edge("n", "o")  # an op with one operand has one label: nothing to tell apart
 
 
 def test_switches_hide_local_gradients_and_gradients():
@@ -325,6 +338,71 @@ def test_collapse_with_nn_mlp_when_available():
     assert "<B>x0</B>" in by_layer  # an input stays a node even when a module created it
 
 
+def wide_mlp(nin, sizes=(4, 3), seed=0):
+    """An nn.MLP with `nin` inputs (leaves x0, x1, ... in no scope), a squared loss, after backward()."""
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(nin, list(sizes), seed=seed)
+    outputs = model([(i % 7) / 7 - 0.3 for i in range(nin)])
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    loss = sum((out - 1.0) ** 2 for out in outputs)
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def input_leaves(root):
+    return [n for n in topological_order(root) if not n.parents and n.label.startswith("x")]
+
+
+@pytest.mark.parametrize("mode", ["neuron", "layer"])
+def test_collapse_folds_many_inputs_feeding_the_same_boxes_into_one_box(mode):
+    loss = wide_mlp(20)
+    inputs = input_leaves(loss)
+    assert [x.label for x in inputs] == [f"x{i}" for i in range(20)]
+    source = viz.draw_graph(loss, collapse=mode).source
+    assert source.count("<B>20 inputs</B> \u00b7 x0 \u2026 x19") == 1
+    assert not re.search(r"<B>x\d+</B>", source)  # no input is drawn on its own
+    box = re.search(r"^\t(g\d+) \[label=<.*?<B>20 inputs</B>.*$", source, re.M)
+    line = box.group(0)
+    np = pytest.importorskip("numpy")
+    data = np.array([x.data for x in inputs])
+    grads = np.array([x.grad for x in inputs])
+    assert f">{summary(data)}<" in line and f">{summary(grads)}<" in line
+    assert "mean " in summary(grads) and f'color="{style.KINDS["input"].border}"' in line
+    fed = [e for e in dot_statements(source)[1] if e.strip().startswith(box.group(1) + " ->")]
+    if mode == "layer":
+        assert [e.strip() for e in fed] == [f'{box.group(1)} -> g1 [label="\u00d780"]']  # 20 inputs x 4 neurons
+    else:
+        assert len(fed) == 4 and all('label="\u00d720"' in e for e in fed)  # one merged edge per neuron
+    assert "<B>input</B>" not in source and ">input</TD>" in source  # the legend still explains the colour
+
+
+def test_input_folding_counts_toward_max_nodes_and_renders(tmp_path):
+    loss = wide_mlp(30, sizes=(2, 1))
+    folded = viz.draw_graph(loss, collapse="layer", max_nodes=12)  # 30 inputs would not fit on their own
+    assert "<B>30 inputs</B>" in folded.source
+    text = viz.render(loss, tmp_path / "wide.svg", collapse="layer", renderer="graphviz-pure").read_text("utf-8")
+    assert "30 inputs" in text and "x0 \u2026 x29" in text and "\u00d760" in text
+
+
+def test_a_handful_of_inputs_stays_as_separate_boxes():
+    eight = viz.draw_graph(wide_mlp(8), collapse="layer").source
+    assert "inputs</B>" not in eight
+    assert all(f"<B>x{i}</B>" in eight for i in range(8))
+    assert "<B>9 inputs</B>" in viz.draw_graph(wide_mlp(9), collapse="layer").source
+    assert "inputs</B>" not in viz.draw_graph(wide_mlp(20)).source  # nothing is folded without collapse
+
+
+def test_only_inputs_that_feed_exactly_the_same_boxes_are_folded_together():
+    loss = wide_mlp(12)
+    x0 = input_leaves(loss)[0]
+    extra = loss + x0 * 2  # x0 now also feeds an op outside every box
+    extra.label = "extra"
+    extra.backward()
+    source = viz.draw_graph(extra, collapse="layer").source
+    assert "<B>11 inputs</B> \u00b7 x1 \u2026 x11" in source and "<B>x0</B>" in source
+
+
 def test_too_many_nodes_says_how_many_and_what_to_do():
     loss = mlp()
     count = len(topological_order(loss))
@@ -397,6 +475,30 @@ def test_a_slow_renderer_hits_the_time_limit_and_leaves_no_file(tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_the_time_limit_message_suggests_what_is_left_to_try(tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 20\n")
+    slow.chmod(0o755)
+
+    def message(root, **kwargs):
+        with pytest.raises(TimeoutError) as error:
+            viz.render(root, tmp_path / "g.svg", renderer=str(slow), timeout=0.3, **kwargs)
+        return str(error.value)
+
+    loss = mlp()
+    plain = message(loss)
+    assert "collapse='neuron'" in plain and "collapse='layer'" in plain and "larger timeout" in plain
+    by_neuron = message(loss, collapse="neuron")
+    assert "collapse='layer'" in by_neuron and "collapse='neuron'" not in by_neuron and "larger timeout" in by_neuron
+    by_layer = message(loss, collapse="layer")
+    assert "already drawn with collapse='layer'" in by_layer and "smaller graph" in by_layer
+    assert "larger timeout" in by_layer and "or collapse=" not in by_layer and "with collapse='neuron'" not in by_layer
+    with pytest.raises(TimeoutError) as error:
+        viz.backward_steps(neuron()["o"], tmp_path / "s.html", renderer=str(slow), timeout=0.3)
+    assert "smaller graph" in str(error.value) and "collapse='" not in str(error.value)
+    assert not (tmp_path / "g.svg").exists() and not (tmp_path / "s.html").exists()
+
+
 def test_a_failing_renderer_is_a_runtime_error_and_leaves_no_file(tmp_path):
     broken = tmp_path / "broken-dot"
     broken.write_text("#!/bin/sh\necho 'Error: something broke' >&2\nexit 3\n")
@@ -412,7 +514,7 @@ def test_collapsed_graphs_are_redrawn_without_merged_edges_if_the_renderer_trips
     picky = tmp_path / "picky-dot"
     picky.write_text(
         "#!/bin/sh\n"
-        'input=$(cat)\n'
+        "input=$(cat)\n"
         'case "$input" in *concentrate*) echo "Error: trouble with concentrate" >&2; exit 1;; esac\n'
         f'printf "%s" "$input" | exec "{viz.renderer.find_graphviz_pure()}" "$@"\n'
     )
@@ -429,12 +531,14 @@ def test_renderer_warnings_do_not_reach_the_user(tmp_path, capfd):
     assert captured.err == "" and captured.out == ""
 
 
-def test_show_displays_inline_in_jupyter():
+def test_show_displays_inline_in_jupyter_as_svg_only():
     image = viz.show(neuron()["o"], renderer="graphviz-pure")
     assert "<svg" in image._repr_svg_() and "0.7071" in image._repr_svg_()
-    html = image._repr_html_()
-    assert html.startswith("<svg") and "0.7071" in html
-    assert not re.search(r"https?://", html)
+    assert not hasattr(image, "_repr_html_")  # one copy of the picture per notebook output, not two
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(image)
+    assert sorted(data) == ["image/svg+xml", "text/plain"]  # what Jupyter stores and GitHub shows
+    assert "0.7071" in data["image/svg+xml"] and data["text/plain"].startswith("<GraphImage")
 
 
 def test_inline_svg_drops_prolog_doctype_comments_and_namespaces():

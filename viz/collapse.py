@@ -7,6 +7,8 @@ from typing import Any
 from .style import KINDS, kind_of
 
 MODES = ("neuron", "layer")
+FOLD_INPUTS = 8
+"""Inputs feeding the same boxes are drawn as one box when there are more of them than this."""
 
 
 def check_mode(collapse: str | None) -> None:
@@ -36,24 +38,29 @@ def group_key(scope: str, mode: str) -> str:
 
 
 class Group:
-    """The nodes drawn as one box: its members, the members used outside it, and its parameter count."""
+    """The nodes drawn as one box: its members, the members used outside it, and its parameter count.
 
-    __slots__ = ("key", "members", "outputs", "params", "neurons")
+    A group of `inputs` holds input leaves instead of a module's nodes (its `key` is then "").
+    """
 
-    def __init__(self, key: str) -> None:
+    __slots__ = ("key", "members", "outputs", "params", "neurons", "inputs")
+
+    def __init__(self, key: str, inputs: bool = False) -> None:
         self.key = key
         self.members: list[Any] = []
         self.outputs: list[Any] = []
         self.params = 0
         self.neurons = 0
+        self.inputs = inputs
 
 
 def plan(order: list[Any], root: Any, mode: str) -> dict[Any, Group]:
     """``{node: its Group}`` for every node that goes into a box; the rest are drawn as they are.
 
     A parameter or constant with no scope of its own joins the box all of its users are in,
-    so weights created outside a module's scope are still folded into their neuron; inputs
-    are never folded.
+    so weights created outside a module's scope are still folded into their neuron. Inputs
+    never join a module's box, but more than `FOLD_INPUTS` of them that all feed the same
+    boxes (a 784-pixel image into the first layer) share one box of their own.
     """
     users: dict[Any, list[Any]] = {node: [] for node in order}
     for node in order:
@@ -66,15 +73,32 @@ def plan(order: list[Any], root: Any, mode: str) -> dict[Any, Group]:
         user_keys = {keys[user] for user in users[node]}
         if len(user_keys) == 1:
             keys[node] = user_keys.pop()
+    fed_by: dict[Any, tuple[str, ...]] = {}
+    for node in order:
+        if node is not root and _is_input(node) and not getattr(node, "scope", ""):
+            fed = {keys[user] for user in users[node]}
+            if fed and "" not in fed:
+                fed_by[node] = tuple(sorted(fed))
+    sizes: dict[tuple[str, ...], int] = {}
+    for fed in fed_by.values():
+        sizes[fed] = sizes.get(fed, 0) + 1
     groups: dict[str, Group] = {}
+    bundles: dict[tuple[str, ...], Group] = {}
     membership: dict[Any, Group] = {}
     for node in order:
         key = keys[node]
-        if not key:
+        fed = fed_by.get(node)
+        if fed is not None and sizes[fed] > FOLD_INPUTS:
+            group = bundles.get(fed)
+            if group is None:
+                group = bundles[fed] = Group("", inputs=True)
+            group.outputs.append(node)
+        elif not key:
             continue
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = Group(key)
+        else:
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key)
         group.members.append(node)
         membership[node] = group
     for group in groups.values():

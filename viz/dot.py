@@ -46,7 +46,9 @@ def draw_graph(
 ) -> graphviz.Digraph:
     """The computational graph that ends at `root`, ready to render (``.source`` is the DOT text).
 
-    `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box; `highlight`
+    `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box, and more
+    than `FOLD_INPUTS` (8) inputs that feed the same boxes, such as an image's pixels, as one
+    box of inputs; `highlight`
     (a node or an iterable of nodes) gets a thick orange border. Raises ValueError when the
     graph has more than `max_nodes` value nodes to draw.
     """
@@ -267,6 +269,8 @@ class _Painter:
             attrs["label"] = f"\u00d7{len(uses)}"
         elif self.show_local_grads and child not in self.membership and index < len(child.local_grads):
             attrs["label"] = f"<{escape(local_grad(child.local_grads[index]))}>"
+            if len(child.parents) > 1:
+                attrs["decorate"] = "true"  # edges into one op run close: underline each label and tie it to its edge
         if any((p, c) in highlight_edges for p, c, _ in uses):
             attrs.update(color=style.HIGHLIGHT, fontcolor=style.HIGHLIGHT, penwidth="2.5")
         digraph.edge(tail, head, **attrs)
@@ -328,6 +332,9 @@ class _Painter:
         return {"style": styles, "fillcolor": "white", "color": kind.border, "penwidth": f"{kind.width:g}"}
 
     def box(self, digraph: graphviz.Digraph, group: Group) -> None:
+        if group.inputs:
+            self.input_box(digraph, group)
+            return
         outputs = group.outputs
         activation = " / ".join(dict.fromkeys(op_text(n) for n in outputs if n.parents))
         facts = [activation] if activation else []
@@ -342,9 +349,28 @@ class _Painter:
         ]
         if len(outputs) > 1:
             rows.append(_wide(f'<FONT POINT-SIZE="9">{len(outputs)} outputs</FONT>'))
-        rows.append(_row("data", _combined([n.data for n in outputs]), "#ffffff", "#000000"))
+        rows.extend(self.summary_rows(outputs))
+        kind = style.KINDS["output"] if self.root in group.members else style.Kind("", "", "#4d4d4d", width=1.6)
+        highlighted = any(n in self.highlight for n in group.members)
+        attrs = self.border(kind, highlighted, False)
+        digraph.node(self.box_ids[group], label=_table(rows), **_BOX, **attrs)
+
+    def input_box(self, digraph: graphviz.Digraph, group: Group) -> None:
+        """Many inputs as one box: how many, the first and last names, and summaries of their data and grads."""
+        members = group.members
+        first, last = members[0].label, members[-1].label
+        names = f" \u00b7 {escape(first)} \u2026 {escape(last)}" if first and last else ""
+        kind = style.KINDS["input"]
+        rows = [f'<TR><TD COLSPAN="2" {_fill(kind.fill)}><B>{_count(len(members), "input")}</B>{names}</TD></TR>']
+        rows.extend(self.summary_rows(members))
+        highlighted = any(n in self.highlight for n in members)
+        digraph.node(self.box_ids[group], label=_table(rows), **_BOX, **self.border(kind, highlighted, False))
+
+    def summary_rows(self, nodes: list[Any]) -> list[str]:
+        """The data row and (if shown) the grad row of a box that stands for several nodes."""
+        rows = [_row("data", _combined([n.data for n in nodes]), "#ffffff", "#000000")]
         if self.show_grad:
-            grads = [self.grad(n) for n in outputs]
+            grads = [self.grad(n) for n in nodes]
             if any(g is UNREACHED for g in grads):
                 rows.append(_row("grad", "", style.UNREACHED, style.MUTED))
             elif any(g is None for g in grads):
@@ -354,13 +380,12 @@ class _Painter:
                 mean = sum(signals) / len(signals) if signals else None
                 fill, ink = style.grad_colors(mean, self.scale)
                 rows.append(_row("grad", _combined(grads), fill, ink))
-        kind = style.KINDS["output"] if self.root in group.members else style.Kind("", "", "#4d4d4d", width=1.6)
-        highlighted = any(n in self.highlight for n in group.members)
-        attrs = self.border(kind, highlighted, False)
-        digraph.node(self.box_ids[group], label=_table(rows), **_BOX, **attrs)
+        return rows
 
     def legend(self) -> str:
         present = {style.kind_of(node, self.root) for node in self.order if node not in self.membership}
+        if any(group.inputs for group in self.groups):
+            present.add(style.KINDS["input"])
         parts = [
             f'<TD BGCOLOR="{k.fill}" BORDER="1" COLOR="{k.border}">{k.name}</TD><TD WIDTH="3"></TD>'
             for k in style.KINDS.values()

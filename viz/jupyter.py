@@ -7,20 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from .renderer import DEFAULT_TIMEOUT, render_bytes, write_atomic
-from .svg import inline
 
 
 class GraphImage:
-    """A rendered graph: Jupyter shows it through `_repr_svg_` / `_repr_html_`; `save` writes it."""
+    """A rendered graph: Jupyter shows it through `_repr_svg_`; `save` writes it.
+
+    There is deliberately no `_repr_html_`: a notebook would then store every picture twice
+    (as ``image/svg+xml`` and as ``text/html``), and the SVG alone is what Jupyter, nbviewer
+    and GitHub show inline.
+    """
 
     def __init__(self, svg: str) -> None:
         self.svg = svg
 
     def _repr_svg_(self) -> str:
         return self.svg
-
-    def _repr_html_(self) -> str:
-        return inline(self.svg)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the SVG to `path`."""

@@ -78,10 +78,32 @@ def find_renderer(renderer: str | None = None) -> str:
     raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got {choice!r}")
 
 
+def timeout_advice(collapse: str | None) -> str:
+    """What to try when drawing a graph with this `collapse` took too long: the next coarser drawing, if any."""
+    if collapse is None:
+        return "pass a larger timeout, or draw it with collapse='neuron' or collapse='layer'"
+    if collapse == "neuron":
+        return "pass a larger timeout, or draw it with collapse='layer' (one box per layer)"
+    return (
+        f"it is already drawn with collapse={collapse!r}, the coarsest there is: pass a larger timeout, "
+        f"or draw a smaller graph (fewer or narrower layers, fewer samples)"
+    )
+
+
 def run_renderer(
-    source: str, fmt: str, *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, nodes: int = 0
+    source: str,
+    fmt: str,
+    *,
+    renderer: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    nodes: int = 0,
+    advice: str | None = None,
 ) -> bytes:
-    """`source` (DOT text) rendered to `fmt` ("svg" or "png") by the chosen renderer, within `timeout` seconds."""
+    """`source` (DOT text) rendered to `fmt` ("svg" or "png") by the chosen renderer, within `timeout` seconds.
+
+    `advice` ends the message of the TimeoutError raised when the time runs out (by default,
+    to pass a larger timeout or to collapse the graph).
+    """
     program = find_renderer(renderer)
     command = [program, f"-T{fmt}"]
     if fmt == "png":
@@ -91,7 +113,7 @@ def run_renderer(
     except subprocess.TimeoutExpired:
         raise TimeoutError(
             f"rendering a graph of {nodes} nodes with {Path(program).name} took longer than the {timeout:g} s limit; "
-            f"pass a larger timeout, or draw it with collapse='neuron' or collapse='layer'"
+            f"{advice or timeout_advice(None)}"
         ) from None
     except OSError as error:
         raise RuntimeError(f"could not run the renderer {program}: {error}") from None
@@ -152,13 +174,14 @@ def render_bytes(
     """The picture of `root`'s graph as SVG or PNG bytes (`draw_kwargs` go to `draw_graph`)."""
     drawing = build(root, **draw_kwargs)
     digraph = drawing.digraph
+    advice = timeout_advice(draw_kwargs.get("collapse"))
     try:
-        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes)
+        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes, advice=advice)
     except RuntimeError:
         if digraph.graph_attr.get("concentrate") != "true":
             raise
         del digraph.graph_attr["concentrate"]  # merged edges trip some Graphviz versions: draw them one by one
-        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes)
+        return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes, advice=advice)
 
 
 def render(

@@ -190,8 +190,14 @@ def steps_html(
         )
         sources.append(drawing.digraph.source)
 
+    advice = (
+        "pass a larger timeout, or step through a smaller graph (the stepper draws every node; "
+        "draw_graph and render can collapse a network's neurons or layers)"
+    )
+
     def render(source: str) -> str:
-        return run_renderer(source, "svg", renderer=renderer, timeout=timeout, nodes=len(order)).decode("utf-8")
+        picture = run_renderer(source, "svg", renderer=renderer, timeout=timeout, nodes=len(order), advice=advice)
+        return picture.decode("utf-8")
 
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         pictures = list(pool.map(render, sources))
