@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ class Tensor:
     keep a gradient, and they add to it on every backward pass, as in PyTorch.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn")
+    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn", "_fresh_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected method
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
@@ -36,6 +37,7 @@ class Tensor:
         self.scope = state.scope
         self.is_parameter = False
         self._fn: ops.Function | None = None
+        self._fresh_grad: weakref.ref[np.ndarray] | None = None
 
     @staticmethod
     def apply(fn: ops.Function, parents: tuple[Tensor, ...], *arrays: Any) -> Tensor:
@@ -64,6 +66,7 @@ class Tensor:
         out.label = ""
         out.scope = state.scope
         out.is_parameter = False
+        out._fresh_grad = None
         if parents is None:
             out.parents = ()
             out._fn = None
@@ -102,11 +105,20 @@ class Tensor:
         """
         if create_graph:
             raise NotImplementedError("higher-order gradients are supported for Value only")
-        needs = tuple([parent.requires_grad for parent in self.parents])
+        fn, parents = self._fn, self.parents
+        needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
             with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead
-                return self._fn.vjp(grad, needs)
-        return self._fn.vjp(grad, needs)
+                grads = fn.vjp(grad, needs)
+        else:
+            grads = fn.vjp(grad, needs)
+        # Tell each leaf whether the array it was just sent was made for it alone, so that
+        # `_accumulate` may keep that array instead of a copy (see Function.fresh_grads).
+        fresh = fn.fresh_grads
+        for parent, parent_grad in zip(parents, grads):
+            if not parent.parents:
+                parent._fresh_grad = weakref.ref(parent_grad) if fresh and parent_grad is not None else None
+        return grads
 
     def _accumulate(self, grad: np.ndarray) -> None:
         """Add `grad` to a leaf that requires grad; an interior node keeps this pass's gradient (no copy).
@@ -116,10 +128,17 @@ class Tensor:
         if self.parents:
             self.grad = grad
             return
+        fresh, self._fresh_grad = self._fresh_grad, None
         if not self.requires_grad:
             return
         if self.grad is None:
-            self.grad = np.array(grad, dtype=self.data.dtype)  # a copy: one gradient array may feed many nodes
+            data = self.data
+            if fresh is not None and fresh() is grad and grad.dtype == data.dtype and grad.shape == data.shape:
+                # the very array an op with fresh gradients made for this leaf alone: nothing
+                # else refers to it, so it is kept as it is
+                self.grad = grad
+            else:
+                self.grad = np.array(grad, dtype=data.dtype)  # a copy: one gradient array may feed many nodes
         else:
             self.grad += grad
 
@@ -148,6 +167,7 @@ class Tensor:
             seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
+        self._fresh_grad = None  # a leaf's own backward(): its gradient is the seed, which no op made
         for node, grad in backpropagate(self, seed).items():
             node._accumulate(grad)
 

@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chainrule: interrupted", file=sys.stderr)
         return 130
     except (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"chainrule: error: {message}", file=sys.stderr)
+        message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
+        one_line = "; ".join(line.strip().removeprefix("- ") for line in message.splitlines() if line.strip())
+        print(f"chainrule: error: {one_line}", file=sys.stderr)
         return 1

@@ -139,6 +139,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         if target.ndim == 2:
             _check_one_hot(target, n, classes)
             fused = tensor_ops.CrossEntropy(rows=target.astype(logits.dtype))
+        elif _labels_in_range(target, n, classes):
+            fused = tensor_ops.CrossEntropy(labels=target)  # the common case, checked with two reductions
         else:
             fused = tensor_ops.CrossEntropy(labels=_check_labels(target, n, classes))
         return autograd.Tensor.apply(fused, (logits,), logits.data)
@@ -190,6 +192,11 @@ def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
             f"cross_entropy: class targets must lie in [0, {classes - 1}], got {labels.min()}..{labels.max()}"
         )
     return labels
+
+
+def _labels_in_range(target: np.ndarray, n: int, classes: int) -> bool:
+    """Whether `target` is already n integer class labels in [0, classes), as `_check_labels` would return them."""
+    return target.dtype.kind in "iu" and target.shape == (n,) and (not n or 0 <= target.min() <= target.max() < classes)
 
 
 def _check_one_hot(target: np.ndarray, n: int, classes: int) -> None:

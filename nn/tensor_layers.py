@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Tensor, tensor_ops
+
 from .activations import activate, check_activation
 from .init import Seed, check_size, initial_weights, rng_from
 from .module import Module
@@ -22,8 +24,6 @@ def check_dtype(dtype: Any) -> np.dtype:
 
 def parameter(array: np.ndarray, label: str) -> Any:
     """A Tensor that a model learns."""
-    from autograd import Tensor
-
     tensor = Tensor(array, requires_grad=True, dtype=array.dtype, label=label)
     tensor.is_parameter = True
     return tensor
@@ -52,17 +52,17 @@ class Linear(Module):
         self.bias = parameter(np.zeros(nout, dtype=dtype), "bias") if bias else None
 
     def forward(self, x: Any) -> Any:
-        from autograd import Tensor, tensor_ops
-
+        weight, bias = self.weight, self.bias
         if not isinstance(x, Tensor):
-            x = Tensor(x, dtype=self.weight.dtype)
-        nin = self.weight.shape[1]
+            x = Tensor(x, dtype=weight.dtype)
+        nin = weight.shape[1]
         if x.ndim == 0 or x.shape[-1] != nin:
             raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {x.shape}")
-        if self.bias is None:
-            out = Tensor.apply(tensor_ops.Linear(), (x, self.weight), x.data, self.weight.data)
+        # x @ weightᵀ + bias as one op (tensor_ops.Linear): one node per layer, not three
+        if bias is None:
+            out = Tensor.apply(tensor_ops.Linear(), (x, weight), x.data, weight.data)
         else:
-            out = Tensor.apply(tensor_ops.Linear(), (x, self.weight, self.bias), x.data, self.weight.data, self.bias.data)
+            out = Tensor.apply(tensor_ops.Linear(), (x, weight, bias), x.data, weight.data, bias.data)
         return activate(out, self.activation)
 
     def extra_repr(self) -> str:

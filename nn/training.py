@@ -99,7 +99,7 @@ def accuracy(outputs: np.ndarray, y: np.ndarray, margin: bool = False) -> float:
     outputs = outputs.reshape(len(outputs), -1)
     if outputs.shape[1] > 1:
         labels = y.argmax(axis=1) if y.ndim == 2 else y
-        return float(np.mean(outputs.argmax(axis=1) == labels))
+        return int(np.count_nonzero(outputs.argmax(axis=1) == labels)) / len(labels)  # np.mean's figure, faster
     truth = y.reshape(-1) > (0.0 if np.min(y) < 0 else 0.5)
     return float(np.mean((outputs[:, 0] > (0.0 if margin else 0.5)) == truth))
 
@@ -117,6 +117,7 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     metrics: Sequence[str] = ("accuracy",),
     progress: bool = True,
+    on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
 ) -> History:
     """Train `model` on (X, y) with mini-batches; returns the per-epoch `History`.
 
@@ -127,6 +128,8 @@ def fit(
     As in Keras, ``history.loss`` and ``history.accuracy`` average over the epoch's
     batches while the weights move. With one output, accuracy thresholds at 0 for the
     losses named "hinge" and "binary_cross_entropy_with_logits" and at 0.5 otherwise.
+    ``on_epoch_end(epoch, figures)`` is called after each epoch (counting from 1) with
+    that epoch's figures, e.g. to print a line per epoch.
     """
     X, y = _check_data(model, X, y)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
@@ -182,11 +185,12 @@ def fit(
             total_loss += value * len(index)
             if metrics:
                 total_correct += accuracy(_as_array(outputs), yb, margin) * len(index)
-            seen = step * batch_size + len(index)
-            running = {"loss": f"{total_loss / seen:.4f}"}
-            if metrics:
-                running["accuracy"] = f"{total_correct / seen:.4f}"
-            batches.set_postfix(running, refresh=False)
+            if not batches.disable:  # the running figures are formatted only for a bar that shows them
+                seen = step * batch_size + len(index)
+                running = {"loss": f"{total_loss / seen:.4f}"}
+                if metrics:
+                    running["accuracy"] = f"{total_correct / seen:.4f}"
+                batches.set_postfix(running, refresh=False)
         figures = {"loss": total_loss / n}
         if metrics:
             figures["accuracy"] = total_correct / n
@@ -198,6 +202,8 @@ def fit(
                 figures["val_accuracy"] = accuracy(_as_array(val_outputs), y_val, margin)
         figures["epoch_seconds"] = time.perf_counter() - started
         history._record(**figures)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1, figures)
         epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in figures.items() if k != "epoch_seconds"}, refresh=False)
     epoch_bar.close()
     return history

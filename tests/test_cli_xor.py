@@ -37,6 +37,17 @@ def test_bad_arguments_give_one_line_and_exit_2(capsys, args, message):
     assert message in err and err.count("\n") == 1
 
 
+def test_multi_line_errors_are_printed_on_one_line(capsys, monkeypatch):
+    from chainrule.commands import xor
+
+    def fail(args):
+        raise FileNotFoundError("no data in /x:\n  - mirror a failed\n  - mirror b failed")
+
+    monkeypatch.setattr(xor, "run", fail)
+    assert main(["xor"]) == 1
+    assert capsys.readouterr().err == "chainrule: error: no data in /x:; mirror a failed; mirror b failed\n"
+
+
 def test_unknown_command(capsys):
     assert main(["train"]) == 2
     assert "invalid choice: 'train'" in capsys.readouterr().err

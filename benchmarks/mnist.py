@@ -1,0 +1,378 @@
+"""MNIST on chainrule's NumPy backend: every target next to the figure measured in this run.
+
+1. The course's network, 784-100-100-10 ReLU + softmax (cross-entropy on the logits): test
+   accuracy after 10 epochs with Adam (lr 1e-3, batch 128), target >= 97.3%, and with SGD
+   (lr 0.1, batch 128), target >= 97.0%; one figure per seed, every seed must pass.
+2. The default `chainrule mnist` recipe, run as the command runs it: test accuracy >= 98.0%
+   in < 60 s of training (its own clock: every epoch with its test-set evaluation).
+3. Seconds per epoch of `nn.fit` (SGD lr 0.1, batch 128) against a hand-written NumPy loop of
+   the same network: forward, backward and update written out, no autograd, float32, the same
+   initial weights and the same batches in the same order, both reporting the epoch's loss and
+   accuracy as `nn.fit` does. The two run in rounds of one epoch each, who goes first rotating;
+   the ratio is the median over the rounds of each round's own ratio (load that comes and goes on
+   the machine hits both sides of a round alike), target <= 1.15. Both medians are printed too.
+4. When PyTorch is importable (it is not a dependency), the same network and loop in PyTorch on
+   the CPU with as many threads as NumPy's BLAS, a third trainer in the same rounds: chainrule's
+   epoch <= 0.8x PyTorch's.
+5. Peak resident memory (ru_maxrss) of a 10-epoch `nn.fit` run in a fresh subprocess, data
+   loading included: <= 600 MB. It runs first, while this process is still small: Linux carries
+   the parent's peak at fork into the child's ru_maxrss.
+
+    python benchmarks/mnist.py            # about a minute on two quiet cores
+    python benchmarks/mnist.py --quick    # about 15 s: one seed, fewer epochs; accuracies are not judged
+
+The data comes from `nn.data.load_mnist()` (``$CHAINRULE_DATA/mnist``, as `make bench` sets it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import nn
+
+BATCH = 128
+PAUSE = 0.3  # seconds between timed epochs: OpenBLAS and OpenMP worker threads spin a while after a call
+SIZES = [784, 100, 100, 10]
+RSS_SCRIPT = """
+import resource, sys
+import nn
+X, y, X_test, y_test = nn.data.load_mnist()
+model = nn.MLP(784, [100, 100, 10], seed=0, backend="numpy")
+nn.fit(model, X, y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=int(sys.argv[1]), batch_size=128,
+       seed=0, validation_data=(X_test, y_test), progress=False)
+with open("/proc/self/status") as status:  # VmHWM: this process's own peak, as a cross-check
+    hwm = [int(line.split()[1]) for line in status if line.startswith("VmHWM:")]
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, *hwm)
+"""
+
+
+@dataclass
+class Row:
+    target: str
+    measured: str
+    verdict: str  # "pass", "FAIL", or a note such as "skipped"
+
+
+def course_model(seed: int) -> nn.MLP:
+    return nn.MLP(784, SIZES[1:], seed=seed, backend="numpy")
+
+
+def accuracy_on(model: nn.MLP, X_test: np.ndarray, y_test: np.ndarray) -> float:
+    return float(np.mean(nn.predict(model, X_test).argmax(axis=1) == y_test))
+
+
+def verdict(ok: bool, judged: bool = True) -> str:
+    return ("pass" if ok else "FAIL") if judged else "not judged (--quick)"
+
+
+# --- 1. accuracy after 10 epochs ---
+
+
+def accuracy_rows(data, seeds: list[int], epochs: int, judged: bool) -> list[Row]:
+    X, y, X_test, y_test = data
+    rows = []
+    for name, make, target in (
+        ("Adam lr 1e-3", lambda params: nn.Adam(params, lr=1e-3), 0.973),
+        ("SGD lr 0.1", lambda params: nn.SGD(params, lr=0.1), 0.970),
+    ):
+        figures = []
+        for seed in seeds:
+            model = course_model(seed)
+            nn.fit(
+                model,
+                X,
+                y,
+                "cross_entropy",
+                make(model.parameters()),
+                epochs=epochs,
+                batch_size=BATCH,
+                seed=seed,
+                progress=False,
+            )
+            figures.append(accuracy_on(model, X_test, y_test))
+            print(f"  {name}, seed {seed}: test accuracy {figures[-1]:.4f} after {epochs} epochs", flush=True)
+        measured = ", ".join(f"seed {s}: {100 * a:.2f}%" for s, a in zip(seeds, figures))
+        rows.append(
+            Row(
+                f"784-100-100-10, {name}, batch {BATCH}, {epochs} epochs: test acc >= {100 * target:.1f}%",
+                measured,
+                verdict(min(figures) >= target, judged),
+            )
+        )
+    return rows
+
+
+# --- 2. the default recipe of `chainrule mnist` ---
+
+
+def recipe_row(limit: int | None, judged: bool) -> Row:
+    from chainrule.commands import mnist as command
+
+    args = command.defaults(json=True, limit=limit)
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        command.run(args)
+    result = json.loads(stdout.getvalue())
+    accuracy, seconds = result["test_accuracy"], result["train_seconds"]
+    recipe = command.RECIPE
+    print(f"  recipe {recipe}: test accuracy {accuracy:.4f}, {seconds:.1f} s of training", flush=True)
+    return Row(
+        f"`chainrule mnist` defaults ({recipe['epochs']} epochs): test acc >= 98.0% in < 60 s",
+        f"{100 * accuracy:.2f}% in {seconds:.1f} s",
+        verdict(accuracy >= 0.98 and seconds < 60, judged),
+    )
+
+
+# --- 3. and 4. epoch time against a hand-written loop and PyTorch ---
+
+
+def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np.ndarray, lr: float) -> tuple:
+    """One epoch of SGD on 784-100-100-10 written out by hand: returns (mean loss, accuracy)."""
+    W0, b0, W1, b1, W2, b2 = params
+    lr = np.float32(lr)
+    total_loss = 0.0
+    correct = 0
+    for start in range(0, len(order), BATCH):
+        index = order[start : start + BATCH]
+        xb, yb = X[index], y[index]
+        n = len(index)
+        rows = np.arange(n)
+        # forward
+        h1 = xb @ W0.T
+        h1 += b0
+        a1 = np.maximum(h1, np.float32(0))
+        h2 = a1 @ W1.T
+        h2 += b1
+        a2 = np.maximum(h2, np.float32(0))
+        z = a2 @ W2.T
+        z += b2
+        # softmax cross-entropy, its value and the accuracy
+        correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
+        z -= z.max(axis=1, keepdims=True)
+        probs = np.exp(z)
+        totals = probs.sum(axis=1, keepdims=True)
+        total_loss += float(np.log(totals).sum() - z[rows, yb].sum())
+        # backward: (softmax - onehot) / n, then each layer
+        probs /= totals
+        probs[rows, yb] -= 1
+        probs /= n
+        g = probs
+        gW2, gb2 = g.T @ a2, g.sum(axis=0)
+        g = g @ W2
+        g *= h2 > 0
+        gW1, gb1 = g.T @ a1, g.sum(axis=0)
+        g = g @ W1
+        g *= h1 > 0
+        gW0, gb0 = g.T @ xb, g.sum(axis=0)
+        # update
+        for w, grad in zip(params, (gW0, gb0, gW1, gb1, gW2, gb2)):
+            w -= lr * grad
+    return total_loss / len(order), correct / len(order)
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS uses: threadpoolctl when installed, else the environment, else the cores."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
+        if counts:
+            return max(counts)
+    except ImportError:
+        pass
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def torch_trainer(initial: list[np.ndarray], X: np.ndarray, y: np.ndarray, threads: int):
+    """An epoch function for the same network in PyTorch, or None when PyTorch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None, None
+    torch.set_num_threads(threads)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
+    )
+    with torch.no_grad():
+        for param, array in zip(model.parameters(), initial):
+            param.copy_(torch.from_numpy(array))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+
+    def epoch(order: np.ndarray) -> tuple:
+        order_t = torch.from_numpy(order)
+        total_loss = 0.0
+        correct = 0
+        for start in range(0, len(order), BATCH):
+            index = order_t[start : start + BATCH]
+            xb, yb = X_t[index], y_t[index]
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(index)
+            correct += int((out.argmax(dim=1) == yb).sum())
+        return total_loss / len(order), correct / len(order)
+
+    return epoch, torch.__version__
+
+
+def timing_rows(data, epochs: int) -> list[Row]:
+    X, y = data[0], data[1]
+    seed = 0
+    model = course_model(seed)
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    initial = [p.data.copy() for p in model.parameters()]
+    hand_params = [a.copy() for a in initial]
+    threads = blas_threads()
+    torch_epoch, torch_version = torch_trainer(initial, X, y, threads)
+    # One generator per trainer, all from one seed: each gets the batches nn.fit(seed=0) draws.
+    rngs = {name: np.random.default_rng(seed) for name in ("chainrule", "hand", "PyTorch")}
+
+    def run_chainrule() -> tuple:
+        history = nn.fit(
+            model, X, y, "cross_entropy", optimizer, epochs=1, batch_size=BATCH, seed=rngs["chainrule"], progress=False
+        )
+        return history.epoch_seconds[0], history.loss[0], history.accuracy[0]  # the epoch as nn.fit clocks it
+
+    def timed(epoch_fn, name: str) -> tuple:
+        started = time.perf_counter()
+        loss, acc = epoch_fn(rngs[name].permutation(len(X)))
+        return time.perf_counter() - started, loss, acc
+
+    trainers = {
+        "chainrule": run_chainrule,
+        "hand": lambda: timed(lambda order: hand_epoch(hand_params, X, y, order, 0.1), "hand"),
+    }
+    if torch_epoch:
+        trainers["PyTorch"] = lambda: timed(torch_epoch, "PyTorch")
+    times: dict[str, list[float]] = {name: [] for name in trainers}
+    print(
+        f"  BLAS threads: {threads}; each round runs one epoch of: {', '.join(trainers)} (order rotating)", flush=True
+    )
+    names = list(trainers)
+    for epoch in range(1, epochs + 1):
+        shift = (epoch - 1) % len(names)  # who goes first rotates, so none always follows the same one
+        figures = {}
+        for name in names[shift:] + names[:shift]:
+            time.sleep(PAUSE)  # lets the previous library's idle threads stop spinning on the cores
+            figures[name] = trainers[name]()
+            times[name].append(figures[name][0])
+        print(
+            f"  round {epoch}: "
+            + "  ".join(
+                f"{name} {t:.3f} s (loss {loss:.4f}, acc {acc:.4f})" for name, (t, loss, acc) in figures.items()
+            ),
+            flush=True,
+        )
+    # Round 1 warms caches and BLAS threads up: it is left out when there are others. The ratio is the
+    # median of each round's own ratio, so load that comes and goes on the machine cancels out.
+    first = 1 if epochs > 2 else 0
+    medians = {name: statistics.median(series[first:]) for name, series in times.items()}
+
+    def paired(other: str) -> float:
+        return statistics.median(c / o for c, o in zip(times["chainrule"][first:], times[other][first:]))
+
+    rounds = epochs - first
+    ratio = paired("hand")
+    rows = [
+        Row(
+            f"epoch time nn.fit / hand-written NumPy (SGD, batch {BATCH}, median of {rounds} rounds) <= 1.15",
+            f"{medians['chainrule']:.3f} s / {medians['hand']:.3f} s, ratio {ratio:.3f}",
+            verdict(ratio <= 1.15),
+        )
+    ]
+    if torch_epoch:
+        ratio = paired("PyTorch")
+        rows.append(
+            Row(
+                f"epoch time nn.fit / PyTorch {torch_version} CPU, {threads} threads <= 0.8",
+                f"{medians['chainrule']:.3f} s / {medians['PyTorch']:.3f} s, ratio {ratio:.3f}",
+                verdict(ratio <= 0.8),
+            )
+        )
+    else:
+        print("  PyTorch not installed: skipped (optional)", flush=True)
+        rows.append(Row("epoch time nn.fit / PyTorch CPU <= 0.8", "PyTorch not installed", "skipped (optional)"))
+    return rows
+
+
+# --- 5. peak memory ---
+
+
+def memory_row(epochs: int) -> Row:
+    completed = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT, str(epochs)], capture_output=True, text=True, check=True, env=os.environ
+    )
+    figures = [int(word) / 1024 for word in completed.stdout.split()]  # KiB on Linux
+    peak_mb = figures[0]
+    own = f" (VmHWM {figures[1]:.0f} MB)" if len(figures) > 1 else ""
+    print(f"  peak RSS of a {epochs}-epoch run: {peak_mb:.0f} MB{own}", flush=True)
+    return Row(
+        f"peak RSS (ru_maxrss), {epochs}-epoch nn.fit run in a subprocess <= 600 MB",
+        f"{peak_mb:.0f} MB",
+        verdict(peak_mb <= 600),
+    )
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
+
+
+def print_table(rows: list[Row]) -> None:
+    widths = [
+        max(len(getattr(r, f)) for r in rows + [Row("target", "measured", "result")])
+        for f in ("target", "measured", "verdict")
+    ]
+    header = Row("target", "measured", "result")
+    for row in [header, None, *rows]:
+        if row is None:
+            print("  ".join("-" * w for w in widths))
+            continue
+        print("  ".join(text.ljust(w) for text, w in zip((row.target, row.measured, row.verdict), widths)).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, fewer epochs: about 15 s")
+    quick = parser.parse_args(argv).quick
+    started = time.perf_counter()
+    load_before = load_average()  # other work on the machine slows every figure here; this says how much there was
+    print(f"load average (1 min): {load_before}", flush=True)
+    print("5. peak memory (first, from a small parent process)", flush=True)
+    memory = memory_row(epochs=2 if quick else 10)
+    data = nn.data.load_mnist()
+    print(f"MNIST: {len(data[0])} training and {len(data[2])} test images; numpy {np.__version__}", flush=True)
+    rows: list[Row] = []
+    print("1. accuracy of the course's network", flush=True)
+    rows += accuracy_rows(data, seeds=[0] if quick else [0, 1], epochs=2 if quick else 10, judged=not quick)
+    print("2. the default `chainrule mnist` recipe", flush=True)
+    rows.append(recipe_row(limit=10_000 if quick else None, judged=not quick))
+    print("3./4. epoch time", flush=True)
+    rows += timing_rows(data, epochs=4 if quick else 11)
+    rows.append(memory)
+    print()
+    print_table(rows)
+    print(f"\n{time.perf_counter() - started:.0f} s in all; load average {load_before} before, {load_average()} after")
+    return 1 if any(row.verdict == "FAIL" for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
