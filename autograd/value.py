@@ -75,14 +75,16 @@ class Value:
             return ()
         return self._fn.local_grads(self.data, *[p.data for p in self.parents])
 
-    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
+    def _vjp(self, grad: Any, create_graph: bool) -> tuple[Any, ...] | list[Any]:
         parents = self.parents
         if create_graph:
             local = self._fn.local_grads(self, *parents)
         elif len(parents) == 2:
-            local = self._fn.local_grads(self.data, parents[0].data, parents[1].data)
+            d0, d1 = self._fn.local_grads(self.data, parents[0].data, parents[1].data)
+            return (d0 * grad, d1 * grad)
         elif len(parents) == 1:
-            local = self._fn.local_grads(self.data, parents[0].data)
+            (d0,) = self._fn.local_grads(self.data, parents[0].data)
+            return (d0 * grad,)
         else:
             local = self._fn.local_grads(self.data, *[p.data for p in parents])
         return [g * grad for g in local]

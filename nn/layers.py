@@ -8,18 +8,24 @@ from typing import Any
 import numpy as np
 
 from autograd import Parameter, Value
-from autograd.scalar_ops import SUM
+from autograd.scalar_ops import MUL, SUM
 
 from .activations import activate, check_activation
 from .init import Seed, check_size, initial_weights, rng_from
 from .module import Module
 
 
-def as_inputs(x: Sequence[Any]) -> list[Value]:
+class Sample(list):
+    """One sample already made of Values, so the neurons of a layer need not check it again."""
+
+
+def as_inputs(x: Sequence[Any]) -> Sample:
     """A sample as Values: numbers become input leaves labelled x0, x1, ... (in no module's scope)."""
+    if type(x) is Sample:
+        return x
     if isinstance(x, (Value, str, bytes)) or not hasattr(x, "__len__"):
         raise TypeError(f"expected a sequence of numbers or Values (one sample), got {type(x).__name__}")
-    values = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x)]
+    values = Sample(v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x))
     for value in values:
         if not value.parents and not value.is_parameter:
             value.scope = ""
@@ -57,9 +63,9 @@ class Neuron(Module):
     def forward(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expected {len(self.w)} inputs (nin), got {len(x)}")
-        if not all(type(xi) is Value for xi in x):
-            x = as_inputs(x)
-        total = Value.apply(SUM, *[wi * xi for wi, xi in zip(self.w, x)], self.b)
+        x = as_inputs(x)
+        apply = Value.apply
+        total = apply(SUM, *[apply(MUL, wi, xi) for wi, xi in zip(self.w, x)], self.b)
         return activate(total, self.activation)
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
@@ -95,7 +101,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         x = as_inputs(x)
-        return [neuron(x) for neuron in self.neurons]
+        return Sample([neuron(x) for neuron in self.neurons])
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         weight = np.array([[w.data for w in n.w] for n in self.neurons])
