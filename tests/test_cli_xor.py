@@ -25,8 +25,8 @@ def test_xor_that_does_not_learn_exits_1(capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--steps", "0"], "argument --steps: expected a positive integer, got 0"),
-        (["--lr", "-1"], "argument --lr: expected a positive number, got -1"),
+        (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+        (["--lr", "-1"], "argument --lr: expected a positive number, got '-1'"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
         (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
     ],

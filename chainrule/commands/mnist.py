@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import time
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from typing import Any
 import nn
 from nn.optim import OPTIMIZERS
 
+from ..arguments import non_negative_float, non_negative_int, positive_float, positive_int
 from ..cli import UsageError
 
 RECIPE: dict[str, Any] = {
@@ -75,46 +75,6 @@ def defaults(**overrides: Any) -> argparse.Namespace:
     return argparse.Namespace(**{**DEFAULTS, **overrides})
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
 def _hidden(text: str) -> tuple[int, ...]:
     """Hidden layer widths as comma-separated positive integers: ``100,100``."""
     try:
@@ -129,10 +89,10 @@ def _hidden(text: str) -> tuple[int, ...]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d, r = DEFAULTS, RECIPE
     parser.add_argument(
-        "--epochs", type=_positive_int, default=d["epochs"], help=f"passes over the data ({d['epochs']})"
+        "--epochs", type=positive_int, default=d["epochs"], help=f"passes over the data ({d['epochs']})"
     )
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=d["batch_size"], help=f"images per update ({d['batch_size']})"
+        "--batch-size", type=positive_int, default=d["batch_size"], help=f"images per update ({d['batch_size']})"
     )
     parser.add_argument(
         "--optimizer",
@@ -141,16 +101,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"({d['optimizer']}: SGD with momentum 0.9)",
     )
     rates = ", ".join(f"{name} {lr:g}" for name, lr in LEARNING_RATES.items())
-    parser.add_argument("--lr", type=_positive_float, default=d["lr"], help=f"learning rate ({rates})")
+    parser.add_argument("--lr", type=positive_float, default=d["lr"], help=f"learning rate ({rates})")
     parser.add_argument(
         "--decay",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=d["decay"],
         help=f"learning-rate decay: lr / (1 + decay * step) ({d['decay']:g})",
     )
     parser.add_argument(
         "--weight-decay",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=d["weight_decay"],
         help=f"L2 weight decay for sgd and momentum ({r['weight_decay']:g}; none for the other optimizers)",
     )
@@ -161,9 +121,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"hidden layer sizes, comma-separated ({','.join(map(str, d['hidden']))})",
     )
     parser.add_argument(
-        "--seed", type=_non_negative_int, default=d["seed"], help=f"initial weights and shuffling ({d['seed']})"
+        "--seed", type=non_negative_int, default=d["seed"], help=f"initial weights and shuffling ({d['seed']})"
     )
-    parser.add_argument("--limit", type=_positive_int, default=d["limit"], help="train on the first N training images")
+    parser.add_argument("--limit", type=positive_int, default=d["limit"], help="train on the first N training images")
     parser.add_argument("--save", metavar="PATH", default=d["save"], help="write the trained model to PATH (.npz)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with the results, nothing else")
 

@@ -15,6 +15,8 @@ import numpy as np
 import nn
 from nn.optim import OPTIMIZERS, make_optimizer
 
+from ..arguments import positive_float, positive_int
+
 DEFAULTS = {"steps": 300, "optimizer": "adam", "lr": 0.1, "seed": 0, "svg": None}
 REPORTS = 6
 
@@ -24,24 +26,10 @@ def defaults(**overrides: object) -> argparse.Namespace:
     return argparse.Namespace(**{**DEFAULTS, **overrides})
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=_positive_int, default=DEFAULTS["steps"], help="full-batch updates (300)")
+    parser.add_argument("--steps", type=positive_int, default=DEFAULTS["steps"], help="full-batch updates (300)")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"], help="(adam)")
-    parser.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"], help="learning rate (0.1)")
+    parser.add_argument("--lr", type=positive_float, default=DEFAULTS["lr"], help="learning rate (0.1)")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="initial weights (0)")
     parser.add_argument("--svg", metavar="PATH", help="draw the gradient graph of input (1, 0) to PATH (.svg or .png)")
 
