@@ -17,8 +17,10 @@ A node of the computational graph is any object with:
 - ``_reset_grad()``: forgets the stored gradient;
 - ``_needs_grad``: whether gradients should flow into this node at all.
 
-`topological_order` and `backpropagate` below are the only graph walks:
-backward passes, `autograd.grad`, `zero_grad` and `viz` all use them.
+`topological_order` below is the only graph walk: backward passes, `autograd.grad`,
+`zero_grad` and `viz` all use it. `backpropagate` runs the chain rule along it for
+any kind of node; `Value.backward` runs the same chain rule over floats straight
+into ``grad``, its hot path.
 """
 
 from __future__ import annotations

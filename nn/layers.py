@@ -64,8 +64,7 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expected {len(self.w)} inputs (nin), got {len(x)}")
         x = as_inputs(x)
-        apply = Value.apply
-        total = apply(SUM, *[apply(MUL, wi, xi) for wi, xi in zip(self.w, x)], self.b)
+        total = Value.apply(SUM, *Value.apply_pairwise(MUL, self.w, x), self.b)
         return activate(total, self.activation)
 
     def _state_arrays(self) -> dict[str, np.ndarray]:

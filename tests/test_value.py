@@ -197,6 +197,60 @@ def test_backward_twice_doubles_leaf_grads():
     assert (a.grad, b.grad) == pytest.approx((2 * first[0], 2 * first[1]))
 
 
+def test_backward_from_an_inner_node_then_the_output_replaces_interior_grads():
+    a = Value(2.0)
+    h = a * a
+    out = h * 3.0
+    h.backward()
+    assert (h.grad, a.grad) == (1.0, 4.0)
+    out.backward()
+    assert h.grad == 3.0  # the latest pass, not 1 + 3
+    assert a.grad == 4.0 + 12.0  # leaves accumulate
+
+
+def build_mixed_graph():
+    a, b, c = Value(0.7, "a"), Value(-1.3, "b"), Value(2.1, "c")
+    products = Value.apply_pairwise(autograd.scalar_ops.MUL, [a, b, c], [b, c, a])
+    hidden = autograd.sum([*products, 0.5]).tanh()
+    out = (hidden * a - b / c + (c**2).log() + (-a).exp() + hidden.sigmoid() * b.relu()) ** 2
+    return out, (a, b, c, hidden, *products)
+
+
+def test_backward_agrees_with_the_general_walk_and_anomaly_mode():
+    out, nodes = build_mixed_graph()
+    expected = grad(out, list(nodes))
+    out.backward()
+    assert [n.grad for n in nodes] == pytest.approx(expected, rel=1e-12)
+    out, nodes = build_mixed_graph()
+    with detect_anomaly():
+        out.backward()
+    assert [n.grad for n in nodes] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_constant_never_holds_a_gradient():
+    x = Value(3.0)
+    total = autograd.sum([x, 2.0])
+    constant = total.parents[1]
+    assert isinstance(constant, autograd.Constant)
+    (total * x).backward()
+    assert (x.grad, constant.grad) == (2 * 3.0 + 2.0, 0.0)
+    constant.grad = 5.0
+    assert constant.grad == 0.0
+
+
+def test_apply_pairwise_is_apply_on_each_pair():
+    lefts, rights = [Value(1.5), Value(-2.0)], [Value(4.0), Value(0.5)]
+    with autograd.scope("layer"):
+        products = Value.apply_pairwise(autograd.scalar_ops.MUL, lefts, rights)
+    assert [p.data for p in products] == [6.0, -1.0]
+    assert [p.parents for p in products] == [(lefts[0], rights[0]), (lefts[1], rights[1])]
+    assert all(p.op == "*" and p.scope == "layer" and p.grad == 0.0 and p.label == "" for p in products)
+    with autograd.no_grad():
+        assert all(p.parents == () for p in Value.apply_pairwise(autograd.scalar_ops.MUL, lefts, rights))
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*' .*forward"):
+        Value.apply_pairwise(autograd.scalar_ops.MUL, [Value(1e200)], [Value(1e200)])
+
+
 def test_zero_grad_clears_the_graph():
     a, b = Value(2.0), Value(-3.0)
     out = a * b
