@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHAINRULE_DATA ?= $(abspath ../shared/data)
 export CHAINRULE_DATA
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebooks check-wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+notebooks: $(VENV)/.installed-dev
+	$(BIN)/python notebooks/execute.py
+
+check-wheel: $(VENV)/.installed-dev
+	.ci/check-wheel
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,6 +1,11 @@
-"""chainrule's autograd: a scalar engine (`Value`) and a NumPy one (`Tensor`) on one graph protocol."""
+"""chainrule's autograd: a scalar engine (`Value`) and a NumPy one (`Tensor`) on one graph protocol.
 
-from .functional import grad, gradcheck, sum  # noqa: A004 - autograd.sum is the n-ary sum node
+`autograd.sum` (one n-ary sum node) is reachable by name but left out of ``__all__``, so that
+``from chainrule.autograd import *`` never replaces Python's own `sum`.
+"""
+
+from .functional import grad, gradcheck
+from .functional import sum as sum  # noqa: A004 - the n-ary sum node, re-exported by name only
 from .graph import backpropagate, detect_anomaly, no_grad, scope, topological_order, zero_grad
 from .scalar_ops import Op
 from .tensor import Tensor
@@ -18,7 +23,6 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "scope",
-    "sum",
     "topological_order",
     "zero_grad",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -196,6 +197,22 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The data array itself (not a copy)."""
         return self.data
+
+    def __len__(self) -> int:
+        """The length of the first axis, as for an ndarray; a 0-d Tensor has none (TypeError)."""
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor: it holds a single number, read it with .item()")
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The entries along the first axis, each ``t[i]`` in the graph; a 0-d Tensor refuses (TypeError)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor: it holds a single number, read it with .item()")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        """The truth of a single number, as for an ndarray; more than one entry is ambiguous (ValueError)."""
+        return bool(self.data)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if copy:

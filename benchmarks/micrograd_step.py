@@ -29,7 +29,7 @@ ROUNDS = 5
 
 
 def moons_data():
-    from nn.data import moons
+    from chainrule.nn.data import moons
 
     X, y = moons(100, noise=0.1, seed=1)
     return X.tolist(), (y * 2 - 1).tolist()
@@ -93,7 +93,7 @@ def count_nodes(root) -> int:
 
 def chainrule_step(model, X: list, y: list, lr: float) -> tuple:
     """One step of the demo with nn.MLP; returns the loss and the scores (the graph)."""
-    from nn import losses
+    from chainrule.nn import losses
 
     scores = [model(row) for row in X]
     total = losses.hinge(scores, y) + 1e-4 * losses.l2(model.parameters())
@@ -105,8 +105,8 @@ def chainrule_step(model, X: list, y: list, lr: float) -> tuple:
 
 
 def chainrule_run(best_case: bool = False) -> dict:
-    import autograd
-    from nn import MLP
+    from chainrule import autograd
+    from chainrule.nn import MLP
 
     X, y = moons_data()
     model = MLP(2, [16, 16, 1], seed=1337)
@@ -121,8 +121,8 @@ def chainrule_run(best_case: bool = False) -> dict:
 
 def chainrule_extras() -> dict:
     """The million-op chain and the demo trained to the end."""
-    import autograd
-    from nn import MLP
+    from chainrule import autograd
+    from chainrule.nn import MLP
 
     started = time.perf_counter()
     x = autograd.Value(0.5)

@@ -39,14 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import nn
+from chainrule import nn
 
 BATCH = 128
 PAUSE = 0.3  # seconds between timed epochs: OpenBLAS and OpenMP worker threads spin a while after a call
 SIZES = [784, 100, 100, 10]
 RSS_SCRIPT = """
 import resource, sys
-import nn
+from chainrule import nn
 X, y, X_test, y_test = nn.data.load_mnist()
 model = nn.MLP(784, [100, 100, 10], seed=0, backend="numpy")
 nn.fit(model, X, y, "cross_entropy", nn.SGD(model.parameters(), lr=0.1), epochs=int(sys.argv[1]), batch_size=128,
@@ -117,7 +117,7 @@ def accuracy_rows(data, seeds: list[int], epochs: int, judged: bool) -> list[Row
 
 
 def recipe_row(limit: int | None, judged: bool) -> Row:
-    from chainrule.commands import mnist as command
+    from chainrule.cli.commands import mnist as command
 
     args = command.defaults(json=True, limit=limit)
     stdout = io.StringIO()

@@ -1,3 +1,49 @@
-"""The `chainrule` command line: it sits on top of `autograd`, `nn` and `viz`."""
+"""chainrule: backpropagation you can see.
+
+    from chainrule import Value, Tensor, nn, viz
+
+The engine is `chainrule.autograd` (the scalar `Value` and the NumPy `Tensor`), the
+network layer `chainrule.nn` and the drawings `chainrule.viz`; the command line is
+`chainrule.cli`. The everyday names below are loaded on first use, so that
+``import chainrule.autograd`` does not also load the network layer or Graphviz.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "Constant",
+    "Parameter",
+    "Tensor",
+    "Value",
+    "__version__",
+    "autograd",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "nn",
+    "no_grad",
+    "viz",
+]
+
+_SUBPACKAGES = ("autograd", "nn", "viz")
+
+if TYPE_CHECKING:
+    from . import autograd, nn, viz
+    from .autograd import Constant, Parameter, Tensor, Value, detect_anomaly, grad, gradcheck, no_grad
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in __all__:
+        return getattr(importlib.import_module(".autograd", __name__), name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

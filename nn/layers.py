@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Parameter, Value
-from autograd.scalar_ops import MUL, SUM
+from chainrule.autograd import Parameter, Value
+from chainrule.autograd.scalar_ops import MUL, SUM
 
 from .activations import activate, check_activation
 from .init import Seed, check_size, initial_weights, rng_from

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-import autograd
-from autograd import Value, tensor_ops
+from chainrule import autograd
+from chainrule.autograd import Value, tensor_ops
 
 CLIP = 1e-7
 

@@ -7,11 +7,9 @@ from typing import Any
 
 from .activations import check_activation
 from .init import Seed, check_size, rng_from
-from .layers import Layer
-from .module import Module
+from .layers import Layer, Sample
+from .module import BACKENDS, Module
 from .tensor_layers import Linear, check_dtype
-
-BACKENDS = ("scalar", "numpy")
 
 
 class MLP(Module):
@@ -44,7 +42,6 @@ class MLP(Module):
         check_activation(output_activation)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-        self.backend = backend
         self._sizes = sizes
         rng = rng_from(seed)
         activations = [activation] * (len(nouts) - 1) + [output_activation]
@@ -70,7 +67,7 @@ class MLP(Module):
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
             x = layer(x)
-        if self.backend == "scalar" and len(x) == 1:
+        if type(x) is Sample and len(x) == 1:
             return x[0]
         return x
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value, graph
+from chainrule.autograd import Tensor, Value, graph
+
+BACKENDS = ("scalar", "numpy")
 
 
 def is_parameter(x: Any) -> bool:
@@ -80,6 +82,11 @@ class Module:
     def parameters(self) -> list[Any]:
         """Every parameter (Values or Tensors), in a stable order."""
         return [param for _, param in self.named_parameters()]
+
+    @property
+    def backend(self) -> str:
+        """"scalar" when this module's parameters are Values, "numpy" when they are Tensors."""
+        return backend_of(self)
 
     def zero_grad(self) -> None:
         """Clear the gradient of every parameter before the next backward pass."""
@@ -175,6 +182,26 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"no saved model at {str(source)!r}")
     with np.load(source, allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files}
+
+
+def backend_of(model: Any) -> str:
+    """The backend a model runs on, told from its parameters: "scalar" (Values) or "numpy" (Tensors).
+
+    Raises TypeError for something that is not a model and ValueError for a model with no
+    parameters or with parameters of both kinds.
+    """
+    parameters = getattr(model, "parameters", None)
+    if not callable(parameters):
+        raise TypeError(f"expected an nn.Module (a model with parameters()), got {type(model).__name__}")
+    kinds = {"numpy" if isinstance(p, Tensor) else "scalar" if isinstance(p, Value) else "?" for p in parameters()}
+    name = type(model).__name__
+    if not kinds:
+        raise ValueError(f"{name} has no parameters, so it is neither a scalar nor a NumPy model")
+    if "?" in kinds:
+        raise TypeError(f"{name} has a parameter that is neither a Value nor a Tensor")
+    if len(kinds) > 1:
+        raise ValueError(f"{name} mixes Value and Tensor parameters; a model runs on one backend")
+    return kinds.pop()
 
 
 def _join(prefix: str, name: str) -> str:

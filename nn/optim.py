@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value
+from chainrule.autograd import Value
 
 
 class Optimizer:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-import autograd
-from autograd import Parameter, Value
+from chainrule import autograd
+from chainrule.autograd import Parameter, Value
 
 from .init import Seed, check_size, rng_from
 from .layers import as_inputs

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, tensor_ops
+from chainrule.autograd import Tensor, tensor_ops
 
 from .activations import activate, check_activation
 from .init import Seed, check_size, initial_weights, rng_from

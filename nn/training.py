@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from autograd import no_grad
+from chainrule.autograd import no_grad
 
 from .init import Seed, rng_from
 from .losses import LOSSES, get_loss
+from .module import backend_of
 from .optim import Optimizer, make_optimizer
 
 METRICS = ("accuracy",)
@@ -47,10 +48,6 @@ class History:
         return f"History(epochs={len(self.history.get('loss', []))}, {last})"
 
 
-def _backend(model: Any) -> str:
-    return getattr(model, "backend", "scalar")
-
-
 def _check_data(model: Any, X: Any, y: Any, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X)
     y = np.asarray(y)
@@ -66,9 +63,9 @@ def _check_data(model: Any, X: Any, y: Any, name: str = "X") -> tuple[np.ndarray
     return X, y
 
 
-def _forward(model: Any, X: np.ndarray) -> Any:
+def _forward(model: Any, X: np.ndarray, backend: str) -> Any:
     """The model's outputs for a batch: a Tensor on the NumPy backend, a list of per-sample outputs otherwise."""
-    if _backend(model) == "numpy":
+    if backend == "numpy":
         return model(X)
     return [model(row) for row in X.tolist()]
 
@@ -82,11 +79,12 @@ def _as_array(outputs: Any) -> np.ndarray:
 
 def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
     """The model's outputs for every row of X as an array of shape (N, outputs), recording no graph."""
+    backend = backend_of(model)
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (samples, features), got shape {X.shape}")
     with no_grad():
-        parts = [_as_array(_forward(model, X[i : i + batch_size])) for i in range(0, len(X), batch_size)]
+        parts = [_as_array(_forward(model, X[i : i + batch_size], backend)) for i in range(0, len(X), batch_size)]
     return np.concatenate(parts) if parts else np.empty((0, 0))
 
 
@@ -131,6 +129,7 @@ def fit(
     ``on_epoch_end(epoch, figures)`` is called after each epoch (counting from 1) with
     that epoch's figures, e.g. to print a line per epoch.
     """
+    backend = backend_of(model)
     X, y = _check_data(model, X, y)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
     loss_fn = get_loss(loss)
@@ -147,7 +146,7 @@ def fit(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if validation_data is not None:
         X_val, y_val = _check_data(model, *validation_data, name="validation X")
-    if _backend(model) == "numpy":
+    if backend == "numpy":
         dtype = model.parameters()[0].dtype
         X = X.astype(dtype, copy=False)
     margin = loss_name in _MARGIN_LOSSES
@@ -171,7 +170,7 @@ def fit(
             where = f"epoch {epoch + 1}, step {step + 1}"
             try:
                 with np.errstate(over="ignore", invalid="ignore"):
-                    outputs = _forward(model, Xb)
+                    outputs = _forward(model, Xb, backend)
                     batch_loss = loss_fn(outputs, yb)
                     value = float(batch_loss.data)
                     if not math.isfinite(value):
@@ -196,7 +195,7 @@ def fit(
             figures["accuracy"] = total_correct / n
         if validation_data is not None:
             with no_grad():
-                val_outputs = _forward(model, X_val)
+                val_outputs = _forward(model, X_val, backend)
                 figures["val_loss"] = float(loss_fn(val_outputs, y_val).data)
             if metrics:
                 figures["val_accuracy"] = accuracy(_as_array(val_outputs), y_val, margin)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor
+from chainrule import nn
+from chainrule.autograd import Tensor
 
 
 def pair(dtype="float64", seed=0):

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule import expr
-from chainrule.cli import main
+from chainrule.cli import expr, main
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 AT = "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"
@@ -93,7 +92,11 @@ def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, expression, 
 
 @pytest.mark.parametrize(
     ("output", "reason"),
-    [("out.pdf", "-o must name a .svg or .png file"), ("missing/out.svg", "does not exist")],
+    [
+        ("out.pdf", "argument -o/--output: expected a .svg or .png file"),
+        ("missing/out.svg", "argument -o/--output: cannot write"),
+        (".", "is a folder, expected a .svg or .png file"),
+    ],
 )
 def test_bad_output_path_is_refused_before_anything_runs(tmp_path, capsys, output, reason):
     assert main(["graph", "x", "--at", "x=1", "-o", str(tmp_path / output)]) == 2

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-import nn
-from chainrule.cli import build_parser, main
-from chainrule.commands import mnist as command
+from chainrule import nn
+from chainrule.cli.commands import mnist as command
+from chainrule.cli.main import build_parser, main
 
 
 @pytest.fixture(scope="module")

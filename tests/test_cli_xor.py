@@ -37,8 +37,23 @@ def test_bad_arguments_give_one_line_and_exit_2(capsys, args, message):
     assert message in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "svg, message",
+    [
+        ("out.pdf", "argument --svg: expected a .svg or .png file, got"),
+        ("missing/out.svg", "argument --svg: cannot write"),
+        (".", "argument --svg: '"),
+    ],
+)
+def test_a_bad_svg_path_is_refused_before_training(tmp_path, capsys, svg, message):
+    assert main(["xor", "--svg", str(tmp_path / svg)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and captured.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_multi_line_errors_are_printed_on_one_line(capsys, monkeypatch):
-    from chainrule.commands import xor
+    from chainrule.cli.commands import xor
 
     def fail(args):
         raise FileNotFoundError("no data in /x:\n  - mirror a failed\n  - mirror b failed")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import nn
+from chainrule import nn
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,53 @@ def test_predict_shapes(moons):
     X, _ = moons
     assert nn.predict(nn.MLP(2, [3, 2], seed=0), X[:5]).shape == (5, 2)
     assert nn.predict(nn.MLP(2, [3, 2], seed=0, backend="numpy"), X[:5]).shape == (5, 2)
+
+
+def _xor_sequential(seed):
+    return nn.Sequential(nn.Linear(2, 8, seed=seed), nn.Tanh(), nn.Linear(8, 1, seed=seed + 1), nn.Sigmoid())
+
+
+def test_fit_predict_save_and_load_a_sequential_on_xor(tmp_path):
+    X, y = nn.data.logic_gate("xor")
+    model = _xor_sequential(0)
+    assert model.backend == "numpy"
+    history = nn.fit(model, X, y, "binary_cross_entropy", nn.Adam(model.parameters(), lr=0.05), epochs=300,
+                     progress=False)
+    assert history.accuracy[-1] == 1.0
+    outputs = nn.predict(model, X)
+    assert outputs.shape == (4, 1)
+    assert np.array_equal(np.round(outputs[:, 0]), y)
+    copy = _xor_sequential(5)
+    copy.load_state_dict(nn.load(model.save(tmp_path / "xor")))
+    assert sorted(copy.state_dict()) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert np.array_equal(nn.predict(copy, X), outputs)
+
+
+def test_fit_predict_save_and_load_a_sequential_on_three_classes(tmp_path):
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 3], [3, 0], [-3, -3]])
+    y = rng.integers(0, 3, 150)
+    X = centers[y] + rng.normal(size=(150, 2))
+    model = nn.Sequential(nn.Linear(2, 16, seed=0), nn.ReLU(), nn.Linear(16, 3, seed=1))
+    history = nn.fit(model, X, y, "cross_entropy", "adam", epochs=30, batch_size=32, seed=0, progress=False)
+    assert history.accuracy[-1] > 0.95
+    outputs = nn.predict(model, X)
+    assert outputs.shape == (150, 3)
+    assert np.mean(outputs.argmax(axis=1) == y) > 0.95
+    copy = nn.Sequential(nn.Linear(2, 16, seed=7), nn.ReLU(), nn.Linear(16, 3, seed=8))
+    copy.load_state_dict(nn.load(model.save(tmp_path / "three.npz")))
+    assert np.array_equal(nn.predict(copy, X), outputs)
+
+
+def test_the_backend_is_told_from_the_parameters_for_every_model():
+    assert nn.MLP(2, [3, 1], seed=0).backend == "scalar"
+    assert nn.MLP(2, [3, 1], seed=0, backend="numpy").backend == "numpy"
+    assert nn.Sequential(nn.Linear(2, 1)).backend == "numpy"
+    assert nn.Layer(2, 3, seed=0).backend == "scalar"
+    with pytest.raises(ValueError, match="Sequential has no parameters, so it is neither a scalar nor a NumPy model"):
+        nn.predict(nn.Sequential(nn.ReLU()), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="expected an nn.Module \\(a model with parameters\\(\\)\\), got function"):
+        nn.fit(lambda x: x, np.zeros((2, 2)), np.zeros(2), "mse", "sgd")
+    mixed = nn.Sequential(nn.Linear(2, 2), nn.Layer(2, 1))
+    with pytest.raises(ValueError, match="Sequential mixes Value and Tensor parameters"):
+        nn.predict(mixed, np.zeros((2, 2)))

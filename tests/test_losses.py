@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value, gradcheck
-from nn import losses, softmax
+from chainrule.autograd import Tensor, Value, gradcheck
+from chainrule.nn import losses, softmax
 
 
 def values(*xs):

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn.data import load_mnist
-from nn.data import mnist as mnist_module
+from chainrule.nn.data import load_mnist
+from chainrule.nn.data import mnist as mnist_module
 
 NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 GZ_NAMES = tuple(name + ".gz" for name in NAMES)

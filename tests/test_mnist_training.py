@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-import nn
-from autograd import Tensor, detect_anomaly, tensor_ops
-from nn import losses
+from chainrule import nn
+from chainrule.autograd import Tensor, detect_anomaly, tensor_ops
+from chainrule.nn import losses
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_fused_cross_entropy_under_no_grad_and_anomaly_mode():
         loss = losses.cross_entropy(z, [1, 1])
         loss.backward()
     assert loss.dtype == np.float32 and np.isfinite(z.grad).all()
-    from autograd import no_grad
+    from chainrule.autograd import no_grad
 
     with no_grad():
         assert losses.cross_entropy(z, [1, 1]).parents == ()
@@ -206,7 +206,7 @@ def test_a_layer_gradient_is_kept_without_a_copy_and_accumulates():
 
 
 def test_gradients_that_other_nodes_or_the_caller_hold_are_copied():
-    from autograd import backpropagate
+    from chainrule.autograd import backpropagate
 
     w = Tensor(np.ones((2, 3)), requires_grad=True)
     x = Tensor(np.arange(6.0).reshape(2, 3))

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-import nn
-from autograd import Value, topological_order
-from nn.data import logic_gate
+from chainrule import nn
+from chainrule.autograd import Value, topological_order
+from chainrule.nn.data import logic_gate
 
 
 def test_mlp_is_micrograd_shaped():

@@ -12,8 +12,8 @@ Adam (η=0.001): the first step is η·sign(g): (0.999, −0.999, 1.999); the se
 import numpy as np
 import pytest
 
-import nn
-from autograd import Parameter
+from chainrule import nn
+from chainrule.autograd import Parameter
 
 
 def loss_and_params():
@@ -116,7 +116,7 @@ def test_bad_settings(make, message):
 
 
 def test_unknown_optimizer_name_lists_the_known_ones():
-    from nn.optim import make_optimizer
+    from chainrule.nn.optim import make_optimizer
 
     expected = "unknown optimizer 'adamw'; expected one of sgd, momentum, adagrad, rmsprop, adam"
     with pytest.raises(ValueError, match=expected):

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import autograd
-from autograd import Tensor, Value
-from autograd import graph as graph_module
-from autograd import tensor as tensor_module
+from chainrule import autograd
+from chainrule.autograd import Tensor, Value
+from chainrule.autograd import graph as graph_module
+from chainrule.autograd import tensor as tensor_module
 
 # --- helpers ---
 
@@ -729,3 +729,24 @@ def test_anomaly_mode_catches_a_non_finite_backward():
             warnings.simplefilter("error")
             with pytest.raises(FloatingPointError, match="backward"):
                 y.backward(np.array([1e20]))
+
+
+def test_a_0d_tensor_refuses_len_and_iteration_but_holds_a_truth_value():
+    scalar = Tensor(2.0)
+    with pytest.raises(TypeError, match=r"len\(\) of a 0-d Tensor: it holds a single number, read it with .item\(\)"):
+        len(scalar)
+    with pytest.raises(TypeError, match=r"iteration over a 0-d Tensor: it holds a single number"):
+        iter(scalar)
+    with pytest.raises(TypeError, match="iteration over a 0-d Tensor"):
+        list(scalar)
+    assert bool(scalar) and not bool(Tensor(0.0))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+
+
+def test_iterating_a_tensor_gives_its_rows_in_the_graph():
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True, dtype="float64")
+    rows = list(x)
+    assert len(x) == 3 and [r.shape for r in rows] == [(2,)] * 3
+    (rows[0] * 2.0 + rows[2]).sum().backward()
+    assert np.array_equal(x.grad, [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]])

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import autograd
-from autograd import Op, Value, detect_anomaly, grad, gradcheck
+from chainrule import autograd
+from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck
 
 finite = st.floats(-5, 5, allow_nan=False)
 positive = st.floats(0.1, 5, allow_nan=False)

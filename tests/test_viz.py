@@ -13,15 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import autograd
-import nn
-import viz
-import viz.renderer
-from autograd import Parameter, Value, scope, topological_order
-from viz import style
-from viz.steps import compute_steps, names_for
-from viz.svg import inline
-from viz.text import number, summary
+from chainrule import autograd, nn, viz
+from chainrule.autograd import Parameter, Value, scope, topological_order
+from chainrule.viz import style
+from chainrule.viz.steps import compute_steps, names_for
+from chainrule.viz.svg import inline
+from chainrule.viz.text import number, summary
 
 SVG = "{http://www.w3.org/2000/svg}"
 HAS_DOT = shutil.which("dot") is not None

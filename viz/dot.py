@@ -13,7 +13,7 @@ from typing import Any
 
 import graphviz
 
-from autograd.graph import topological_order
+from chainrule.autograd.graph import topological_order
 
 from . import style
 from .collapse import MODES, Group, check_mode, plan

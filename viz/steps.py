@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from autograd.graph import topological_order
+from chainrule.autograd.graph import topological_order
 
 from .dot import build
 from .renderer import DEFAULT_TIMEOUT, run_renderer, write_atomic

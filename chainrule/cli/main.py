@@ -1,4 +1,4 @@
-"""`chainrule SUBCOMMAND ...`: each subcommand lives in its own module under `chainrule.commands`."""
+"""`chainrule SUBCOMMAND ...`: each subcommand lives in its own module under `chainrule.cli.commands`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from chainrule import __version__
+
+from .arguments import UsageError
 
 COMMANDS = ("demo", "xor", "graph", "mnist")
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as one line on stderr with exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,14 +8,13 @@ forward and backward pass is drawn with every value, gradient and local gradient
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-import nn
-from nn.optim import OPTIMIZERS, make_optimizer
+from chainrule import nn
+from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
-from ..arguments import positive_float, positive_int
+from ..arguments import output_file, positive_float, positive_int
 
 DEFAULTS = {"steps": 300, "optimizer": "adam", "lr": 0.1, "seed": 0, "svg": None}
 REPORTS = 6
@@ -31,7 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"], help="(adam)")
     parser.add_argument("--lr", type=positive_float, default=DEFAULTS["lr"], help="learning rate (0.1)")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="initial weights (0)")
-    parser.add_argument("--svg", metavar="PATH", help="draw the gradient graph of input (1, 0) to PATH (.svg or .png)")
+    parser.add_argument(
+        "--svg", metavar="PATH", type=output_file(".svg", ".png"),
+        help="draw the gradient graph of input (1, 0) to PATH (.svg or .png)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,11 +59,11 @@ def run(args: argparse.Namespace) -> int:
     print("learned XOR" if learned else f"did not learn XOR in {args.steps} steps; try more --steps or another --lr")
 
     if args.svg:
-        import viz
+        from chainrule import viz
 
         sample = model([1.0, 0.0])
         loss = nn.losses.binary_cross_entropy(sample, 1.0)
         loss.backward()
-        path = viz.render(loss, Path(args.svg), collapse=None)
+        path = viz.render(loss, args.svg, collapse=None)
         print(f"wrote the gradient graph of input (1, 0) to {path}")
     return 0 if learned else 1

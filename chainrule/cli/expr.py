@@ -12,8 +12,8 @@ import ast
 import math
 from typing import Any
 
-from autograd import Value
-from autograd import scalar_ops as ops
+from chainrule.autograd import Value
+from chainrule.autograd import scalar_ops as ops
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 40  # levels of parentheses, calls and operators; a + b + c + ... is one level

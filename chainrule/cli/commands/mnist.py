@@ -37,11 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import nn
-from nn.optim import OPTIMIZERS
+from chainrule import nn
+from chainrule.nn.optim import OPTIMIZERS
 
-from ..arguments import non_negative_float, non_negative_int, positive_float, positive_int
-from ..cli import UsageError
+from ..arguments import UsageError, non_negative_float, non_negative_int, positive_float, positive_int
 
 RECIPE: dict[str, Any] = {
     "optimizer": "momentum",

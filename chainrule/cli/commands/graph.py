@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import keyword
 import math
-from pathlib import Path
 
-from autograd import Value, topological_order
+from chainrule.autograd import Value, topological_order
 
 from .. import expr
-from ..cli import UsageError
+from ..arguments import UsageError, output_file
 
 PREFIX = "chainrule graph: "
 IMAGE_SUFFIXES = (".svg", ".png")
@@ -31,8 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="the value of each variable (repeatable)",
     )
-    parser.add_argument("-o", "--output", metavar="PATH", required=True, help="the picture to write (.svg or .png)")
-    parser.add_argument("--html", metavar="PATH", help="also write the backward pass, step by step, as an HTML page")
+    parser.add_argument(
+        "-o", "--output", metavar="PATH", type=output_file(*IMAGE_SUFFIXES), required=True,
+        help="the picture to write (.svg or .png)",
+    )
+    parser.add_argument(
+        "--html", metavar="PATH", type=output_file(*HTML_SUFFIXES),
+        help="also write the backward pass, step by step, as an HTML page",
+    )
     parser.add_argument("--no-local-grads", action="store_true", help="leave the local derivatives off the edges")
     parser.add_argument(
         "--renderer", choices=("dot", "graphviz-pure"), help="force a renderer (default: dot if installed)"
@@ -40,13 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    output = _target(args.output, IMAGE_SUFFIXES, "-o")
-    page = _target(args.html, HTML_SUFFIXES, "--html") if args.html else None
+    output, page = args.output, args.html
     values = parse_at(args.at)
     root = build(args.expression, values)
 
-    from viz.renderer import format_of, render_bytes, write_atomic
-    from viz.steps import steps_html
+    from chainrule.viz.renderer import format_of, render_bytes, write_atomic
+    from chainrule.viz.steps import steps_html
 
     show_local_grads = not args.no_local_grads
     try:
@@ -60,17 +64,6 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
-
-
-def _target(name: str, suffixes: tuple[str, ...], option: str) -> Path:
-    path = Path(name)
-    if path.suffix.lower() not in suffixes:
-        raise UsageError(f"{PREFIX}{option} must name a {' or '.join(suffixes)} file, got {name!r}")
-    if path.is_dir():
-        raise UsageError(f"{PREFIX}{option} {name!r} is a directory")
-    if not path.parent.is_dir():
-        raise UsageError(f"{PREFIX}cannot write {name!r}: the directory {str(path.parent)!r} does not exist")
-    return path
 
 
 def parse_at(entries: list[str]) -> dict[str, float]:

@@ -1,0 +1,60 @@
+"""What the subcommands share about their arguments: bounded-number and output-file types, the usage error."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line on stderr with exit status 2."""
+
+
+def bounded(kind: type, *, positive: bool) -> Callable[[str], int | float]:
+    """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite."""
+    noun = "integer" if kind is int else "number"
+    what = f"a positive {noun}" if positive else f"an {noun} >= 0" if kind is int else f"a {noun} >= 0"
+
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not math.isfinite(value) or (value <= 0 if positive else value < 0):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return convert
+
+
+positive_int = bounded(int, positive=True)
+positive_float = bounded(float, positive=True)
+non_negative_int = bounded(int, positive=False)
+non_negative_float = bounded(float, positive=False)
+
+
+def output_file(*suffixes: str) -> Callable[[str], Path]:
+    """An argparse type for a file a command will write: named with one of `suffixes` (any case),
+    in a folder that exists and is writable, and not itself a folder.
+
+    Checked when the arguments are read, so a bad path is reported before any work is done.
+    """
+    wanted = " or ".join(suffixes)
+
+    def convert(text: str) -> Path:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a folder, expected a {wanted} file")
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"expected a {wanted} file, got {text!r}")
+        folder = path.parent
+        if not folder.is_dir():
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} is not writable")
+        return path
+
+    return convert
