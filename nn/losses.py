@@ -16,6 +16,10 @@ from chainrule import autograd
 from chainrule.autograd import Value, tensor_ops
 
 CLIP = 1e-7
+ONE_OUTPUT = (
+    "cross_entropy needs at least two logits per sample (one per class), but the model gives one; "
+    "for two classes and one output use binary_cross_entropy_with_logits"
+)
 
 
 def _is_tensor(x: Any) -> bool:
@@ -136,6 +140,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         # One fused op (log-softmax and the mean NLL, gradient (softmax - onehot) / N) rather than
         # log_softmax, a gather, a sum and a scale: fewer nodes, no scatter in the backward pass.
         n, classes = logits.shape
+        if classes < 2:
+            raise ValueError(ONE_OUTPUT)
         if target.ndim == 2:
             _check_one_hot(target, n, classes)
             fused = tensor_ops.CrossEntropy(rows=target.astype(logits.dtype))
@@ -144,9 +150,9 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         else:
             fused = tensor_ops.CrossEntropy(labels=_check_labels(target, n, classes))
         return autograd.Tensor.apply(fused, (logits,), logits.data)
-    rows = _rows(logits)
+    rows = _rows(logits, target)
     n, classes = len(rows), len(rows[0])
-    one_hot = target.ndim == 2 or (target.ndim == 1 and n == 1 and target.size == classes > 1)
+    one_hot = target.ndim == 2
     if one_hot:
         weights = target.reshape(n, classes).astype(np.float64)
         _check_one_hot(weights, n, classes)
@@ -172,12 +178,23 @@ def l2(parameters: Iterable[Any]) -> Any:
     return autograd.sum([p * p for p in parameters])
 
 
-def _rows(logits: Any) -> list[Sequence[Value]]:
+def _rows(logits: Any, target: np.ndarray) -> list[Sequence[Value]]:
+    """The logits as one row per sample; a flat list of Values is one sample's (for one label or one-hot row)."""
     if isinstance(logits, Value) or not len(logits):
-        raise ValueError("cross_entropy needs at least two logits per sample")
-    rows = [list(logits)] if isinstance(logits[0], Value) else [list(row) for row in logits]
-    if any(len(row) != len(rows[0]) for row in rows) or len(rows[0]) < 2:
-        raise ValueError("cross_entropy needs the same number (at least two) of logits for every sample")
+        raise ValueError(ONE_OUTPUT)
+    if isinstance(logits[0], Value):
+        if target.ndim == 1 and target.size > 1:  # several targets, so one Value per sample
+            raise ValueError(ONE_OUTPUT if target.size == len(logits) else (
+                f"cross_entropy: one sample's {len(logits)} logits but targets of shape {target.shape}; "
+                f"pass one label or one one-hot row such as [[0, 1, 0]]"
+            ))
+        rows = [list(logits)]
+    else:
+        rows = [list(row) for row in logits]
+    if any(len(row) != len(rows[0]) for row in rows):
+        raise ValueError("cross_entropy needs the same number of logits for every sample")
+    if len(rows[0]) < 2:
+        raise ValueError(ONE_OUTPUT)
     return rows
 
 

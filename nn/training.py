@@ -1,8 +1,23 @@
-"""`fit` and `predict`: the Keras-style training loop the course uses, for either backend."""
+"""`fit` and `predict`: the Keras-style training loop the course uses, for either backend.
+
+One step of `fit` is the course's three steps in small: the model (a function with
+parameters θ) maps a batch to outputs, the loss says how good that function is on the
+batch, and gradient descent moves θ a little downhill (`_train_step` is those lines).
+
+How outputs become classes, for accuracy, is one rule:
+
+- several outputs: the class is the arg-max; targets are integer labels or one-hot rows;
+- one output: targets are two values, 0/1 or -1/+1, and an output above the threshold
+  means the upper one. The threshold is 0 for losses on logits or margins
+  (``binary_cross_entropy_with_logits``, ``hinge``) and otherwise the midpoint of the two
+  target values: 0.5 for 0/1 targets, 0 for -1/+1. ``fit(threshold=...)`` overrides it
+  (for a loss of your own on logits, say).
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,7 +33,10 @@ from .module import backend_of
 from .optim import Optimizer, make_optimizer
 
 METRICS = ("accuracy",)
-_MARGIN_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
+LOGIT_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
+"""Losses whose one output is a logit or a margin, so that 0 separates the two classes."""
+
+StepCallback = Callable[[int, dict[str, float]], None]
 
 
 class History:
@@ -48,18 +66,47 @@ class History:
         return f"History(epochs={len(self.history.get('loss', []))}, {last})"
 
 
-def _check_data(model: Any, X: Any, y: Any, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X)
-    y = np.asarray(y)
+# --- the data ---
+
+
+def _numbers(values: Any, name: str) -> np.ndarray:
+    """`values` as a real-valued ndarray, or TypeError naming what it holds instead."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        example = array.ravel()[0].item() if array.size else None
+        raise TypeError(
+            f"{name} must hold numbers, got an array of {array.dtype} such as {example!r}"
+            + ("; map each class name to an integer 0, 1, ... first" if name.startswith("y") else "")
+        )
+    return array
+
+
+def _check_finite(array: np.ndarray, name: str) -> None:
+    """ValueError naming the rows of `array` that hold NaN or inf (a model would learn NaN from them)."""
+    if array.dtype.kind != "f" or np.isfinite(array).all():
+        return
+    bad = np.flatnonzero(~np.isfinite(array.reshape(len(array), -1)).all(axis=1))
+    shown = ", ".join(map(str, bad[:5].tolist())) + (", ..." if len(bad) > 5 else "")
+    raise ValueError(
+        f"{name} has NaN or inf in {len(bad)} of {len(array)} rows (rows {shown}); remove or fill them first"
+    )
+
+
+def _check_data(model: Any, X: Any, y: Any, names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray]:
+    """X as (samples, features) and y with as many samples, both numbers and finite."""
+    x_name, y_name = names
+    X, y = _numbers(X, x_name), _numbers(y, y_name)
     if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (samples, features), got shape {X.shape}")
-    if len(X) != len(y):
-        raise ValueError(f"{name} has {len(X)} samples but y has {len(y)}")
+        raise ValueError(f"{x_name} must be a 2-D array (samples, features), got shape {X.shape}")
+    if y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"{x_name} has {len(X)} samples but {y_name} has {len(y) if y.ndim else 'a single number'}")
     if len(X) == 0:
-        raise ValueError(f"{name} is empty")
+        raise ValueError(f"{x_name} is empty")
     nin = getattr(model, "nin", None)
     if nin is not None and X.shape[1] != nin:
-        raise ValueError(f"{name} rows have {X.shape[1]} features but the model expects nin={nin}")
+        raise ValueError(f"{x_name} rows have {X.shape[1]} features but the model expects nin={nin}")
+    _check_finite(X, x_name)
+    _check_finite(y, y_name)
     return X, y
 
 
@@ -71,8 +118,10 @@ def _forward(model: Any, X: np.ndarray, backend: str) -> Any:
 
 
 def _as_array(outputs: Any) -> np.ndarray:
+    """Outputs as an array (samples, outputs)."""
     if hasattr(outputs, "data") and isinstance(outputs.data, np.ndarray):
-        return outputs.data
+        data = outputs.data
+        return data.reshape(len(data), -1) if data.ndim != 2 else data
     rows = [[o.data] if hasattr(o, "data") else [v.data for v in o] for o in outputs]
     return np.array(rows, dtype=np.float64)
 
@@ -80,26 +129,202 @@ def _as_array(outputs: Any) -> np.ndarray:
 def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
     """The model's outputs for every row of X as an array of shape (N, outputs), recording no graph."""
     backend = backend_of(model)
-    X = np.asarray(X)
+    X = _numbers(X, "X")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (samples, features), got shape {X.shape}")
+    batch_size = _positive_int(batch_size, "batch_size")
     with no_grad():
+        if not len(X):  # the width of the outputs, from one row of zeros
+            return _as_array(_forward(model, np.zeros((1, X.shape[1])), backend))[:0]
         parts = [_as_array(_forward(model, X[i : i + batch_size], backend)) for i in range(0, len(X), batch_size)]
-    return np.concatenate(parts) if parts else np.empty((0, 0))
+    return np.concatenate(parts)
 
 
-def accuracy(outputs: np.ndarray, y: np.ndarray, margin: bool = False) -> float:
-    """Share of correct predictions: arg-max for several outputs, a threshold for one.
+# --- accuracy ---
 
-    One output is thresholded at 0 for margin losses (hinge, logits) and at 0.5 otherwise;
-    targets of -1/+1 or 0/1 both work.
-    """
+
+class ClassRule:
+    """How outputs become classes (the rule in this module's docstring), fixed once from all the targets."""
+
+    def __init__(self, y: np.ndarray, loss_name: str = "", threshold: float | None = None) -> None:
+        self.targets = y
+        values = np.unique(y)
+        seen = set(values.tolist())
+        self.signs = seen <= {-1.0, 1.0} and -1.0 in seen
+        binary = seen <= {0.0, 1.0} or self.signs
+        self.middle = 0.0 if self.signs else 0.5
+        if threshold is not None:
+            self.threshold: float | None = float(threshold)
+        elif binary:
+            self.threshold = 0.0 if loss_name in LOGIT_LOSSES else self.middle
+        else:
+            self.threshold = None
+        flat = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
+        labels = flat and values.size > 0 and values[0] >= 0 and bool(np.all(values == np.round(values)))
+        self.label_count = int(values[-1]) + 1 if labels else None
+        one_hot = y.ndim == 2 and y.shape[1] > 1 and seen <= {0.0, 1.0}
+        self.one_hot_width = y.shape[1] if one_hot else None
+
+    def applies(self, width: int) -> bool:
+        """Whether the targets are classes for a model with `width` outputs."""
+        if width == 1:
+            return self.threshold is not None
+        fits_labels = self.label_count is not None and self.label_count <= width
+        return fits_labels or self.one_hot_width == width
+
+    def accuracy(self, outputs: np.ndarray, y: np.ndarray) -> float:
+        """Share of samples whose predicted class is the target's."""
+        if outputs.shape[1] > 1:
+            labels = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
+            return int(np.count_nonzero(outputs.argmax(axis=1) == labels)) / len(labels)
+        threshold = self.middle if self.threshold is None else self.threshold
+        upper = y.reshape(-1) > self.middle
+        return int(np.count_nonzero((outputs[:, 0] > threshold) == upper)) / len(upper)
+
+
+def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "") -> float:
+    """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one."""
+    outputs = np.asarray(outputs, dtype=np.float64)
     outputs = outputs.reshape(len(outputs), -1)
-    if outputs.shape[1] > 1:
-        labels = y.argmax(axis=1) if y.ndim == 2 else y
-        return int(np.count_nonzero(outputs.argmax(axis=1) == labels)) / len(labels)  # np.mean's figure, faster
-    truth = y.reshape(-1) > (0.0 if np.min(y) < 0 else 0.5)
-    return float(np.mean((outputs[:, 0] > (0.0 if margin else 0.5)) == truth))
+    y = _numbers(y, "y")
+    rule = ClassRule(y, loss, threshold)
+    if not rule.applies(outputs.shape[1]):
+        raise ValueError(_not_classes(y, outputs.shape[1]))
+    return rule.accuracy(outputs, y)
+
+
+def _not_classes(y: np.ndarray, width: int) -> str:
+    values = np.unique(y)
+    shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+    if width == 1:
+        return f"accuracy with one output needs targets of 0/1 or -1/+1, got {shown}"
+    return f"accuracy with {width} outputs needs integer labels 0..{width - 1} or one-hot rows, got {shown}"
+
+
+# --- the settings ---
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...] | None:
+    if metrics is None:
+        return None
+    if isinstance(metrics, str):
+        raise TypeError(f"metrics must be a list of names such as ['accuracy'], got the string {metrics!r}")
+    for metric in metrics:
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+    return tuple(metrics)
+
+
+def _check_optimizer(optimizer: Any, model: Any) -> Optimizer:
+    if isinstance(optimizer, str):
+        return make_optimizer(optimizer, model.parameters())
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    what = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else type(optimizer).__name__
+    raise TypeError(
+        f"optimizer must be an Optimizer such as nn.Adam(model.parameters(), lr=0.01) or a name such as 'adam', "
+        f"got {what}"
+    )
+
+
+def _check_validation(model: Any, validation_data: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ValueError("validation_data must be a pair (X_val, y_val)")
+    return _check_data(model, *validation_data, names=("validation X", "validation y"))
+
+
+# --- one step, one epoch ---
+
+
+class _Training:
+    """What stays fixed while `fit` runs, and its three parts: a step, an epoch, the validation."""
+
+    def __init__(
+        self, model: Any, loss_fn: Callable[..., Any], optimizer: Optimizer, backend: str, rule: ClassRule,
+        measure: bool | None, on_step_end: StepCallback | None,
+    ) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.backend = backend
+        self.rule = rule
+        self.measure = measure  # None: decided from the outputs of the first batch
+        self.on_step_end = on_step_end
+        self.steps_done = 0
+
+    def step(self, Xb: np.ndarray, yb: np.ndarray, where: str) -> tuple[float, np.ndarray | None]:
+        """The course's three steps on one batch: the function's outputs, their loss, one step downhill."""
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                outputs = _forward(self.model, Xb, self.backend)  # 1. the function f(x; θ)
+                batch_loss = self.loss_fn(outputs, yb)  # 2. how good it is: the loss L(θ) on the batch
+                value = float(batch_loss.data)
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"the loss became {value} at {where}; the data is finite, so the training diverged: "
+                        f"try a smaller learning rate"
+                    )
+                self.optimizer.zero_grad()
+                batch_loss.backward()  # ∂L/∂θ for every parameter, by the chain rule
+                self.optimizer.step()  # 3. θ ← θ − η ∂L/∂θ
+        except (OverflowError, ZeroDivisionError) as error:
+            raise FloatingPointError(f"training diverged at {where}: {error}; try a smaller learning rate") from error
+        self.steps_done += 1
+        return value, self.classes_measured(outputs)
+
+    def classes_measured(self, outputs: Any) -> np.ndarray | None:
+        """The outputs as an array when accuracy is measured, else None."""
+        if self.measure is False:
+            return None
+        outputs = _as_array(outputs)
+        applies = self.rule.applies(outputs.shape[1])
+        if self.measure is None:
+            self.measure = applies
+        elif not applies:
+            raise ValueError(f"metrics=['accuracy']: {_not_classes(self.rule.targets, outputs.shape[1])}")
+        return outputs if self.measure else None
+
+    def epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, bar: Any, number: int) -> dict:
+        """One pass over the data in `order`; the batch-averaged loss (and accuracy), as Keras reports them."""
+        total_loss = total_correct = 0.0
+        for step in bar:
+            index = order[step * batch_size : (step + 1) * batch_size]
+            Xb, yb = X[index], y[index]
+            value, outputs = self.step(Xb, yb, f"epoch {number}, step {step + 1}")
+            total_loss += value * len(index)
+            figures = {"epoch": number, "loss": value}
+            if outputs is not None:
+                figures["accuracy"] = self.rule.accuracy(outputs, yb)
+                total_correct += figures["accuracy"] * len(index)
+            if self.on_step_end is not None:
+                self.on_step_end(self.steps_done, figures)
+            if not bar.disable:  # the running figures are formatted only for a bar that shows them
+                seen = step * batch_size + len(index)
+                running = {"loss": f"{total_loss / seen:.4f}"}
+                if outputs is not None:
+                    running["accuracy"] = f"{total_correct / seen:.4f}"
+                bar.set_postfix(running, refresh=False)
+        summary = {"loss": total_loss / len(X)}
+        if self.measure:
+            summary["accuracy"] = total_correct / len(X)
+        return summary
+
+    def validate(self, X: np.ndarray, y: np.ndarray) -> dict:
+        """Loss (and accuracy) of the current model on held-out data, recording no graph."""
+        with no_grad():
+            outputs = _forward(self.model, X, self.backend)
+            figures = {"val_loss": float(self.loss_fn(outputs, y).data)}
+        if self.measure:
+            figures["val_accuracy"] = self.rule.accuracy(_as_array(outputs), y)
+        return figures
 
 
 def fit(
@@ -113,99 +338,61 @@ def fit(
     shuffle: bool = True,
     seed: Seed = None,
     validation_data: tuple[Any, Any] | None = None,
-    metrics: Sequence[str] = ("accuracy",),
+    metrics: Sequence[str] | None = None,
     progress: bool = True,
     on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
+    on_step_end: StepCallback | None = None,
+    threshold: float | None = None,
 ) -> History:
     """Train `model` on (X, y) with mini-batches; returns the per-epoch `History`.
 
     ``batch_size=None`` uses the whole set each step. On the NumPy backend a batch goes
-    through each layer as one Tensor op. A NaN or inf loss stops training with
-    FloatingPointError naming the epoch and step, so it never diverges silently.
+    through each layer as one Tensor op. X and y are checked first (numbers, no NaN or
+    inf); a NaN or inf loss stops training with FloatingPointError naming the epoch and
+    step, so it never diverges silently.
 
-    As in Keras, ``history.loss`` and ``history.accuracy`` average over the epoch's
-    batches while the weights move. With one output, accuracy thresholds at 0 for the
-    losses named "hinge" and "binary_cross_entropy_with_logits" and at 0.5 otherwise.
-    ``on_epoch_end(epoch, figures)`` is called after each epoch (counting from 1) with
-    that epoch's figures, e.g. to print a line per epoch.
+    ``metrics=None`` reports accuracy when the targets are classes (see the module's rule;
+    ``threshold`` overrides the one-output threshold) and ``metrics=()`` never does. As in
+    Keras, ``history.loss`` and ``history.accuracy`` average over the epoch's batches while
+    the weights move, so they differ a little from the final model's figures.
+
+    ``on_step_end(step, figures)`` runs after every update (step counts from 1 over all
+    epochs; figures hold the epoch and the batch's loss and accuracy), e.g. to record a
+    film; ``on_epoch_end(epoch, figures)`` after each epoch (counting from 1) with its figures.
     """
     backend = backend_of(model)
     X, y = _check_data(model, X, y)
-    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
     loss_fn = get_loss(loss)
-    for metric in metrics:
-        if metric not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
-    if isinstance(optimizer, str):
-        optimizer = make_optimizer(optimizer, model.parameters())
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    n = len(X)
-    batch_size = n if batch_size is None else int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if validation_data is not None:
-        X_val, y_val = _check_data(model, *validation_data, name="validation X")
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+    wanted = _check_metrics(metrics)
+    epochs = _positive_int(epochs, "epochs")
+    batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
+    validation = _check_validation(model, validation_data)
+    training = _Training(
+        model, loss_fn, _check_optimizer(optimizer, model), backend, ClassRule(y, loss_name, threshold),
+        None if wanted is None else "accuracy" in wanted, on_step_end,
+    )
     if backend == "numpy":
-        dtype = model.parameters()[0].dtype
-        X = X.astype(dtype, copy=False)
-    margin = loss_name in _MARGIN_LOSSES
+        X = X.astype(model.parameters()[0].dtype, copy=False)
     rng = rng_from(seed)
-    steps = math.ceil(n / batch_size)
+    steps = math.ceil(len(X) / batch_size)
     history = History()
     epoch_bar = tqdm(range(epochs), desc="training", unit="epoch", disable=None if progress else True, leave=False)
     for epoch in epoch_bar:
         started = time.perf_counter()
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total_loss = total_correct = 0.0
-        batches = tqdm(
-            range(steps),
-            desc=f"epoch {epoch + 1}/{epochs}",
-            unit="batch",
-            disable=None if progress and steps > 1 else True,
-        )
-        for step in batches:
-            index = order[step * batch_size : (step + 1) * batch_size]
-            Xb, yb = X[index], y[index]
-            where = f"epoch {epoch + 1}, step {step + 1}"
-            try:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    outputs = _forward(model, Xb, backend)
-                    batch_loss = loss_fn(outputs, yb)
-                    value = float(batch_loss.data)
-                    if not math.isfinite(value):
-                        raise FloatingPointError(f"the loss became {value} at {where}; try a smaller learning rate")
-                    optimizer.zero_grad()
-                    batch_loss.backward()
-                    optimizer.step()
-            except OverflowError as error:
-                message = f"training diverged at {where}: {error}; try a smaller learning rate"
-                raise FloatingPointError(message) from error
-            total_loss += value * len(index)
-            if metrics:
-                total_correct += accuracy(_as_array(outputs), yb, margin) * len(index)
-            if not batches.disable:  # the running figures are formatted only for a bar that shows them
-                seen = step * batch_size + len(index)
-                running = {"loss": f"{total_loss / seen:.4f}"}
-                if metrics:
-                    running["accuracy"] = f"{total_correct / seen:.4f}"
-                batches.set_postfix(running, refresh=False)
-        figures = {"loss": total_loss / n}
-        if metrics:
-            figures["accuracy"] = total_correct / n
-        if validation_data is not None:
-            with no_grad():
-                val_outputs = _forward(model, X_val, backend)
-                figures["val_loss"] = float(loss_fn(val_outputs, y_val).data)
-            if metrics:
-                figures["val_accuracy"] = accuracy(_as_array(val_outputs), y_val, margin)
-        figures["epoch_seconds"] = time.perf_counter() - started
-        history._record(**figures)
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                   disable=None if progress and steps > 1 else True)
+        summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
+        if validation is not None:
+            summary.update(training.validate(*validation))
+        summary["epoch_seconds"] = time.perf_counter() - started
+        history._record(**summary)
         if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, figures)
-        epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in figures.items() if k != "epoch_seconds"}, refresh=False)
+            on_epoch_end(epoch + 1, summary)
+        epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds"}, refresh=False)
     epoch_bar.close()
     return history
 
 
-__all__ = ["History", "LOSSES", "METRICS", "accuracy", "fit", "predict"]
+__all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "accuracy", "fit", "predict"]

@@ -151,3 +151,133 @@ def test_the_backend_is_told_from_the_parameters_for_every_model():
     mixed = nn.Sequential(nn.Linear(2, 2), nn.Layer(2, 1))
     with pytest.raises(ValueError, match="Sequential mixes Value and Tensor parameters"):
         nn.predict(mixed, np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_accuracy_with_plus_minus_one_targets_and_mse_counts_signs(backend):
+    X, y01 = nn.data.logic_gate("or")
+    y = y01 * 2 - 1
+    model = nn.MLP(2, [1], seed=0, backend=backend, dtype="float64")
+    model.load_state_dict({"layers.0.weight": np.array([[0.4, 0.4]]), "layers.0.bias": np.array([-0.2])})
+    outputs = nn.predict(model, X)[:, 0]
+    assert np.allclose(outputs, [-0.2, 0.2, 0.2, 0.6])  # every sign right, two positives under 0.5
+    history = nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=1e-9), shuffle=False, progress=False)
+    assert history.accuracy == [1.0]
+
+
+@pytest.mark.parametrize(
+    "loss, targets, outputs, expected",
+    [
+        ("mse", [0, 1, 1, 0], [0.4, 0.6, 0.9, 0.2], 1.0),  # midpoint 0.5
+        ("mse", [-1, 1, 1, -1], [-0.2, 0.1, 0.9, -3.0], 1.0),  # midpoint 0
+        ("binary_cross_entropy", [0, 1, 1, 0], [0.4, 0.6, 0.9, 0.2], 1.0),
+        ("binary_cross_entropy_with_logits", [0, 1, 1, 0], [-0.1, 0.1, 0.3, -2.0], 1.0),  # logits: 0
+        ("hinge", [-1, 1, 1, -1], [-0.1, 0.1, 0.3, -2.0], 1.0),
+        ("binary_cross_entropy_with_logits", [0, 1, 1, 0], [0.4, 0.6, 0.9, 0.2], 0.5),
+        ("cross_entropy", [0, 2, 1], [[3, 1, 0], [0, 0, 1], [1, 0, 0]], 2 / 3),
+    ],
+)
+def test_one_rule_turns_outputs_into_classes(loss, targets, outputs, expected):
+    from chainrule.nn.training import accuracy
+
+    assert accuracy(np.array(outputs, dtype=float), np.array(targets), loss=loss) == pytest.approx(expected)
+
+
+def test_accuracy_refuses_targets_that_are_not_classes():
+    from chainrule.nn.training import accuracy
+
+    with pytest.raises(ValueError, match="accuracy with one output needs targets of 0/1 or -1/\\+1, got 0.5, 2"):
+        accuracy(np.zeros((2, 1)), np.array([0.5, 2.0]))
+    with pytest.raises(ValueError, match="accuracy with 3 outputs needs integer labels 0..2 or one-hot rows, got 0, 5"):
+        accuracy(np.zeros((2, 3)), np.array([0, 5]))
+
+
+def test_regression_targets_get_no_accuracy_unless_asked_and_then_an_error():
+    X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    y = 3 * X[:, 0] + 0.5
+    model = nn.MLP(1, [1], seed=0, backend="numpy", dtype="float64")
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=2, progress=False)
+    assert set(history.history) == {"loss", "epoch_seconds"}
+    with pytest.raises(ValueError, match=r"metrics=\['accuracy'\]: accuracy with one output needs targets of 0/1"):
+        nn.fit(model, X, y, "mse", "sgd", metrics=["accuracy"], progress=False)
+    assert set(nn.fit(model, X, (y > 0.5).astype(float), "mse", "sgd", metrics=(), progress=False).history) == {
+        "loss", "epoch_seconds"}
+
+
+def test_a_threshold_of_ones_own_overrides_the_rule():
+    X, y = nn.data.logic_gate("and")
+    model = nn.MLP(2, [1], seed=0, backend="numpy", dtype="float64")
+    model.load_state_dict({"layers.0.weight": np.array([[1.0, 1.0]]), "layers.0.bias": np.array([-1.5])})
+    logits_loss = lambda p, t: nn.losses.binary_cross_entropy_with_logits(p, t)  # noqa: E731 - a loss with no name
+    tiny = nn.SGD(model.parameters(), lr=1e-12)
+    assert nn.fit(model, X, y, logits_loss, tiny, progress=False).accuracy == [0.75]  # 0.5 is wrong for logits
+    assert nn.fit(model, X, y, logits_loss, tiny, threshold=0.0, progress=False).accuracy == [1.0]
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_nan_or_inf_in_the_data_is_refused_before_training_naming_the_rows(backend):
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [2, 1], seed=0, backend=backend)
+    before = model.state_dict()
+    X[1, 0], X[3, 1] = np.nan, np.inf
+    with pytest.raises(ValueError, match=r"X has NaN or inf in 2 of 4 rows \(rows 1, 3\); remove or fill them first"):
+        nn.fit(model, X, y, "mse", "sgd", progress=False)
+    with pytest.raises(ValueError, match=r"y has NaN or inf in 1 of 4 rows \(rows 2\)"):
+        nn.fit(model, np.nan_to_num(X), np.array([0, 1, np.nan, 0]), "mse", "sgd", progress=False)
+    with pytest.raises(ValueError, match=r"validation X has NaN or inf in 2 of 4 rows"):
+        nn.fit(model, np.nan_to_num(X), y, "mse", "sgd", validation_data=(X, y), progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"y": np.array(["cat", "dog"] * 50)}, TypeError, "y must hold numbers, got an array of <U3 such as 'cat'; "
+                                                          "map each class name to an integer"),
+        ({"metrics": "accuracy"}, TypeError, "metrics must be a list of names such as .* got the string"),
+        ({"optimizer": nn.Adam}, TypeError, "optimizer must be an Optimizer such as nn.Adam\\(model.parameters\\(\\), "
+                                            "lr=0.01\\) or a name such as 'adam', got the class Adam"),
+        ({"optimizer": 0.1}, TypeError, "optimizer must be an Optimizer .* got float"),
+        ({"batch_size": 2.7}, ValueError, "batch_size must be a positive integer, got 2.7"),
+        ({"epochs": 1.0}, ValueError, "epochs must be a positive integer, got 1.0"),
+        ({"validation_data": (np.zeros((3, 2)),)}, ValueError, "validation_data must be a pair \\(X_val, y_val\\)"),
+        ({"validation_data": (np.zeros((3, 2)), np.zeros(2))}, ValueError, "validation X has 3 samples but"),
+    ],
+)
+def test_bad_fit_arguments_name_the_argument(moons, kwargs, error, message):
+    X, y = moons
+    model = nn.MLP(2, [4, 1], seed=0)
+    args = {"X": X, "y": y, "loss": "mse", "optimizer": "sgd", "progress": False, **kwargs}
+    with pytest.raises(error, match=message):
+        nn.fit(model, **args)
+
+
+def test_numpy_integers_are_fine_for_epochs_and_batch_size(moons):
+    X, y = moons
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=np.int64(2), batch_size=np.int32(50), progress=False)
+    assert len(history.loss) == 2
+
+
+def test_on_step_end_runs_after_every_update_with_the_batch_figures(moons):
+    X, y = moons
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    seen = []
+
+    def record(step, figures):
+        seen.append((step, figures["epoch"], round(figures["loss"], 12), "accuracy" in figures,
+                     model.state_dict()["layers.0.bias"].copy()))
+
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=2, batch_size=30, on_step_end=record, progress=False)
+    assert [(s, e) for s, e, *_ in seen] == [(1, 1), (2, 1), (3, 1), (4, 1), (5, 2), (6, 2), (7, 2), (8, 2)]
+    assert all(has for *_, has, _ in seen)
+    assert not np.array_equal(seen[0][-1], seen[1][-1])  # called after the update of its step
+    assert np.array_equal(seen[-1][-1], model.state_dict()["layers.0.bias"])
+    assert history.loss[0] == pytest.approx(sum(loss * n for (_, _, loss, _, _), n in zip(seen[:4], [30, 30, 30, 10]))
+                                            / 100)
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_predict_on_no_rows_keeps_the_output_width(backend):
+    assert nn.predict(nn.MLP(2, [3, 4], seed=0, backend=backend), np.empty((0, 2))).shape == (0, 4)
+    assert nn.predict(nn.Sequential(nn.Linear(2, 5)), np.empty((0, 2))).shape == (0, 5)

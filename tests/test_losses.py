@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from chainrule import nn
 from chainrule.autograd import Tensor, Value, gradcheck
 from chainrule.nn import losses, softmax
 
@@ -158,3 +159,20 @@ def test_bad_loss_input(call, message):
 def test_unknown_loss_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown loss 'nll'; expected one of mse, binary_cross_entropy"):
         losses.get_loss("nll")
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_cross_entropy_refuses_a_model_with_one_output_on_both_backends(backend):
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [4, 1], seed=0, backend=backend)
+    before = model.state_dict()
+    message = r"cross_entropy needs at least two logits per sample \(one per class\), but the model gives one; " \
+              r"for two classes and one output use binary_cross_entropy_with_logits"
+    with pytest.raises(ValueError, match=message):
+        nn.fit(model, X, y, "cross_entropy", "adam", epochs=5, progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_a_flat_list_of_logits_is_one_sample_and_wants_one_label():
+    with pytest.raises(ValueError, match=r"one sample's 3 logits but targets of shape \(2,\); pass one label"):
+        losses.cross_entropy(values(1.0, 2.0, 3.0), [0, 1])
