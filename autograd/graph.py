@@ -1,35 +1,69 @@
 """The graph protocol and the one graph walk shared by `Value` and `Tensor`.
 
-A node of the computational graph is any object with:
-
-- ``data`` and ``grad``: its value and d(root)/d(node) after a backward pass;
-- ``parents``: an ordered tuple of the nodes it was computed from (empty for a leaf);
-- ``op``: the name of the operation that made it ("" for a leaf);
-- ``label``: a user-given name ("" when none);
-- ``scope``: the path of the ``nn`` module that created or owns it, such as
-  ``layers.1.neurons.3`` ("" outside modules);
-- ``local_grads``: one entry per parent, the local derivative d(node)/d(parent),
-  readable after the forward pass (a number for `Value`; for `Tensor` a number,
-  an array, or a short text when the Jacobian is not elementwise);
-- ``is_parameter``: True for what a model learns (weights, biases), False for inputs;
-- ``_vjp(grad, create_graph)``: the gradients for the parents, given this node's;
-- ``_accumulate(grad)``: stores a gradient computed by `backward()`;
-- ``_reset_grad()``: forgets the stored gradient;
-- ``_needs_grad``: whether gradients should flow into this node at all.
-
-`topological_order` below is the only graph walk: backward passes, `autograd.grad`,
-`zero_grad` and `viz` all use it. `backpropagate` runs the chain rule along it for
-any kind of node; `Value.backward` runs the same chain rule over floats straight
-into ``grad``, its hot path.
+`Node` below is the protocol: what every node of a computational graph offers, by
+public names only, so that `nn` and `viz` (and your own code) can read any graph.
+`topological_order` is the only graph walk: backward passes, `autograd.grad`,
+`zero_grad` and `viz` all use it. `backpropagate` runs the chain rule along it for any
+kind of node; `Value.backward` runs the same chain rule over floats straight into
+``grad``, its hot path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-Node = Any  # nodes are hashed by identity: a node class must keep object.__hash__
+
+class Node(Protocol):
+    """A node of a computational graph; nodes are hashed by identity (keep ``object.__hash__``).
+
+    ``grad`` is d(root)/d(node) after a backward pass. ``parents`` are the nodes it was
+    computed from, in order (empty for a leaf), and ``local_grads`` the local derivative
+    d(node)/d(parent) along each of those edges (a number for `Value`; for `Tensor` a
+    number, an array, or a short text when the Jacobian is not elementwise). ``op`` names
+    the operation ("" for a leaf); ``constant`` is the number or array the op combined its
+    one parent with (``x * 3`` keeps 3), and ``constant_first`` says it was the left operand.
+    ``scope`` is the path of the `nn` module that made the node, such as
+    ``layers.1.neurons.3`` ("" outside modules). ``requires_grad`` says whether gradients
+    flow into the node; ``is_parameter`` whether a model learns it.
+    """
+
+    data: Any
+    grad: Any
+    parents: tuple[Any, ...]
+    label: str
+    scope: str
+
+    @property
+    def op(self) -> str: ...
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]: ...
+
+    @property
+    def constant(self) -> Any: ...
+
+    @property
+    def constant_first(self) -> bool | None: ...
+
+    @property
+    def requires_grad(self) -> bool: ...
+
+    @property
+    def is_parameter(self) -> bool: ...
+
+    def vjp(self, grad: Any, create_graph: bool = False) -> Sequence[Any]:
+        """The gradient for each parent (None where none is needed), given this node's `grad`."""
+        ...
+
+    def accumulate_grad(self, grad: Any) -> None:
+        """Store a gradient computed by a backward pass (leaves add up, interior nodes keep the latest)."""
+        ...
+
+    def zero_grad(self) -> None:
+        """Forget the stored gradient."""
+        ...
 
 
 class _State:
@@ -46,15 +80,15 @@ class _State:
 state = _State()
 
 
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: Any) -> list[Any]:
     """Every node `root` depends on, each after all of its parents.
 
     Iterative depth-first search (no recursion, so a chain of a million ops is
     fine), visiting parents in their stored order so the result is deterministic.
     """
-    order: list[Node] = []
-    visited: set[Node] = set()
-    stack: list[Node] = [root]
+    order: list[Any] = []
+    visited: set[Any] = set()
+    stack: list[Any] = [root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
     done = _PARENTS_DONE
     while stack:
@@ -80,13 +114,13 @@ def topological_order(root: Node) -> list[Node]:
 _PARENTS_DONE = object()
 
 
-def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[Node, Any]:
+def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[Any, Any]:
     """Run the chain rule from `root` (whose gradient is `seed`) to every ancestor.
 
     Returns ``{node: d root / d node}`` for every node reached. Nothing is written
     to the nodes: `backward()` and `autograd.grad` decide what to keep.
     """
-    grads: dict[Node, Any] = {root: seed}
+    grads: dict[Any, Any] = {root: seed}
     lookup = grads.get
     anomaly = state.anomaly
     for node in reversed(topological_order(root)):
@@ -95,16 +129,23 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
         if grad is None or not parents:
             continue
         try:
-            parent_grads = node._vjp(grad, create_graph)
+            parent_grads = node.vjp(grad, create_graph)
         except (ArithmeticError, ValueError, TypeError) as error:
-            raise type(error)(f"in the backward pass of op {node.op!r}: {error}") from error
+            add_context(error, node, "backward")
+            raise
         if anomaly:
             _check_finite(node, parent_grads, "backward")
         for parent, parent_grad in zip(parents, parent_grads):
-            if parent._needs_grad:
+            if parent.requires_grad:
                 previous = lookup(parent)
                 grads[parent] = parent_grad if previous is None else previous + parent_grad
     return grads
+
+
+def add_context(error: BaseException, node: Any, phase: str) -> None:
+    """Add a note naming the op to an error raised inside its `phase` pass, keeping its type and arguments."""
+    if hasattr(error, "add_note"):  # Python 3.11+
+        error.add_note(f"(in the {phase} pass of op {node.op!r})")
 
 
 def _check_finite(node: Node, values: Any, phase: str) -> None:
@@ -121,8 +162,11 @@ def _check_finite(node: Node, values: Any, phase: str) -> None:
 
 def check_forward(node: Node) -> None:
     """Raise FloatingPointError if `node` or its local derivatives are NaN or inf (anomaly mode)."""
+    import numpy as np
+
     _check_finite(node, (node.data,), "forward")
-    local = node.local_grads
+    with np.errstate(all="ignore"):  # a non-finite local derivative is reported below, not warned about
+        local = node.local_grads
     if local:
         _check_finite(node, tuple(g for g in local if not isinstance(g, str)), "forward (local derivative)")
 
@@ -168,4 +212,4 @@ def scope(name: str) -> Iterator[None]:
 def zero_grad(root: Node) -> None:
     """Reset the gradient of `root` and of every node it depends on."""
     for node in topological_order(root):
-        node._reset_grad()
+        node.zero_grad()

@@ -29,14 +29,18 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn", "_fresh_grad")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected method
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "") -> None:
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = "", is_parameter: bool = False
+    ) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Tensor() label must be a str, got {type(label).__name__} {label!r}")
         self.data = _as_array(data, dtype)
         self.grad: np.ndarray | None = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = bool(requires_grad or is_parameter)
         self.label = label
         self.parents: tuple[Tensor, ...] = ()
         self.scope = state.scope
-        self.is_parameter = False
+        self.is_parameter = bool(is_parameter)
         self._fn: ops.Function | None = None
         self._fresh_grad: weakref.ref[np.ndarray] | None = None
 
@@ -44,7 +48,9 @@ class Tensor:
     def apply(fn: ops.Function, parents: tuple[Tensor, ...], *arrays: Any) -> Tensor:
         """The Tensor `fn` computes from `arrays`, recorded as a child of `parents` when gradients are wanted.
 
-        `parents` are the Tensor operands only; a constant operand appears in `arrays` alone.
+        `parents` are the Tensor operands only; a constant operand appears in `arrays` alone. As
+        for `Value`, finite inputs that give a result that is not finite raise an error naming the
+        op (OverflowError, ZeroDivisionError), while NaN and inf inputs go through.
         """
         record = False
         if state.recording:
@@ -52,12 +58,15 @@ class Tensor:
                 if parent.requires_grad:
                     record = True
                     break
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                data = fn.forward(*arrays)
+        except FloatingPointError as error:
+            data = _not_finite(fn, arrays, error)
+        out = Tensor._wrap(fn, data, parents if record else None)
         if record and state.anomaly:
-            with np.errstate(all="ignore"):
-                out = Tensor._wrap(fn, fn.forward(*arrays), parents)
-                check_forward(out)
-            return out
-        return Tensor._wrap(fn, fn.forward(*arrays), parents if record else None)
+            check_forward(out)
+        return out
 
     @staticmethod
     def _wrap(fn: ops.Function, data: Any, parents: tuple[Tensor, ...] | None) -> Tensor:
@@ -95,10 +104,11 @@ class Tensor:
         return self._fn.constant if self._fn is not None else None
 
     @property
-    def _needs_grad(self) -> bool:
-        return self.requires_grad
+    def constant_first(self) -> bool | None:
+        """True for ``3 - x`` (the constant is the left operand), False for ``x - 3``, None without a constant."""
+        return getattr(self._fn, "constant_first", None)
 
-    def _vjp(self, grad: np.ndarray, create_graph: bool) -> tuple[np.ndarray | None, ...]:
+    def vjp(self, grad: np.ndarray, create_graph: bool = False) -> tuple[np.ndarray | None, ...]:
         """The gradients for the parents given this node's, each in its parent's shape and dtype.
 
         Raises NotImplementedError for ``create_graph=True``: higher-order gradients are
@@ -114,14 +124,14 @@ class Tensor:
         else:
             grads = fn.vjp(grad, needs)
         # Tell each leaf whether the array it was just sent was made for it alone, so that
-        # `_accumulate` may keep that array instead of a copy (see Function.fresh_grads).
+        # `accumulate_grad` may keep that array instead of a copy (see Function.fresh_grads).
         fresh = fn.fresh_grads
         for parent, parent_grad in zip(parents, grads):
             if not parent.parents:
                 parent._fresh_grad = weakref.ref(parent_grad) if fresh and parent_grad is not None else None
         return grads
 
-    def _accumulate(self, grad: np.ndarray) -> None:
+    def accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` to a leaf that requires grad; an interior node keeps this pass's gradient (no copy).
 
         Interior gradients are kept so that `viz` can show them; they go with the graph.
@@ -143,7 +153,8 @@ class Tensor:
         else:
             self.grad += grad
 
-    def _reset_grad(self) -> None:
+    def zero_grad(self) -> None:
+        """Forget the stored gradient (None until the next backward pass reaches this Tensor)."""
         self.grad = None
 
     def backward(self, gradient: Any = None) -> None:
@@ -170,7 +181,7 @@ class Tensor:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
         self._fresh_grad = None  # a leaf's own backward(): its gradient is the seed, which no op made
         for node, grad in backpropagate(self, seed).items():
-            node._accumulate(grad)
+            node.accumulate_grad(grad)
 
     # --- array attributes ---
     @property
@@ -352,6 +363,23 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
             )
         return array.astype(np.float32 if dtype is None else dtype, copy=False)
     raise TypeError(f"Tensor() takes a number, a (nested) list or a real ndarray, got {type(data).__name__}")
+
+
+def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointError) -> Any:
+    """`fn`'s result when NumPy flagged it: an error if the inputs were finite, else NaN and inf go through."""
+    finite = all(np.isfinite(a).all() for a in arrays if isinstance(a, (np.ndarray, np.generic)))
+    if finite:
+        largest = max((float(np.abs(a).max()) for a in arrays if np.size(a)), default=0.0)
+        what = str(error).split(" encountered")[0]
+        if "divide" in what:
+            raise ZeroDivisionError(f"op {fn.name!r} divides by zero") from None
+        if "overflow" in what:
+            raise OverflowError(
+                f"op {fn.name!r} overflows {arrays[0].dtype}: the largest input is {largest:g}"
+            ) from None
+        raise ValueError(f"op {fn.name!r} gives NaN from finite inputs ({what}); the largest is {largest:g}") from None
+    with np.errstate(all="ignore"):
+        return fn.forward(*arrays)
 
 
 def _constant(x: Any, dtype: np.dtype) -> Any:

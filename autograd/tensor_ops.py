@@ -1,4 +1,4 @@
-"""The tensor ops: each one's forward pass and its vector-Jacobian product side by side.
+"""The tensor ops: each one's forward pass and its derivative side by side.
 
 One op object is made per application, like the context of a PyTorch ``Function``:
 
@@ -8,8 +8,16 @@ One op object is made per application, like the context of a PyTorch ``Function`
 - ``vjp(grad, needs)`` turns the gradient of the result into one gradient per graph
   parent, already summed back to that parent's shape and cast to its dtype ("unbroadcast"),
   or None for a parent whose entry in ``needs`` is False;
-- ``local_grads()`` describes each parent's local derivative for drawings: an array or a
-  number for elementwise ops, a short text when the Jacobian is not elementwise;
+- ``local_grads()`` gives each parent's local derivative: an array or a number for
+  elementwise ops, a short text (for drawings) when the Jacobian is not elementwise.
+
+An elementwise op states its derivative once, as ``local``, and its `vjp` is derived from
+it (upstream gradient × local derivative, unbroadcast), so a drawing shows exactly the
+numbers the backward pass uses. Only the ops whose Jacobian is not elementwise (matrix
+products, reductions, shapes, softmax and the fused ops) write their `vjp` out.
+
+Also:
+
 - ``fresh_grads`` (a class attribute, False unless set) says that `vjp` makes a new array for
   each parent, so a leaf may keep it as its ``grad`` without a copy (`Linear`, `CrossEntropy`).
 
@@ -90,11 +98,21 @@ class Function:
         return None
 
 
-# --- elementwise binary ops, NumPy broadcasting ---
+# --- elementwise ops: the gradient is derived from the local derivative ---
+
+
+def times(grad: Array, local: Any) -> Array:
+    """The chain rule for an elementwise op: upstream gradient × local derivative (no product for ±1)."""
+    if isinstance(local, float):
+        if local == 1.0:
+            return grad
+        if local == -1.0:
+            return -grad
+    return grad * local
 
 
 class Binary(Function):
-    """``a op b`` with broadcasting; subclasses give `compute`, `grads` and `local`."""
+    """``a op b`` with broadcasting; `which` says which operands are graph parents (BOTH, LEFT or RIGHT)."""
 
     __slots__ = ("a", "b", "out", "which")
 
@@ -113,24 +131,22 @@ class Binary(Function):
     def compute(self, a: Array, b: Array) -> Array:
         raise NotImplementedError
 
-    def grads(self, grad: Array, need_a: bool, need_b: bool) -> tuple[Array | None, Array | None]:
-        raise NotImplementedError
-
-    def local(self) -> tuple[Any, Any]:
+    def operand_grads(self, grad: Array, need_a: bool, need_b: bool) -> tuple[Array | None, Array | None]:
+        """The gradients for a and b (None where not needed), each in its operand's shape and dtype."""
         raise NotImplementedError
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
         which = self.which
         if which == BOTH:
-            return self.grads(grad, needs[0], needs[1])
+            return self.operand_grads(grad, needs[0], needs[1])
         if which == LEFT:
-            return (self.grads(grad, needs[0], False)[0],)
-        return (self.grads(grad, False, needs[0])[1],)
+            return (self.operand_grads(grad, needs[0], False)[0],)
+        return (self.operand_grads(grad, False, needs[0])[1],)
 
-    def local_grads(self) -> tuple[Any, ...]:
-        local = self.local()
+    def operands(self) -> tuple[int, ...]:
+        """Which operands are graph parents: (0, 1), (0,) or (1,)."""
         which = self.which
-        return local if which == BOTH else (local[0],) if which == LEFT else (local[1],)
+        return (0, 1) if which == BOTH else (0,) if which == LEFT else (1,)
 
     @property
     def constant(self) -> Any:
@@ -143,77 +159,84 @@ class Binary(Function):
         return None if self.which == BOTH else self.which == RIGHT
 
 
-class Add(Binary):
+class Elementwise(Binary):
+    """A binary op entry by entry. Subclasses give `compute` and `local`, d out / d operand entry by entry
+    (an array, or a number when it is the same everywhere); the gradient is upstream × local, summed back
+    over the axes NumPy broadcast the operand along."""
+
+    __slots__ = ()
+
+    def local(self, operand: int) -> Any:
+        """d out / d a (operand 0) or d out / d b (operand 1)."""
+        raise NotImplementedError
+
+    def operand_grads(self, grad, need_a, need_b):
+        return (
+            unbroadcast(times(grad, self.local(0)), self.a) if need_a else None,
+            unbroadcast(times(grad, self.local(1)), self.b) if need_b else None,
+        )
+
+    def local_grads(self) -> tuple[Any, ...]:
+        return tuple(self.local(operand) for operand in self.operands())
+
+
+class Add(Elementwise):
     __slots__ = ()
     name = "+"
 
     def compute(self, a, b):
         return a + b
 
-    def grads(self, grad, need_a, need_b):
-        return (unbroadcast(grad, self.a) if need_a else None, unbroadcast(grad, self.b) if need_b else None)
-
-    def local(self):
-        return (1.0, 1.0)
+    def local(self, operand):
+        return 1.0
 
 
-class Sub(Binary):
+class Sub(Elementwise):
     __slots__ = ()
     name = "-"
 
     def compute(self, a, b):
         return a - b
 
-    def grads(self, grad, need_a, need_b):
-        return (unbroadcast(grad, self.a) if need_a else None, -unbroadcast(grad, self.b) if need_b else None)
-
-    def local(self):
-        return (1.0, -1.0)
+    def local(self, operand):
+        return 1.0 if operand == 0 else -1.0
 
 
-class Mul(Binary):
+class Mul(Elementwise):
     __slots__ = ()
     name = "*"
 
     def compute(self, a, b):
         return a * b
 
-    def grads(self, grad, need_a, need_b):
-        a, b = self.a, self.b
-        return (unbroadcast(grad * b, a) if need_a else None, unbroadcast(grad * a, b) if need_b else None)
-
-    def local(self):
-        return (self.b, self.a)
+    def local(self, operand):
+        return self.b if operand == 0 else self.a
 
 
-class Div(Binary):
-    """``a / b``; dividing by zero gives inf as in NumPy (anomaly mode reports it)."""
+class Div(Elementwise):
+    """``a / b``; dividing by zero is an error, as for `Value`."""
 
     __slots__ = ()
     name = "/"
 
     def compute(self, a, b):
+        if np.any(b == 0):
+            raise ZeroDivisionError(f"op '/' divides by zero (the divisor has {np.count_nonzero(b == 0)} zeros)")
         return a / b
 
-    def grads(self, grad, need_a, need_b):
-        over_b = grad / self.b
-        return (
-            unbroadcast(over_b, self.a) if need_a else None,
-            unbroadcast(-over_b * self.out, self.b) if need_b else None,
-        )
-
-    def local(self):
-        return (1.0 / self.b, -self.out / self.b)
+    def local(self, operand):
+        return 1.0 / self.b if operand == 0 else -self.out / self.b
 
 
-class Pow(Binary):
-    """``a ** b``. A negative base needs an integer exponent (else NaN), so that is an error."""
+class Pow(Elementwise):
+    """``a ** b``. A negative base needs an integer exponent (else NaN), so that is an error; so is the
+    gradient for the exponent, out · log(a), where the base is not positive."""
 
     __slots__ = ()
     name = "**"
 
     def forward(self, a, b):
-        if a.size and a.min() < 0:
+        if np.any(a < 0):
             try:
                 bad = (a < 0) & (b != np.floor(b))
             except ValueError:
@@ -227,22 +250,21 @@ class Pow(Binary):
     def compute(self, a, b):
         return a**b
 
-    def grads(self, grad, need_a, need_b):
+    def local(self, operand):
         a, b = self.a, self.b
-        grad_a = unbroadcast(grad * b * a ** (b - 1), a) if need_a else None
-        grad_b = None
-        if need_b:
-            if a.size and a.min() <= 0:
-                raise ValueError(
-                    f"op '**': the gradient for the exponent needs a positive base, got {float(a.min())!r}"
-                )
-            grad_b = unbroadcast(grad * self.out * np.log(a), b)
-        return grad_a, grad_b
+        if operand == 0:
+            return b * a ** (b - 1)
+        if a.size and np.any(a <= 0):
+            raise ValueError(
+                f"op '**': the gradient for the exponent needs a positive base, got {float(np.min(a))!r}"
+            )
+        return self.out * np.log(a)
 
-    def local(self):
-        a, b = self.a, self.b
-        for_exponent = self.out * np.log(a) if a.size == 0 or a.min() > 0 else "out * log(a), base not positive"
-        return (b * a ** (b - 1), for_exponent)
+    def local_grads(self):
+        try:
+            return super().local_grads()
+        except ValueError:  # drawn as a text; the backward pass raises
+            return tuple("out · log(a), base not positive" if i else self.local(0) for i in self.operands())
 
 
 class MatMul(Binary):
@@ -267,7 +289,7 @@ class MatMul(Binary):
                 f"op '@': the batch dimensions of shapes {a.shape} and {b.shape} cannot be broadcast together"
             ) from None
 
-    def grads(self, grad, need_a, need_b):
+    def operand_grads(self, grad, need_a, need_b):
         a, b = self.a, self.b
         if a.ndim == 1 and b.ndim == 1:
             return (unbroadcast(grad * b, a) if need_a else None, unbroadcast(grad * a, b) if need_b else None)
@@ -293,15 +315,15 @@ class MatMul(Binary):
         grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ grad, b2).reshape(b.shape) if need_b else None
         return grad_a, grad_b
 
-    def local(self):
-        return ("g @ bᵀ", "aᵀ @ g")
+    def local_grads(self) -> tuple[Any, ...]:
+        return tuple(("g @ bᵀ", "aᵀ @ g")[operand] for operand in self.operands())
 
 
 # --- unary ops ---
 
 
 class Unary(Function):
-    """``f(a)``; subclasses give `compute`, `grad` and `local`."""
+    """``f(a)``; subclasses give `compute`, `grad` (the gradient for a) and `local` (for drawings)."""
 
     __slots__ = ("a", "out")
 
@@ -326,22 +348,28 @@ class Unary(Function):
         return (self.local(),)
 
 
-class Neg(Unary):
+class ElementwiseUnary(Unary):
+    """``f(a)`` entry by entry: `local` is f'(a) entry by entry and the gradient is upstream × local."""
+
+    __slots__ = ()
+
+    def grad(self, grad):
+        return times(grad, self.local())
+
+
+class Neg(ElementwiseUnary):
     __slots__ = ()
     name = "neg"
 
     def compute(self, a):
         return -a
 
-    def grad(self, grad):
-        return -grad
-
     def local(self):
         return -1.0
 
 
-class Exp(Unary):
-    """``exp(a)``; overflow gives inf as in NumPy (anomaly mode reports it)."""
+class Exp(ElementwiseUnary):
+    """``exp(a)``; a finite input that overflows is an error, as for `Value` (see `Tensor.apply`)."""
 
     __slots__ = ()
     name = "exp"
@@ -349,64 +377,49 @@ class Exp(Unary):
     def compute(self, a):
         return np.exp(a)
 
-    def grad(self, grad):
-        return grad * self.out
-
     def local(self):
         return self.out
 
 
-class Log(Unary):
+class Log(ElementwiseUnary):
     """``log(a)``: a non-positive entry is an error rather than a silent -inf or NaN."""
 
     __slots__ = ()
     name = "log"
 
     def compute(self, a):
-        if a.size:
-            smallest = a.min()
-            if smallest <= 0:
-                raise ValueError(f"op 'log' needs positive entries, but the smallest is {float(smallest)!r}")
+        if np.any(a <= 0):  # NaN entries go through
+            raise ValueError(f"op 'log' needs positive entries, but the smallest is {float(np.nanmin(a))!r}")
         return np.log(a)
-
-    def grad(self, grad):
-        return grad / self.a
 
     def local(self):
         return 1.0 / self.a
 
 
-class ReLU(Unary):
+class ReLU(ElementwiseUnary):
     __slots__ = ()
     name = "relu"
 
     def compute(self, a):
         return np.maximum(a, 0)
 
-    def grad(self, grad):
-        return grad * (self.a > 0)
-
     def local(self):
         return (self.a > 0).astype(self.a.dtype)
 
 
-class Tanh(Unary):
+class Tanh(ElementwiseUnary):
     __slots__ = ()
     name = "tanh"
 
     def compute(self, a):
         return np.tanh(a)
 
-    def grad(self, grad):
-        out = self.out
-        return grad * (1 - out * out)
-
     def local(self):
         out = self.out
         return 1 - out * out
 
 
-class Sigmoid(Unary):
+class Sigmoid(ElementwiseUnary):
     """``1 / (1 + exp(-a))`` written with exp(-|a|) only, so no input overflows."""
 
     __slots__ = ()
@@ -418,16 +431,12 @@ class Sigmoid(Unary):
             r = 1 / (1 + e)
             return np.where(a >= 0, r, e * r)
 
-    def grad(self, grad):
-        out = self.out
-        return grad * out * (1 - out)
-
     def local(self):
         out = self.out
         return out * (1 - out)
 
 
-# --- reductions and shape ops: the Jacobian is not elementwise, so local_grads is a text ---
+# --- reductions and shape ops: the Jacobian is not elementwise, so `grad` is written out and `local` is a text ---
 
 
 class Sum(Unary):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Iterable
 from typing import Any
 
 from . import scalar_ops as ops
-from .graph import backpropagate, check_forward, state, topological_order
+from .graph import add_context, backpropagate, check_forward, state, topological_order
 
 Number = int | float
+_isfinite = math.isfinite
 
 
 class Value:
@@ -19,16 +20,26 @@ class Value:
     ``parents`` the Values it was computed from and ``local_grads`` the local
     derivative along each of those edges (worked out from the op's formula when
     read, so the forward pass stores nothing extra).
+
+    ``Value(2.0)``, ``Value(2.0, "x")`` and ``Value(2.0, label="x")`` make a leaf; so does
+    micrograd's ``Value(2.0, (), "")`` (a graph grows only through ops). An op whose inputs
+    are finite but whose result is not (overflow, division by zero) raises an error naming
+    the op; NaN and inf inputs go through every op as NaN and inf.
     """
 
     __slots__ = ("data", "grad", "label", "parents", "scope", "_fn")
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, Value):
-            data = data.data
-        elif not isinstance(data, numbers.Real):
-            raise TypeError(f"Value() takes a real number, got {type(data).__name__} {data!r}")
-        self.data = float(data)
+    requires_grad = True
+    """Gradients flow into every Value but a constant (numbers, and results computed under no_grad)."""
+    is_parameter = False
+    """True for what a model learns (`Parameter`), False for inputs and results."""
+
+    def __init__(self, data: Number, *positional: Any, label: str = "") -> None:
+        if positional:
+            label = _label_from(positional, label)
+        if not isinstance(label, str):
+            raise TypeError(f"Value() label must be a str, got {type(label).__name__} {label!r}")
+        self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
         self.parents: tuple[Value, ...] = ()
@@ -37,56 +48,50 @@ class Value:
 
     @staticmethod
     def apply(op: ops.Op, *inputs: Value) -> Value:
-        """The Value `op` computes from `inputs`, with its local derivatives recorded."""
-        out = Value.__new__(Value)
+        """The Value `op` computes from `inputs`, with its local derivatives recorded.
+
+        Under `no_grad` the result is a `Constant`: a leaf that takes no gradient.
+        """
         arity = len(inputs)
         if arity == 2:
-            out.data = op.forward(inputs[0].data, inputs[1].data)
+            data = op.forward(inputs[0].data, inputs[1].data)
         elif arity == 1:
-            out.data = op.forward(inputs[0].data)
+            data = op.forward(inputs[0].data)
         else:
-            out.data = op.forward(*[x.data for x in inputs])
-        out.grad = 0.0
-        out.label = ""
-        record = state
-        out.scope = record.scope
-        if record.recording:
-            out.parents = inputs
-            out._fn = op
-            if record.anomaly:
-                check_forward(out)
-        else:
-            out.parents = ()
-            out._fn = None
-        return out
+            data = op.forward(*[x.data for x in inputs])
+        return Value.record(op, data, inputs)
 
     @staticmethod
-    def apply_pairwise(op: ops.Op, lefts: Iterable[Value], rights: Iterable[Value]) -> list[Value]:
-        """``[Value.apply(op, a, b) for a, b in zip(lefts, rights)]`` in one tight loop (a neuron's products)."""
-        record = state
-        if not record.recording or record.anomaly:
-            return [Value.apply(op, a, b) for a, b in zip(lefts, rights)]
-        new, forward, scope = Value.__new__, op.forward, record.scope
-        outs = []
-        for a, b in zip(lefts, rights):
-            out = new(Value)
-            out.data = forward(a.data, b.data)
-            out.grad = 0.0
-            out.label = ""
-            out.scope = scope
-            out.parents = (a, b)
-            out._fn = op
-            outs.append(out)
-        return outs
+    def record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
+        """The Value holding `data`, which is ``op.forward`` of the inputs' data, recorded as `op` of `inputs`.
 
-    # --- the graph protocol ---
+        `apply` in two halves, for callers that already hold the inputs' numbers (a layer reads its
+        inputs once for all its neurons).
+        """
+        if not _isfinite(data):
+            _check_result(op, data, inputs)
+        record = state
+        if record.recording:
+            out = Value.__new__(Value)
+            out.parents = inputs
+            out._fn = op
+        else:
+            out = Value.__new__(Constant)
+            out.parents = ()
+            out._fn = None
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.scope = record.scope
+        if record.anomaly and record.recording:
+            check_forward(out)
+        return out
+
+    # --- the graph protocol (autograd.graph.Node) ---
     @property
     def op(self) -> str:
         """The name of the op that made this Value ("" for a leaf)."""
         return self._fn.name if self._fn is not None else ""
-
-    _needs_grad = True
-    is_parameter = False
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -95,23 +100,58 @@ class Value:
             return ()
         return self._fn.local_grads(self.data, *[p.data for p in self.parents])
 
-    def _vjp(self, grad: Any, create_graph: bool) -> list[Any]:
+    @property
+    def constant(self) -> float | None:
+        """The Python number this Value's op combined it with (``x * 3`` keeps 3 here), if any."""
+        return getattr(self._fn, "constant", None)
+
+    @property
+    def constant_first(self) -> bool | None:
+        """True for ``3 - x`` (the number is the left operand), False for ``x - 3``, None without a number."""
+        return getattr(self._fn, "constant_first", None)
+
+    def vjp(self, grad: Any, create_graph: bool = False) -> list[Any]:
+        """The gradient for each parent, given this node's: local derivative times `grad`.
+
+        With `create_graph` the local derivatives are computed from the parents as Values, so the
+        result is itself a graph (for second derivatives).
+        """
+        if self._fn is None:
+            return []
         local = self._fn.local_grads(self, *self.parents) if create_graph else self.local_grads
         return [g * grad for g in local]
 
-    def _accumulate(self, grad: float) -> None:
+    def accumulate_grad(self, grad: float) -> None:
+        """Store a gradient from a backward pass: leaves add it up, interior nodes keep the latest pass."""
         if self.parents:
             self.grad = grad
         else:
             self.grad += grad
 
-    def _reset_grad(self) -> None:
+    def zero_grad(self) -> None:
+        """Forget the stored gradient."""
         self.grad = 0.0
 
-    @property
-    def constant(self) -> float | None:
-        """The Python number this Value's op combined it with (``x * 3`` keeps 3 here), if any."""
-        return getattr(self._fn, "constant", None)
+    def backward(self, gradient: float = 1.0) -> None:
+        """Fill in ``grad`` on every Value this one depends on (chain rule, reverse topological order).
+
+        Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a Value that does not require grad: it is a constant, or was computed under "
+                "no_grad(); build the graph outside no_grad()"
+            )
+        if state.anomaly:  # the general walk checks every op's backward result
+            for node, grad in backpropagate(self, float(gradient)).items():
+                node.accumulate_grad(grad)
+            return
+        order = topological_order(self)
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        self.grad += float(gradient)
+        _chain_rule_in_place(order)
 
     # --- micrograd's names ---
     @property
@@ -122,21 +162,10 @@ class Value:
     def _prev(self) -> set[Value]:
         return set(self.parents)
 
-    def backward(self, gradient: float = 1.0) -> None:
-        """Fill in ``grad`` on every Value this one depends on (chain rule, reverse topological order).
-
-        Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
-        """
-        if state.anomaly:  # the general walk checks every op's backward result
-            for node, grad in backpropagate(self, float(gradient)).items():
-                node._accumulate(grad)
-            return
-        order = topological_order(self)
-        for node in order:
-            if node.parents:
-                node.grad = 0.0
-        self.grad += float(gradient)
-        _chain_rule_in_place(order)
+    def _backward(self) -> None:
+        """micrograd's one step of the chain rule: add this node's share of ``grad`` into its parents."""
+        if self._fn is not None:
+            self._fn.backward(self.data, self.grad, self.parents)
 
     # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
     def __add__(self, other: Value | Number) -> Value:
@@ -195,7 +224,11 @@ class Value:
         return Value.apply(ops.STEP, self)
 
     def __float__(self) -> float:
-        return self.data
+        """Refused: ``math.tanh(v)`` or ``float(v)`` would silently drop the graph (micrograd refuses too)."""
+        raise TypeError(
+            f"a Value is not converted to a float, which would drop its graph: read .data for the number "
+            f"({self.data:g}), or use the Value's own functions, such as v.tanh() rather than math.tanh(v)"
+        )
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -210,10 +243,10 @@ class Parameter(Value):
 
 
 class Constant(Value):
-    """A Python number that took part in an op: a leaf that is not a variable, so gets no gradient."""
+    """A number that took part in an op, or a result computed under no_grad: a leaf that takes no gradient."""
 
     __slots__ = ()
-    _needs_grad = False
+    requires_grad = False
 
     @property
     def grad(self) -> float:
@@ -228,7 +261,7 @@ class Constant(Value):
 def _chain_rule_in_place(order: list[Value]) -> None:
     """Add each node's share of the gradient into its parents' ``grad``, last node first.
 
-    `backward()`'s hot path: the same local derivatives as `Value._vjp`, but written
+    `backward()`'s hot path: the same local derivatives as `Value.vjp`, but written
     straight into the parents, with the common one- and two-parent cases unrolled.
     """
     node = None
@@ -248,11 +281,50 @@ def _chain_rule_in_place(order: list[Value]) -> None:
                 (da,) = node._fn.local_grads(node.data, a.data)
                 a.grad += da * grad
             else:
-                local = node._fn.local_grads(node.data, *[p.data for p in parents])
-                for parent, d in zip(parents, local):
-                    parent.grad += d * grad
+                node._fn.backward(node.data, grad, parents)
     except (ArithmeticError, ValueError, TypeError) as error:
-        raise type(error)(f"in the backward pass of op {node.op!r}: {error}") from error
+        add_context(error, node, "backward")
+        raise
+
+
+def _check_result(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> None:
+    """Raise OverflowError when finite inputs gave a result that is not (NaN and inf inputs go through)."""
+    if all(_isfinite(x.data) for x in inputs) and _isfinite(getattr(op, "constant", 0.0)):
+        operands = ", ".join(repr(x.data) for x in inputs)
+        raise OverflowError(f"op {op.name!r} overflows a float: it gives {data!r} from {operands}")
+
+
+def _as_float(data: Any) -> float:
+    """A Value's number from a real number, a NumPy scalar or a 0-d array; anything else is a TypeError."""
+    if isinstance(data, Value):
+        return data.data
+    if isinstance(data, numbers.Real):
+        return float(data)
+    dtype = getattr(data, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
+        return float(data)
+    raise TypeError(f"Value() takes a real number, got {type(data).__name__} {data!r}")
+
+
+def _label_from(extra: tuple[Any, ...], label: str) -> str:
+    """The label from the positional arguments after the number: chainrule's ``(label,)`` or
+    micrograd's ``(children, op[, label])``, where a leaf's children must be empty."""
+    first = extra[0]
+    if isinstance(first, str) and len(extra) == 1:
+        return first
+    if isinstance(first, (tuple, list, set, frozenset)) and len(extra) <= 3:
+        if first:
+            raise TypeError(
+                "Value() takes no children: a graph grows through ops (a + b, a * b, a.tanh(), ...), "
+                "so make a leaf with Value(x) or micrograd's Value(x, (), '')"
+            )
+        if len(extra) == 3:
+            return extra[2]
+        return label
+    raise TypeError(
+        f"Value() takes a number and a label, Value(2.0, 'x'), or micrograd's Value(2.0, (), ''); "
+        f"got extra arguments {extra!r}"
+    )
 
 
 def _number(x: Any) -> float | None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd import Parameter, Value
-from chainrule.autograd.scalar_ops import MUL, SUM
+from chainrule.autograd import Parameter, Value, graph
+from chainrule.autograd.scalar_ops import DOT
 
 from .activations import activate, check_activation
 from .init import Seed, check_size, initial_weights, rng_from
@@ -33,7 +33,8 @@ def as_inputs(x: Sequence[Any]) -> Sample:
 
 
 class Neuron(Module):
-    """act(w · x + b): the weighted sum is one n-ary `sum` node, then the activation."""
+    """act(w · x + b): the weighted sum is one node (op ``w·x+b``, whose edges carry xᵢ, wᵢ and 1), then the
+    activation; micrograd draws the same sum as n products and n additions."""
 
     def __init__(
         self,
@@ -64,7 +65,12 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expected {len(self.w)} inputs (nin), got {len(x)}")
         x = as_inputs(x)
-        total = Value.apply(SUM, *Value.apply_pairwise(MUL, self.w, x), self.b)
+        return self.respond(x, [v.data for v in x])
+
+    def respond(self, x: Sample, numbers: list[float]) -> Value:
+        """The neuron's output for inputs `x` whose numbers are `numbers` (a layer reads them once for all)."""
+        w, b = self.w, self.b
+        total = Value.record(DOT, DOT.forward(*[wi.data for wi in w], *numbers, b.data), (*w, *x, b))
         return activate(total, self.activation)
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
@@ -99,8 +105,20 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, weights=row) for row in weights]
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
+        nin = len(self.neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"Layer expected {nin} inputs (nin), got {len(x)}")
         x = as_inputs(x)
-        return Sample([neuron(x) for neuron in self.neurons])
+        numbers = [v.data for v in x]
+        outputs = Sample()
+        previous = graph.state.scope
+        try:
+            for neuron in self.neurons:  # what calling each neuron does, with the inputs read once
+                graph.state.scope = neuron._path
+                outputs.append(neuron.respond(x, numbers))
+        finally:
+            graph.state.scope = previous
+        return outputs
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         weight = np.array([[w.data for w in n.w] for n in self.neurons])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .activations import check_activation
 from .init import Seed, check_size, rng_from
 from .layers import Layer, Sample
@@ -19,8 +21,10 @@ class MLP(Module):
     micrograd. On the scalar backend `model(x)` takes one sample (a list of
     numbers or Values) and returns a Value, or a list when there are several
     outputs; on the NumPy backend it takes a batch (N, nin) and returns a Tensor
-    (N, nout). Both backends name their state ``layers.<i>.weight`` (nout, nin) and
-    ``layers.<i>.bias``, and the same seed gives the same initial weights.
+    (N, nout). ``dtype`` is float32 (the default) or float64 on the NumPy backend; the
+    scalar backend computes in Python floats, so it takes only None or float64. Both
+    backends name their state ``layers.<i>.weight`` (nout, nin) and ``layers.<i>.bias``,
+    and the same seed gives the same initial weights.
     """
 
     def __init__(
@@ -32,7 +36,7 @@ class MLP(Module):
         seed: Seed = None,
         *,
         backend: str = "scalar",
-        dtype: Any = "float32",
+        dtype: Any = None,
     ) -> None:
         nin = check_size("nin", nin)
         if isinstance(nouts, (int, str)) or not nouts:
@@ -42,13 +46,17 @@ class MLP(Module):
         check_activation(output_activation)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        if backend == "scalar" and dtype is not None and np.dtype(dtype) != np.float64:
+            raise ValueError(
+                f"dtype={dtype!r} is for backend='numpy': the scalar backend computes in Python floats (float64)"
+            )
         self._sizes = sizes
         rng = rng_from(seed)
         activations = [activation] * (len(nouts) - 1) + [output_activation]
         if backend == "scalar":
             self.layers = [Layer(a, b, act, seed=rng) for a, b, act in zip(sizes, sizes[1:], activations)]
         else:
-            dtype = check_dtype(dtype)
+            dtype = check_dtype("float32" if dtype is None else dtype)
             self.layers = [
                 Linear(a, b, activation=act, seed=rng, dtype=dtype)
                 for a, b, act in zip(sizes, sizes[1:], activations)

@@ -91,7 +91,7 @@ class Module:
     def zero_grad(self) -> None:
         """Clear the gradient of every parameter before the next backward pass."""
         for param in self.parameters():
-            param._reset_grad()
+            param.zero_grad()
 
     # --- state ---
     def _state_arrays(self) -> dict[str, np.ndarray]:

@@ -40,7 +40,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Clear every parameter's gradient."""
         for p in self.params:
-            p._reset_grad()
+            p.zero_grad()
 
     def step(self) -> None:
         """One update of every parameter from its current gradient."""

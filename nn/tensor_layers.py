@@ -22,11 +22,9 @@ def check_dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype)
 
 
-def parameter(array: np.ndarray, label: str) -> Any:
+def parameter(array: np.ndarray, label: str) -> Tensor:
     """A Tensor that a model learns."""
-    tensor = Tensor(array, requires_grad=True, dtype=array.dtype, label=label)
-    tensor.is_parameter = True
-    return tensor
+    return Tensor(array, dtype=array.dtype, label=label, is_parameter=True)
 
 
 class Linear(Module):

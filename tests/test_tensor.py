@@ -569,7 +569,7 @@ def test_exponent_gradient_needs_a_positive_base():
     base = Tensor([-2.0, 3.0])
     exponent = Tensor([2.0, 2.0], requires_grad=True)
     y = base**exponent
-    with pytest.raises(ValueError, match=r"backward pass of op '\*\*'.*positive base"):
+    with pytest.raises(ValueError, match=r"positive base.*\n\(in the backward pass of op '\*\*'\)"):
         y.sum().backward()
     x = Tensor([-2.0, 3.0], requires_grad=True)
     (x ** Tensor([2.0, 2.0])).sum().backward()
@@ -697,7 +697,7 @@ def test_higher_order_gradients_are_for_value_only():
     x = Tensor([1.0], requires_grad=True)
     y = x * x
     with pytest.raises(NotImplementedError, match="Value only"):
-        y._vjp(np.ones(1, np.float32), True)
+        y.vjp(np.ones(1, np.float32), create_graph=True)
 
 
 def test_numpy_arrays_on_the_left_defer_to_tensor():
@@ -711,14 +711,12 @@ def test_numpy_arrays_on_the_left_defer_to_tensor():
 
 def test_anomaly_mode_catches_a_non_finite_forward():
     with autograd.detect_anomaly():
-        with pytest.raises(FloatingPointError, match="'/'"):
-            1.0 / Tensor([0.0], requires_grad=True)
+        with pytest.raises(FloatingPointError, match="op '\\*' produced a non-finite value in its forward pass"):
+            Tensor([np.nan], requires_grad=True) * 2.0
         with pytest.raises(FloatingPointError, match="local derivative"):
             Tensor([0.0, 1.0], requires_grad=True) ** 0.5
         np.testing.assert_array_equal((Tensor([4.0], requires_grad=True) ** 0.5).data, [2.0])
-    with pytest.warns(RuntimeWarning):
-        y = 1.0 / Tensor([0.0], requires_grad=True)
-    assert np.isinf(y.data).all()
+    assert np.isnan((Tensor([np.nan], requires_grad=True) * 2.0).data).all()
 
 
 def test_anomaly_mode_catches_a_non_finite_backward():

@@ -4,6 +4,7 @@ import math
 import sys
 import warnings
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -210,7 +211,7 @@ def test_backward_from_an_inner_node_then_the_output_replaces_interior_grads():
 
 def build_mixed_graph():
     a, b, c = Value(0.7, "a"), Value(-1.3, "b"), Value(2.1, "c")
-    products = Value.apply_pairwise(autograd.scalar_ops.MUL, [a, b, c], [b, c, a])
+    products = [a * b, b * c, Value.apply(autograd.scalar_ops.DOT, a, b, c, a, Value(0.5))]
     hidden = autograd.sum([*products, 0.5]).tanh()
     out = (hidden * a - b / c + (c**2).log() + (-a).exp() + hidden.sigmoid() * b.relu()) ** 2
     return out, (a, b, c, hidden, *products)
@@ -236,19 +237,6 @@ def test_a_constant_never_holds_a_gradient():
     assert (x.grad, constant.grad) == (2 * 3.0 + 2.0, 0.0)
     constant.grad = 5.0
     assert constant.grad == 0.0
-
-
-def test_apply_pairwise_is_apply_on_each_pair():
-    lefts, rights = [Value(1.5), Value(-2.0)], [Value(4.0), Value(0.5)]
-    with autograd.scope("layer"):
-        products = Value.apply_pairwise(autograd.scalar_ops.MUL, lefts, rights)
-    assert [p.data for p in products] == [6.0, -1.0]
-    assert [p.parents for p in products] == [(lefts[0], rights[0]), (lefts[1], rights[1])]
-    assert all(p.op == "*" and p.scope == "layer" and p.grad == 0.0 and p.label == "" for p in products)
-    with autograd.no_grad():
-        assert all(p.parents == () for p in Value.apply_pairwise(autograd.scalar_ops.MUL, lefts, rights))
-    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*' .*forward"):
-        Value.apply_pairwise(autograd.scalar_ops.MUL, [Value(1e200)], [Value(1e200)])
 
 
 def test_zero_grad_clears_the_graph():
@@ -357,7 +345,7 @@ def test_anomaly_mode_names_the_op_in_forward():
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*\*0\.5' .*forward .*inputs: x=0\.0"):
         x**0.5  # the value is 0, but its local derivative 1/(2·√0) is infinite
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"op '\*' .*forward"):
-        Value(1e200) * Value(1e200)
+        Value(math.nan) * Value(2.0)
 
 
 def test_anomaly_mode_catches_non_finite_backward():
@@ -370,7 +358,7 @@ def test_anomaly_mode_catches_non_finite_backward():
 def test_anomaly_mode_is_off_outside_the_block():
     with detect_anomaly():
         pass
-    assert math.isinf((Value(1e200) * Value(1e200)).data)
+    assert math.isnan((Value(math.nan) * Value(2.0)).data)
 
 
 @pytest.mark.parametrize("bad", ["abc", None, [1, 2]])
@@ -415,7 +403,7 @@ def test_error_during_backward_names_the_op():
             return (1.0 / (a - a),)
 
     x = Value(1.0)
-    with pytest.raises(ZeroDivisionError, match="in the backward pass of op 'fragile'"):
+    with pytest.raises(ZeroDivisionError, match="\\(in the backward pass of op 'fragile'\\)"):
         Value.apply(Fragile(), x).backward()
 
 
@@ -432,3 +420,23 @@ def test_scope_tags_new_nodes():
         y = x * 2
     assert y.scope == "layers.0.neurons.2"
     assert (x * 2).scope == ""
+
+
+def test_micrograds_constructor_makes_a_leaf_and_a_label_must_be_text():
+    assert Value(2.0, (), "").parents == () and Value(2.0, (), "").label == ""
+    assert Value(2.0, (), "", "x").label == "x" and Value(2.0, "x").label == "x" == Value(2.0, label="x").label
+    with pytest.raises(TypeError, match=r"Value\(\) takes no children: a graph grows through ops"):
+        Value(2.0, (Value(1.0),), "+")
+    with pytest.raises(TypeError, match=r"Value\(\) label must be a str, got int 3"):
+        Value(2, label=3)
+    with pytest.raises(TypeError, match=r"Value\(\) takes a number and a label"):
+        Value(2.0, 3)
+
+
+def test_numpy_numbers_are_values_too():
+    assert Value(np.bool_(True)).data == 1.0 and Value(np.float32(0.5)).data == 0.5
+    assert Value(np.int64(3)).data == 3.0 and Value(np.array(2.5)).data == 2.5
+    with pytest.raises(TypeError, match="Value\\(\\) takes a real number, got ndarray"):
+        Value(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="takes a real number, got complex"):
+        Value(1j)

@@ -161,7 +161,7 @@ class _Painter:
 
     def grad(self, node: Any) -> Any:
         """The gradient to show: the node's own, the stepper's, or UNREACHED (drawn blank)."""
-        if not getattr(node, "_needs_grad", True):
+        if not getattr(node, "requires_grad", True):
             return None
         if self.grads is None:
             return node.grad

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from chainrule.autograd.graph import topological_order
+from chainrule.autograd.graph import backpropagate, topological_order
 
 from .dot import build
 from .renderer import DEFAULT_TIMEOUT, run_renderer, write_atomic
@@ -73,23 +73,21 @@ def compute_steps(root: Any, order: list[Any] | None = None, names: dict[Any, st
         )
     if names is None:
         names = names_for(order)
-    grads: dict[Any, float] = {root: 1.0}
+    grads = backpropagate(root, 1.0)  # the engine's own chain rule: each step shows its numbers
     terms: dict[Any, list[Term]] = {}
-    steps = []
     for node in reversed(order):
-        needs_grad = getattr(node, "_needs_grad", True)
-        grad = grads.get(node) if needs_grad else None
-        step = Step(node, grad, terms.get(node, []))
-        _describe(step, root, names, needs_grad)
-        steps.append(step)
+        grad = grads.get(node)
         if grad is None:
             continue
         for parent, local in zip(node.parents, node.local_grads):
-            if not getattr(parent, "_needs_grad", True):
-                continue
-            product = local * grad
-            grads[parent] = product if parent not in grads else grads[parent] + product
-            terms.setdefault(parent, []).append(Term(node, grad, local))
+            if parent.requires_grad:
+                terms.setdefault(parent, []).append(Term(node, grad, local))
+    steps = []
+    for node in reversed(order):
+        grad = grads.get(node) if node.requires_grad else None
+        step = Step(node, grad, terms.get(node, []))
+        _describe(step, root, names, node.requires_grad)
+        steps.append(step)
     return steps
 
 

@@ -61,7 +61,7 @@ def kind_of(node: Any, root: Any) -> Kind:
         return KINDS["op"]
     if getattr(node, "is_parameter", False):
         return KINDS["parameter"]
-    if not getattr(node, "_needs_grad", True) and not is_array(node.data):
+    if not getattr(node, "requires_grad", True) and not is_array(node.data):
         return KINDS["constant"]
     return KINDS["input"]
 

@@ -81,9 +81,7 @@ def op_text(node: Any) -> str:
     if constant is None:
         return symbol
     value = _constant_text(constant)
-    fn = getattr(node, "_fn", None)
-    constant_first = getattr(fn, "constant_first", None)
-    if constant_first and name not in _COMMUTATIVE:
+    if node.constant_first and name not in _COMMUTATIVE:
         return f"{value} {symbol}"
     return f"^{value}" if symbol == "^" else f"{symbol} {value}"
 

@@ -1,0 +1,111 @@
+"""No silent wrong numbers, one behaviour on both backends: NaN goes through every op, overflow and
+division by zero raise an error naming the op, and nothing warns from inside the library."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from chainrule import autograd, nn
+from chainrule.autograd import Tensor, Value
+from chainrule.autograd.scalar_ops import DOT
+
+BOTH = {
+    "+": lambda x: x + 1.0,
+    "-": lambda x: 1.0 - x,
+    "*": lambda x: x * 2.0,
+    "/": lambda x: x / 2.0,
+    "**": lambda x: x**2,
+    "neg": lambda x: -x,
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "relu": lambda x: x.relu(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+}
+
+
+@pytest.fixture(autouse=True)
+def warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.mark.parametrize("name", sorted(BOTH))
+def test_nan_goes_through_every_op_on_both_backends(name):
+    op = BOTH[name]
+    assert math.isnan(op(Value(math.nan)).data)
+    assert np.isnan(op(Tensor([math.nan], requires_grad=True)).data).all()
+    assert np.isnan(op(Tensor([math.nan, 1.0])).data[0])
+
+
+def test_nan_goes_through_the_scalar_only_ops():
+    assert math.isnan(Value(math.nan).step().data)
+    assert math.isnan(autograd.sum([Value(1.0), Value(math.nan)]).data)
+    assert math.isnan(Value.apply(DOT, Value(2.0), Value(math.nan), Value(0.0)).data)
+    assert math.isnan((Value(2.0) ** Value(math.nan)).data)
+
+
+def test_a_scalar_network_fed_nan_gives_nan_not_a_plausible_number():
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    assert math.isnan(model([math.nan, 0.0]).data)
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda k: k([1000.0]).exp(), OverflowError, "op 'exp' overflows"),
+        (lambda k: k([1e200]) * k([1e200]), OverflowError, r"op '\*' overflows"),
+        (lambda k: k([1e308]) + k([1e308]), OverflowError, r"op '\+' overflows"),
+        (lambda k: k([3.0]) / k([0.0]), ZeroDivisionError, "op '/' divides"),
+        (lambda k: 1.0 / k([0.0]), ZeroDivisionError, "op '/' divides"),
+        (lambda k: k([0.0]) ** -1.0, ZeroDivisionError, r"op '\*\*'"),
+    ],
+)
+def test_overflow_and_division_by_zero_raise_the_same_error_on_both_backends(make, error, message):
+    with pytest.raises(error, match=message):
+        make(lambda numbers: Value(numbers[0]))
+    with pytest.raises(error, match=message):
+        make(lambda numbers: Tensor(numbers, dtype="float64", requires_grad=True))
+
+
+def test_float32_overflows_where_float64_does_not_and_says_so():
+    with pytest.raises(OverflowError, match="op 'exp' overflows float32: the largest input is 100"):
+        Tensor([100.0]).exp()
+    assert np.isfinite(Tensor([100.0], dtype="float64").exp().data).all()
+
+
+def test_inf_inputs_go_through_as_inf():
+    assert (Value(math.inf) * 2.0).data == math.inf
+    assert (Tensor([math.inf]) * 2.0).data[0] == math.inf
+    assert Value(-math.inf).exp().data == 0.0 and Tensor([-math.inf]).exp().data[0] == 0.0
+
+
+def test_a_value_is_never_silently_turned_into_a_float():
+    with pytest.raises(TypeError, match=r"a Value is not converted to a float, which would drop its graph"):
+        math.tanh(Value(1.0))
+    with pytest.raises(TypeError, match="v.tanh\\(\\) rather than math.tanh\\(v\\)"):
+        float(Value(1.0))
+    assert f"{Value(1.0).tanh().data:.4f}" == f"{math.tanh(1.0):.4f}"
+
+
+@pytest.mark.parametrize("kind", ["Value", "Tensor"])
+def test_backward_on_something_built_under_no_grad_is_refused_on_both_backends(kind):
+    x = Value(2.0) if kind == "Value" else Tensor([2.0], requires_grad=True)
+    with autograd.no_grad():
+        y = (x * 3.0).sum() if kind == "Tensor" else x * 3.0
+    with pytest.raises(RuntimeError, match=rf"backward\(\) on a {kind} that does not require grad"):
+        y.backward()
+    assert (x.grad == 0.0) if kind == "Value" else x.grad is None
+    assert y.requires_grad is False
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", np.float32])
+def test_the_scalar_backend_refuses_a_dtype_it_would_ignore(dtype):
+    with pytest.raises(ValueError, match="is for backend='numpy': the scalar backend computes in Python floats"):
+        nn.MLP(2, [3, 1], dtype=dtype)
+    assert nn.MLP(2, [3, 1], dtype="float64").backend == "scalar"
+    with pytest.raises(ValueError, match="dtype must be one of float32, float64, got 'float16'"):
+        nn.MLP(2, [3, 1], backend="numpy", dtype="float16")
