@@ -27,6 +27,7 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 notebooks: $(VENV)/.installed-dev
 	$(BIN)/python notebooks/execute.py

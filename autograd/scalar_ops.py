@@ -25,9 +25,14 @@ class Op:
     """A differentiable scalar operation; subclass it to define your own."""
 
     __slots__ = ()
-    name = "?"
 
-    def forward(self, *inputs: float) -> float:
+    @property
+    def name(self) -> str:
+        """How drawings and error messages name the op (subclasses set it as a class attribute)."""
+        return "?"
+
+    def forward(self, *inputs: Any, **options: Any) -> Any:
+        """The result from the inputs' numbers (subclasses name their inputs)."""
         raise NotImplementedError
 
     def local_grads(self, out: Any, *inputs: Any) -> tuple[Any, ...]:

@@ -117,6 +117,8 @@ class Tensor:
         if create_graph:
             raise NotImplementedError("higher-order gradients are supported for Value only")
         fn, parents = self._fn, self.parents
+        if fn is None:  # a leaf
+            return ()
         needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
             with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead

@@ -83,7 +83,8 @@ class Function:
     itself and nothing that another node or the op keeps. A leaf then keeps that array as its
     ``grad`` instead of a copy. Leave it False unless that holds for every call."""
 
-    def forward(self, *arrays: Array) -> Array:
+    def forward(self, *arrays: Any, **options: Any) -> Array:
+        """The result from the operands' arrays (subclasses name their operands)."""
         raise NotImplementedError
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
@@ -659,13 +660,13 @@ class CrossEntropy(Function):
         with np.errstate(under="ignore"):
             probs = np.exp(shifted)
         totals = np.add.reduce(probs, axis=0)
-        if self.labels is not None:
+        rows = self.rows
+        if rows is None:
             self.samples = samples = np.arange(n)
             per_sample = np.log(totals)
             per_sample -= shifted[self.labels, samples]  # log(sum(exp(z))) - z[label], both shifted alike
             nll = np.add.reduce(per_sample)
         else:
-            rows = self.rows
             nll = rows.sum(axis=1) @ np.log(totals) - (rows.T * shifted).sum()
         probs /= totals
         self.probs = probs  # the softmax, (classes, N)
@@ -675,11 +676,11 @@ class CrossEntropy(Function):
         probs = self.probs
         n = probs.shape[1]
         scale = float(grad) / n if n else float(grad)  # a Python number keeps the arrays' dtype
-        if self.labels is not None:
+        rows = self.rows
+        if rows is None:
             out = probs * scale
             out[self.labels, self.samples] -= scale  # one entry per sample, so no index repeats
         else:
-            rows = self.rows
             out = probs * rows.sum(axis=1)
             out -= rows.T
             out *= scale

@@ -169,28 +169,28 @@ class Value:
 
     # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
     def __add__(self, other: Value | Number) -> Value:
-        return _binary(ops.ADD, self, other)
+        return _combine(ops.ADD, self, other, False)
 
     def __radd__(self, other: Number) -> Value:
-        return _binary(ops.ADD, other, self)
+        return _combine(ops.ADD, self, other, True)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _binary(ops.SUB, self, other)
+        return _combine(ops.SUB, self, other, False)
 
     def __rsub__(self, other: Number) -> Value:
-        return _binary(ops.SUB, other, self)
+        return _combine(ops.SUB, self, other, True)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _binary(ops.MUL, self, other)
+        return _combine(ops.MUL, self, other, False)
 
     def __rmul__(self, other: Number) -> Value:
-        return _binary(ops.MUL, other, self)
+        return _combine(ops.MUL, self, other, True)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(ops.DIV, self, other)
+        return _combine(ops.DIV, self, other, False)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _binary(ops.DIV, other, self)
+        return _combine(ops.DIV, self, other, True)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
@@ -199,7 +199,7 @@ class Value:
         return NotImplemented if exponent is None else Value.apply(ops.PowConst(exponent), self)
 
     def __rpow__(self, other: Number) -> Value:
-        return _binary(ops.POW, other, self)
+        return _combine(ops.POW, self, other, True)
 
     def __neg__(self) -> Value:
         return Value.apply(ops.NEG, self)
@@ -267,21 +267,21 @@ def _chain_rule_in_place(order: list[Value]) -> None:
     node = None
     try:
         for node in reversed(order):
-            parents = node.parents
-            if not parents:
+            fn = node._fn
+            if fn is None:  # a leaf
                 continue
-            grad = node.grad
+            parents, grad = node.parents, node.grad
             if len(parents) == 2:
                 a, b = parents
-                da, db = node._fn.local_grads(node.data, a.data, b.data)
+                da, db = fn.local_grads(node.data, a.data, b.data)
                 a.grad += da * grad
                 b.grad += db * grad
             elif len(parents) == 1:
                 a = parents[0]
-                (da,) = node._fn.local_grads(node.data, a.data)
+                (da,) = fn.local_grads(node.data, a.data)
                 a.grad += da * grad
             else:
-                node._fn.backward(node.data, grad, parents)
+                fn.backward(node.data, grad, parents)
     except (ArithmeticError, ValueError, TypeError) as error:
         add_context(error, node, "backward")
         raise
@@ -336,15 +336,19 @@ def _number(x: Any) -> float | None:
     return None
 
 
-def _binary(op: ops.Op, left: Any, right: Any) -> Value:
-    """`left op right` where at least one side is a Value and the other may be a number."""
-    if isinstance(left, Value):
-        if isinstance(right, Value):
-            return Value.apply(op, left, right)
-        constant = _number(right)
-        return NotImplemented if constant is None else Value.apply(ops.with_constant(op, constant, False), left)
-    constant = _number(left)
-    return NotImplemented if constant is None else Value.apply(ops.with_constant(op, constant, True), right)
+def _combine(op: ops.Op, value: Value, other: Any, other_first: bool) -> Value:
+    """``value op other``, or ``other op value`` when `other_first`; a number `other` stays on the op."""
+    kind = type(other)
+    if kind is float or kind is int:
+        constant = float(other)
+    elif isinstance(other, Value):
+        return Value.apply(op, other, value) if other_first else Value.apply(op, value, other)
+    else:
+        number = _number(other)
+        if number is None:
+            return NotImplemented
+        constant = number
+    return Value.apply(ops.with_constant(op, constant, other_first), value)
 
 
 def _as_value(x: Any) -> Value | None:
