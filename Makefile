@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHAINRULE_DATA ?= $(abspath ../shared/data)
 export CHAINRULE_DATA
 
-.PHONY: demo test lint bench notebooks check-wheel clean
+.PHONY: demo test test-fast lint bench notebooks check-wheel clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ def test_all_six_notebooks_are_there():
     assert [path.stem for path in NOTEBOOKS] == EXPECTED
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_executes_without_error(path, tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINRULE_QUICK", "1")  # 06_mnist trains on a small subset under test

@@ -247,6 +247,7 @@ def test_zero_grad_clears_the_graph():
     assert (a.grad, b.grad, out.grad) == (0.0, 0.0, 0.0)
 
 
+@pytest.mark.slow
 def test_million_op_chain_with_default_recursion_limit():
     assert sys.getrecursionlimit() <= 10_000
     x = Value(0.5)
