@@ -59,7 +59,7 @@ class Value:
             data = op.forward(inputs[0].data)
         else:
             data = op.forward(*[x.data for x in inputs])
-        return Value.record(op, data, inputs)
+        return _record(op, data, inputs)
 
     @staticmethod
     def record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
@@ -68,24 +68,7 @@ class Value:
         `apply` in two halves, for callers that already hold the inputs' numbers (a layer reads its
         inputs once for all its neurons).
         """
-        if not _isfinite(data):
-            _check_result(op, data, inputs)
-        record = state
-        if record.recording:
-            out = Value.__new__(Value)
-            out.parents = inputs
-            out._fn = op
-        else:
-            out = Value.__new__(Constant)
-            out.parents = ()
-            out._fn = None
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out.scope = record.scope
-        if record.anomaly and record.recording:
-            check_forward(out)
-        return out
+        return _record(op, data, inputs)
 
     # --- the graph protocol (autograd.graph.Node) ---
     @property
@@ -256,6 +239,28 @@ class Constant(Value):
     @grad.setter
     def grad(self, value: float) -> None:
         pass
+
+
+def _record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
+    """`Value.record`: the one place a node is made (a `Constant` under no_grad)."""
+    if not _isfinite(data):
+        _check_result(op, data, inputs)
+    record = state
+    if record.recording:
+        out = Value.__new__(Value)
+        out.parents = inputs
+        out._fn = op
+    else:
+        out = Value.__new__(Constant)
+        out.parents = ()
+        out._fn = None
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.scope = record.scope
+    if record.anomaly and record.recording:
+        check_forward(out)
+    return out
 
 
 def _chain_rule_in_place(order: list[Value]) -> None:
