@@ -57,7 +57,7 @@ def test_seeded_initialisation_is_reproducible():
 def test_he_and_glorot_scales():
     relu = nn.Layer(800, 50, "relu", seed=0).state_dict()["weight"]
     tanh = nn.Layer(800, 50, "tanh", seed=0).state_dict()["weight"]
-    assert relu.std() == pytest.approx(np.sqrt(2 / 800), rel=0.05)
+    assert relu.std() == pytest.approx(np.sqrt(2 / 800), rel=0.05) and np.abs(relu).max() <= np.sqrt(6 / 800)
     limit = np.sqrt(6 / 850)
     assert np.abs(tanh).max() <= limit and tanh.std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
 
