@@ -1,5 +1,6 @@
 """Every teaching notebook runs top to bottom in a fresh kernel; the committed copies carry their outputs."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -14,16 +15,18 @@ EXPECTED = [
     "04_gradient_descent_and_backprop",
     "05_optimizers",
     "06_mnist",
+    "07_regression",
+    "08_classification",
 ]
 
 
-def test_all_six_notebooks_are_there():
+def test_every_notebook_is_there():
     assert [path.stem for path in NOTEBOOKS] == EXPECTED
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_without_error(path, tmp_path, monkeypatch):
+def test_notebook_executes_without_error_and_writes_nothing_where_it_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINRULE_QUICK", "1")  # 06_mnist trains on a small subset under test
     monkeypatch.setenv("MPLBACKEND", "agg")
     notebook = nbformat.read(path, as_version=4)
@@ -31,6 +34,7 @@ def test_notebook_executes_without_error(path, tmp_path, monkeypatch):
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    assert not list(tmp_path.iterdir()), "a notebook run from the repository would leave these files behind"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -41,6 +45,26 @@ def test_committed_notebook_has_outputs_a_checkpoint_and_stays_small(path):
     assert code and all(cell.execution_count for cell in code), "commit the notebook with the outputs of a full run"
     assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
     assert any("Checkpoint" in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_checkpoint_question_has_a_folded_answer(path):
+    notebook = nbformat.read(path, as_version=4)
+    (checkpoint,) = [cell.source for cell in notebook.cells if "## Checkpoint" in cell.source]
+    questions = re.findall(r"^\*\*\d+\.\*\* ", checkpoint, flags=re.MULTILINE)
+    assert questions, "the checkpoint numbers its questions **1.**, **2.**, ..."
+    assert checkpoint.count("<details><summary>Answer</summary>") == len(questions)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_rich_outputs_have_a_readable_text_fallback(path):
+    notebook = nbformat.read(path, as_version=4)
+    plain = [
+        output.data.get("text/plain", "")
+        for cell in notebook.cells if cell.cell_type == "code"
+        for output in cell.outputs if output.output_type in ("display_data", "execute_result")
+    ]
+    assert not [text for text in plain if text.startswith("<IPython.core.display.")]
 
 
 def test_readme_links_every_notebook():
