@@ -7,6 +7,7 @@ gathering predictions and summing differ.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -27,8 +28,14 @@ def _is_tensor(x: Any) -> bool:
 
 
 def _flat_values(pred: Any) -> list[Value]:
+    """Every Value in a (nested) list of predictions; anything else is a TypeError naming it."""
     if isinstance(pred, Value):
         return [pred]
+    if isinstance(pred, (numbers.Number, str, bytes)) or not hasattr(pred, "__iter__"):
+        raise TypeError(
+            f"predictions must be Values (a model's outputs) or a Tensor, got {type(pred).__name__} {pred!r}; "
+            f"a loss of plain numbers has no gradient to follow"
+        )
     values: list[Value] = []
     for item in pred:
         values.extend(_flat_values(item))

@@ -2,7 +2,7 @@
 
 One step of `fit` is the course's three steps in small: the model (a function with
 parameters θ) maps a batch to outputs, the loss says how good that function is on the
-batch, and gradient descent moves θ a little downhill (`_train_step` is those lines).
+batch, and gradient descent moves θ a little downhill (`_Training.step` is those lines).
 
 How outputs become classes, for accuracy, is one rule:
 

@@ -176,3 +176,8 @@ def test_cross_entropy_refuses_a_model_with_one_output_on_both_backends(backend)
 def test_a_flat_list_of_logits_is_one_sample_and_wants_one_label():
     with pytest.raises(ValueError, match=r"one sample's 3 logits but targets of shape \(2,\); pass one label"):
         losses.cross_entropy(values(1.0, 2.0, 3.0), [0, 1])
+
+
+def test_a_loss_of_plain_numbers_names_what_it_got():
+    with pytest.raises(TypeError, match=r"predictions must be Values \(a model's outputs\) or a Tensor, got float 1"):
+        losses.mse([1.0, 2.0], [1.0, 2.0])
