@@ -218,9 +218,15 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
         "arrays": blob.index,
         "data": blob.packed(),
     }
+    return payload, _height(sizes)
+
+
+def _height(sizes: list[int]) -> int:
+    """Pixels the page needs in a notebook's frame about 1000 px wide (two columns of panels)."""
     widest = max(sizes)
-    height = 300 + max(420, widest * 34 + 60)
-    return payload, height
+    box, gap = (24, 8) if widest > 8 else (36, 16) if widest > 4 else (48, 16)
+    diagram = widest * box + (widest - 1) * gap + 44
+    return 560 + max(diagram + 130, 560)
 
 
 def _plain(value: Any) -> Any:

@@ -203,7 +203,7 @@
       const widest = Math.max(...sizes);
       const box = widest > 8 ? 24 : widest > 4 ? 36 : 48;
       const gap = widest > 8 ? 8 : 16;
-      const columnGap = Math.max(box + 60, Math.min(150, Math.floor(520 / L)));
+      const columnGap = Math.max(box + 60, Math.min(140, Math.floor(420 / L)));
       const top = 30;
       const side = 34;
       const tallest = widest * box + (widest - 1) * gap;
@@ -212,6 +212,7 @@
       const holder = $("diagram");
       holder.style.width = width + "px";
       holder.style.height = height + "px";
+      fitWidth(holder, width);
       const svg = element("svg", { width, height, viewBox: `0 0 ${width} ${height}` }, holder, SVG);
       const edgeLayer = element("g", {}, svg, SVG);
       const nodeLayer = element("g", {}, svg, SVG);
@@ -274,6 +275,19 @@
         }
       }
       return { edges, nodes };
+    }
+
+    /** Zoom the diagram out when its panel is narrower than the drawing (a notebook's output, say). */
+    function fitWidth(holder, width) {
+      const panel = holder.parentElement;
+      const fit = () => {
+        const style = getComputedStyle(panel);
+        const room = panel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const scale = Math.min(1, room / width);
+        holder.style.zoom = scale < 1 ? scale.toFixed(3) : "";
+      };
+      if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(panel);
+      fit();
     }
 
     function hook(target, item) {
@@ -429,7 +443,6 @@
       const top = 10;
       const bottom = 26;
       svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-      svg.setAttribute("preserveAspectRatio", "none");
       const steps = a.steps;
       const first = steps[0];
       const lastStep = Math.max(steps[F - 1], first + 1);

@@ -89,7 +89,7 @@ def _mlp(args: argparse.Namespace) -> int:
     learned = _truth_table(gate, X, y, outputs, np.round(outputs))
     print(f"learned {gate}" if learned else
           f"did not learn {gate} in {steps} steps; try more --steps or another --lr")
-    _film(recorder, args.film)
+    write_film(recorder, args.film)
     if args.svg:
         _svg(nn.losses.binary_cross_entropy(model(list(PROBE)), _target(X, y)), args.svg)
     return 0 if learned else 1
@@ -123,7 +123,7 @@ def _perceptron(args: argparse.Namespace) -> int:
         print(f"did not converge: no epoch of {result.epochs} went without a mistake "
               f"(best accuracy {result.best_accuracy:.0%})")
         print(_why_not(args.name, y))
-    _film(recorder, args.film)
+    write_film(recorder, args.film)
     if args.svg:
         _svg(nn.losses.mse(model(list(PROBE)), _target(X, y)), args.svg)
     return 0 if learned else 1
@@ -162,7 +162,8 @@ def _recorder(model: Any, X: np.ndarray, y: np.ndarray, loss: str, args: argpars
                        hyperparameters={**settings, "command": command})
 
 
-def _film(recorder: nn.Recorder | None, path: Path | None) -> None:
+def write_film(recorder: nn.Recorder | None, path: Path | None) -> None:
+    """Write the recorded training as a film to `path` and say so (nothing without a recorder)."""
     if recorder is None or path is None:
         return
     from chainrule import viz

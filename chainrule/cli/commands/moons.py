@@ -17,6 +17,7 @@ import numpy as np
 from chainrule import nn
 
 from ..arguments import non_negative_int, output_file
+from .gate import write_film
 
 SAMPLES = 100
 NOISE = 0.1
@@ -74,12 +75,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = nn.predict(model, X)[:, 0]
     final = float(np.mean((outputs > 0) == (y > 0)))
     print(f"after {STEPS} steps: accuracy {final:.0%} on the {SAMPLES} training points")
-    if recorder is not None:
-        from chainrule import viz
-
-        film = viz.film(recorder.recording, args.film)
-        print(f"wrote the training film to {args.film} ({film.frames} frames, "
-              f"{args.film.stat().st_size / 1e6:.2f} MB)")
+    write_film(recorder, args.film)
     if args.svg:
         from chainrule import viz
 
