@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import __version__
 from chainrule.autograd import Tensor, Value, backpropagate, no_grad
 
 from .activations import activate
@@ -296,13 +297,11 @@ class Recorder:
         self.neuron_grid = _positive_int(neuron_grid, "neuron_grid")
         self._fine = plane(self.extent, self.grid)
         self._coarse = plane(self.extent, self.neuron_grid)
-        from chainrule import __version__
-
         self.info = {
             "title": title,
             "model": repr(model),
             "backend": self.backend,
-            "loss": loss_name or "custom",
+            "loss": loss_name if loss_name.isidentifier() else "custom",
             "penalty": penalty is not None,
             "every": self.every,
             "seed": seed,
