@@ -7,6 +7,7 @@ from .mlp import MLP
 from .module import Module, load
 from .optim import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .perceptron import Perceptron, PerceptronResult
+from .recorder import Recorder, Recording
 from .tensor_layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from .training import History, fit, predict
 
@@ -25,6 +26,8 @@ __all__ = [
     "PerceptronResult",
     "RMSprop",
     "ReLU",
+    "Recorder",
+    "Recording",
     "Sequential",
     "Sigmoid",
     "Softmax",

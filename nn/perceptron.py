@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,10 +53,20 @@ class Perceptron(Module):
         with autograd.no_grad():
             return np.array([self(row).data for row in np.asarray(X, dtype=np.float64).tolist()])
 
-    def fit(self, X: Any, y: Any, epochs: int = 100, lr: float = 0.1) -> PerceptronResult:
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 100,
+        lr: float = 0.1,
+        on_step_end: Callable[[int, dict[str, float]], None] | None = None,
+    ) -> PerceptronResult:
         """Apply w += lr·(y − ŷ)·x and b += lr·(y − ŷ) sample by sample until an epoch makes no mistake.
 
         Stops early when it converges; otherwise runs all `epochs` and says so (no exception).
+        ``on_step_end(step, figures)`` runs after each sample is presented (one step of the rule,
+        counted from 1; figures hold the epoch and that sample's error y − ŷ), e.g. to record a film
+        with `nn.Recorder`.
         """
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -67,7 +77,8 @@ class Perceptron(Module):
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError(f"perceptron targets must be 0 or 1, got {np.unique(y).tolist()}")
         result = PerceptronResult(converged=False, epochs=0)
-        for _ in range(epochs):
+        step = 0
+        for epoch in range(1, epochs + 1):
             mistakes = 0
             for row, target in zip(X.tolist(), y.tolist()):
                 error = target - self(row).data
@@ -76,6 +87,9 @@ class Perceptron(Module):
                     for wi, xi in zip(self.w, row):
                         wi.data += lr * error * xi
                     self.b.data += lr * error
+                step += 1
+                if on_step_end is not None:
+                    on_step_end(step, {"epoch": epoch, "error": error})
             result.epochs += 1
             result.accuracy.append(float(np.mean(self.predict(X) == y)))
             if mistakes == 0:

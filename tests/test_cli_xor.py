@@ -1,4 +1,4 @@
-"""`chainrule xor` and `chainrule demo`: training output, truth table, exit codes, one-line errors."""
+"""`chainrule xor` (= `chainrule gate xor --model mlp`) and `chainrule demo`: output, exit codes, one-line errors."""
 
 import subprocess
 import sys
@@ -28,7 +28,9 @@ def test_xor_that_does_not_learn_exits_1(capsys):
         (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
         (["--lr", "-1"], "argument --lr: expected a positive number, got '-1'"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
-        (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["--seed", "x"], "argument --seed: expected an integer >= 0, got 'x'"),
+        (["--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
+        (["--film", "xor.svg"], "argument --film: expected a .html file, got"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(capsys, args, message):
@@ -68,7 +70,14 @@ def test_unknown_command(capsys):
     assert "invalid choice: 'train'" in capsys.readouterr().err
 
 
-def test_console_script_demo_writes_the_svg(tmp_path):
+def test_xor_is_gate_xor_with_the_mlp(capsys):
+    assert main(["xor", "--steps", "30", "--seed", "2"]) in (0, 1)
+    alone = capsys.readouterr().out
+    assert main(["gate", "xor", "--model", "mlp", "--steps", "30", "--seed", "2"]) in (0, 1)
+    assert capsys.readouterr().out == alone
+
+
+def test_console_script_demo_writes_the_svg_and_the_film_beside_it(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "chainrule", "demo", "--svg", str(tmp_path / "xor.svg")],
         capture_output=True, text=True, timeout=300,
@@ -78,3 +87,14 @@ def test_console_script_demo_writes_the_svg(tmp_path):
     svg = (tmp_path / "xor.svg").read_text()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:500]
     assert "grad" in svg
+    film = tmp_path / "xor.html"
+    assert f"wrote the training film to {film} (301 frames" in done.stdout
+    assert f"wrote the gradient graph of input (1, 0) to {tmp_path / 'xor.svg'}" in done.stdout
+    assert film.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_demo_film_path_that_is_a_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "xor.html").mkdir()
+    assert main(["demo", "--svg", str(tmp_path / "xor.svg")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "chainrule demo: cannot write the film to" in captured.err

@@ -2,12 +2,24 @@
 
 `draw_graph` (alias `draw_dot`) builds the picture, `render` writes it as SVG or PNG,
 `show` displays it in Jupyter and `backward_steps` writes an HTML page that walks
-through the backward pass one chain-rule step at a time.
+through the backward pass one chain-rule step at a time. `film` plays a training run recorded
+by `chainrule.nn.Recorder` as one self-contained HTML page (inline in Jupyter).
 """
 
 from .dot import draw_dot, draw_graph
+from .film import Film, film
 from .jupyter import GraphImage, show
 from .renderer import find_renderer, render
 from .steps import backward_steps
 
-__all__ = ["GraphImage", "backward_steps", "draw_dot", "draw_graph", "find_renderer", "render", "show"]
+__all__ = [
+    "Film",
+    "GraphImage",
+    "backward_steps",
+    "draw_dot",
+    "draw_graph",
+    "film",
+    "find_renderer",
+    "render",
+    "show",
+]

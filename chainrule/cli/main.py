@@ -11,7 +11,7 @@ from chainrule import __version__
 
 from .arguments import UsageError
 
-COMMANDS = ("demo", "xor", "graph", "mnist")
+COMMANDS = ("demo", "gate", "xor", "moons", "graph", "mnist")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,574 @@
+"""`Recorder`: a training run of a model on the plane, frame by frame, as plain data for a film.
+
+A model with two inputs and one output draws a picture on the plane: its output at every point
+(x1, x2) is a heat map, and the line where that output crosses the class threshold is its
+decision boundary. `Recorder` takes that picture, and everything that explains it, after every
+optimizer step (or every k-th): the loss and accuracy, every weight and bias with its gradient,
+the output and each neuron's output over a grid of the plane, and for each training sample its
+activations and the gradients of its own loss. `chainrule.viz.film` plays the `Recording`.
+
+Frame k is the model after k optimizer steps (frame 0 is the model before training), and every
+number in it is computed at that frame's weights: the loss over all samples, the gradient of that
+loss (which the next step of full-batch training follows), the samples' activations.
+
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=300, on_step_end=recorder)
+    film = viz.film(recorder.recording)
+
+In a loop of your own, call ``recorder.record_step()`` once after each ``optimizer.step()``.
+
+Per-sample gradients are stored the way backpropagation computes them: for sample i, each
+neuron's activation a and the gradient δ = ∂L_i/∂z of the sample's own loss L_i with respect to
+the neuron's weighted sum z = w · a_prev + b. The gradient of L_i for the weight from neuron k to
+neuron j is then the chain-rule product a_k · δ_j, and for the bias δ_j (`Recording.sample_gradients`
+computes them). That is one number per neuron instead of one per weight: 33 instead of 337 for
+micrograd's 2-16-16-1 net, which is what lets a film hold every sample on every frame.
+
+The δ come from one backward pass of the whole batch per frame (the training's own kind of step):
+with the loss a mean over the samples (every `nn.losses` loss is), sample i's δ is n times the
+batch gradient at its own z. Each frame checks that the batch loss is the mean of the samples'
+losses, so a loss for which that does not hold is refused instead of filmed wrongly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chainrule import __version__
+from chainrule.autograd import Tensor, Value, backpropagate, no_grad
+
+from .activations import activate
+from .layers import Layer, Neuron
+from .losses import get_loss
+from .mlp import MLP
+from .module import backend_of
+from .perceptron import Perceptron
+from .tensor_layers import Linear, Sequential, _Activation
+from .training import ClassRule, _check_data, _positive_int
+
+Extent = tuple[float, float, float, float]
+
+
+@dataclass
+class Recording:
+    """A recorded training run: plain NumPy arrays and numbers (``frames`` is F, samples n).
+
+    Layer ``l`` (0-based, the output layer last) has ``sizes[l + 1]`` neurons reading
+    ``sizes[l]`` values. Grids cover `extent` = (x1 min, x1 max, x2 min, x2 max): a map of
+    size G holds the value at the centres of G x G equal cells, row r at the r-th x2 from the
+    bottom, column c at the c-th x1 from the left.
+    """
+
+    sizes: list[int]
+    """Layer widths, inputs first: ``[2, ..., 1]``."""
+    activations: list[str]
+    """Each layer's activation ("relu", "tanh", "sigmoid", "step" or "linear")."""
+    X: np.ndarray
+    """The training samples, (n, 2)."""
+    y: np.ndarray
+    """Their targets, (n,), as given (0/1 or -1/+1)."""
+    labels: np.ndarray
+    """Each sample's class, 0 or 1, (n,)."""
+    threshold: float
+    """An output above this means class 1 (`nn.fit`'s rule)."""
+    extent: Extent
+    steps: np.ndarray
+    """(F,) optimizer steps done when each frame was taken; frame 0 is step 0, before training."""
+    loss: np.ndarray
+    """(F,) the loss over all samples (plus the penalty, if any) at each frame's weights."""
+    accuracy: np.ndarray
+    """(F,) the share of samples classified right."""
+    weights: list[np.ndarray]
+    """Per layer (F, nout, nin)."""
+    biases: list[np.ndarray]
+    """Per layer (F, nout)."""
+    weight_gradients: list[np.ndarray]
+    """Per layer (F, nout, nin): d loss / d weight for the whole batch, at the frame's weights."""
+    bias_gradients: list[np.ndarray]
+    """Per layer (F, nout)."""
+    output_map: np.ndarray
+    """(F, G, G) the model's output over the plane."""
+    neuron_maps: list[np.ndarray]
+    """Per layer (F, nout, g, g): each neuron's output over a coarser grid (the output layer's too)."""
+    input_maps: np.ndarray
+    """(2, g, g) x1 and x2 over the same coarse grid."""
+    sample_activations: list[np.ndarray]
+    """Per layer (F, n, nout): each neuron's output a for each sample."""
+    sample_local_gradients: list[np.ndarray]
+    """Per layer (F, n, nout): da/dz, the activation's local derivative for each sample."""
+    sample_deltas: list[np.ndarray]
+    """Per layer (F, n, nout): δ = ∂L_i/∂z, the gradient of sample i's own loss at the neuron's sum."""
+    sample_loss: np.ndarray
+    """(F, n) each sample's own loss."""
+    sample_correct: np.ndarray
+    """(F, n) bool: whether the model puts each sample in its class."""
+    info: dict[str, Any] = field(default_factory=dict)
+    """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes."""
+
+    @property
+    def frames(self) -> int:
+        """How many frames were recorded."""
+        return len(self.steps)
+
+    def sample_gradients(self, frame: int, sample: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(d L_i / d weight (nout, nin), d L_i / d bias (nout,)) per layer, for sample i's own loss.
+
+        The chain rule from the recorded factors: a weight's gradient is the activation it
+        multiplies times the δ of the neuron it feeds; a bias's is that neuron's δ.
+        """
+        frame, sample = _index(frame, self.frames, "frame"), _index(sample, len(self.X), "sample")
+        inputs = self.X[sample]
+        result = []
+        for layer, deltas in enumerate(self.sample_deltas):
+            delta = deltas[frame, sample]
+            result.append((np.outer(delta, inputs), delta.copy()))
+            inputs = self.sample_activations[layer][frame, sample]
+        return result
+
+    def __repr__(self) -> str:
+        return (
+            f"Recording({'-'.join(map(str, self.sizes))}, {self.frames} frames, steps {int(self.steps[0])}.."
+            f"{int(self.steps[-1])}, {len(self.X)} samples, loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g})"
+        )
+
+
+class Stage:
+    """One layer of neurons as the film draws it: what computes it, its parameters, its activation."""
+
+    def __init__(self, forward: Callable[[Any], Any], weights: Any, biases: Any, activation: str) -> None:
+        self.forward = forward
+        self.weights = weights  # scalar: rows of weight Values (nout x nin); numpy: a (nout, nin) Tensor
+        self.biases = biases  # scalar: a list of bias Values; numpy: a (nout,) Tensor or None
+        self.activation = activation
+
+    @property
+    def scalar(self) -> bool:
+        return isinstance(self.weights, list)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        if self.scalar:
+            return len(self.weights), len(self.weights[0])
+        return self.weights.shape
+
+    def parameters(self) -> tuple[np.ndarray, np.ndarray]:
+        """The weights (nout, nin) and biases (nout,) as float64 arrays."""
+        if self.scalar:
+            return np.array([[w.data for w in row] for row in self.weights]), np.array([b.data for b in self.biases])
+        weights = np.array(self.weights.data, dtype=np.float64)
+        biases = np.zeros(len(weights)) if self.biases is None else np.array(self.biases.data, dtype=np.float64)
+        return weights, biases
+
+    def gradients(self, grads: dict[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """The gradients of the parameters in `grads` (a `backpropagate` result), 0 where none arrived."""
+        if self.scalar:
+            weights = np.array([[grads.get(w, 0.0) for w in row] for row in self.weights])
+            return weights, np.array([grads.get(b, 0.0) for b in self.biases])
+        weights = _array_or_zeros(grads.get(self.weights), self.shape)
+        biases = _array_or_zeros(grads.get(self.biases) if self.biases is not None else None, self.shape[:1])
+        return weights, biases
+
+
+def stages_of(model: Any) -> list[Stage]:
+    """The layers of `model` as stages: an `MLP`, a `Sequential` of `Linear` layers each optionally
+    followed by an activation module, a `Perceptron`, or a single `Layer`, `Neuron` or `Linear`."""
+    if isinstance(model, MLP):
+        return [_stage(layer) for layer in model.layers]
+    if isinstance(model, Sequential):
+        stages: list[Stage] = []
+        folded = True
+        for position, module in enumerate(model.layers):
+            if isinstance(module, Linear):
+                stages.append(_stage(module))
+                folded = module.activation != "linear"
+            elif isinstance(module, _Activation) and not folded:
+                linear = stages[-1]
+                stages[-1] = Stage(_chain(linear.forward, module), linear.weights, linear.biases, module.name)
+                folded = True
+            else:
+                raise TypeError(
+                    f"Recorder films a Sequential of Linear layers, each followed by at most one ReLU, Tanh or "
+                    f"Sigmoid; module {position} is {type(module).__name__}"
+                )
+        if not stages:
+            raise ValueError("Recorder: the Sequential holds no Linear layer")
+        return stages
+    if isinstance(model, (Perceptron, Neuron, Layer, Linear)):
+        return [_stage(model)]
+    raise TypeError(
+        f"Recorder films an nn.MLP, an nn.Sequential of Linear layers and activations, or an nn.Perceptron, "
+        f"got {type(model).__name__}"
+    )
+
+
+def _stage(module: Any) -> Stage:
+    if isinstance(module, Layer):
+        neurons = module.neurons
+        return Stage(module, [n.w for n in neurons], [n.b for n in neurons], module.activation)
+    if isinstance(module, Neuron):
+        return Stage(_as_list(module), [module.w], [module.b], module.activation)
+    if isinstance(module, Perceptron):
+        return Stage(_as_list(module), [module.w], [module.b], "step")
+    return Stage(module, module.weight, module.bias, module.activation)
+
+
+def _as_list(module: Any) -> Callable[[Any], list[Value]]:
+    return lambda x: [module(x)]
+
+
+def _chain(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda x: second(first(x))
+
+
+class Recorder:
+    """Records a model with two inputs and one output while it trains, for `chainrule.viz.film`.
+
+    Creating the recorder records frame 0 (the model as it is now). Pass the recorder as
+    ``nn.fit(..., on_step_end=recorder)``, or call ``recorder.record_step()`` after each
+    ``optimizer.step()`` of a loop of your own; each call counts one step, so several `fit`
+    calls continue one film. A frame is taken every `every` steps, and ``recorder.recording``
+    adds the last step if it fell between two frames.
+
+    Args:
+        model: an `nn.MLP`, an `nn.Sequential` of `Linear` layers and activations, or an
+            `nn.Perceptron`, on either backend, with 2 inputs and 1 output.
+        X, y: the training samples (n, 2) and their targets, 0/1 or -1/+1.
+        loss: the loss the model trains on: a name from `nn.losses` or a callable
+            ``loss(outputs, targets)`` that is a mean over the samples, as every `nn.losses` loss is.
+        every: take a frame every `every` steps.
+        penalty: a function of no arguments giving a term the training adds to the loss, such
+            as ``lambda: 1e-4 * nn.losses.l2(model.parameters())``. It is part of the recorded
+            loss and batch gradients, not of any one sample's loss.
+        threshold: the output above which a sample is class 1 (default: `nn.fit`'s rule).
+        grid: the output map is grid x grid points; neuron_grid: each neuron's map.
+        extent: (x1 min, x1 max, x2 min, x2 max); default: a square around the samples with
+            15% of their spread on each side.
+        seed, hyperparameters, title: stored in the recording so a film can be reproduced.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        X: Any,
+        y: Any,
+        loss: str | Callable[..., Any],
+        *,
+        every: int = 1,
+        penalty: Callable[[], Any] | None = None,
+        threshold: float | None = None,
+        grid: int = 64,
+        neuron_grid: int = 16,
+        extent: Sequence[float] | None = None,
+        seed: int | None = None,
+        hyperparameters: dict[str, Any] | None = None,
+        title: str = "",
+    ) -> None:
+        self.backend = backend_of(model)
+        self.stages = stages_of(model)
+        sizes = [self.stages[0].shape[1]] + [stage.shape[0] for stage in self.stages]
+        if sizes[0] != 2:
+            raise ValueError(f"Recorder films models with 2 inputs (a point of the plane); this one has {sizes[0]}")
+        if sizes[-1] != 1:
+            raise ValueError(f"Recorder films models with 1 output (two classes); this one has {sizes[-1]}")
+        X, y = _check_data(model, X, y)
+        y = y.reshape(-1).astype(np.float64)
+        if len(y) != len(X):
+            raise ValueError(f"y must hold one target per sample: {len(X)} samples but y has shape {y.shape}")
+        if penalty is not None and not callable(penalty):
+            raise TypeError(f"penalty must be a function of no arguments, got {type(penalty).__name__}")
+        self.model = model
+        self.X = X.astype(np.float64)
+        self.y = y
+        self.loss_fn = get_loss(loss)
+        loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+        self.rule = ClassRule(y, loss_name, threshold)
+        if self.rule.threshold is None:
+            shown = ", ".join(f"{v:g}" for v in np.unique(y)[:6])
+            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
+        self.penalty = penalty
+        self.every = _positive_int(every, "every")
+        self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
+        self.grid = _positive_int(grid, "grid")
+        self.neuron_grid = _positive_int(neuron_grid, "neuron_grid")
+        self._fine = plane(self.extent, self.grid)
+        self._coarse = plane(self.extent, self.neuron_grid)
+        self.info = {
+            "title": title,
+            "model": repr(model),
+            "backend": self.backend,
+            "loss": loss_name if loss_name.isidentifier() else "custom",
+            "penalty": penalty is not None,
+            "every": self.every,
+            "seed": seed,
+            "hyperparameters": dict(hyperparameters or {}),
+            "chainrule": __version__,
+        }
+        self.sizes = sizes
+        self._frames: list[dict[str, Any]] = []
+        self._steps_done = 0
+        self._take_frame()
+
+    # --- the two ways in ---
+    def __call__(self, step: int | None = None, figures: dict[str, float] | None = None) -> None:
+        """`nn.fit`'s ``on_step_end``: one optimizer step was taken (its arguments are not needed)."""
+        self.record_step()
+
+    def record_step(self) -> None:
+        """Count one optimizer step; take a frame if it is an `every`-th one. Call after ``optimizer.step()``."""
+        self._steps_done += 1
+        if self._steps_done % self.every == 0:
+            self._take_frame()
+
+    @property
+    def frames(self) -> int:
+        """Frames taken so far."""
+        return len(self._frames)
+
+    @property
+    def recording(self) -> Recording:
+        """Everything recorded so far, with a last frame for the current model if steps were taken since."""
+        if self._frames[-1]["step"] != self._steps_done:
+            self._take_frame()
+        frames = self._frames
+        layers = range(len(self.stages))
+
+        def stack(key: str, dtype: Any = np.float64) -> np.ndarray:
+            return np.array([frame[key] for frame in frames], dtype=dtype)
+
+        def per_layer(key: str) -> list[np.ndarray]:
+            return [np.array([frame[key][layer] for frame in frames]) for layer in layers]
+
+        return Recording(
+            sizes=list(self.sizes),
+            activations=[stage.activation for stage in self.stages],
+            X=self.X.copy(),
+            y=self.y.copy(),
+            labels=(self.y > self.rule.middle).astype(np.int64),
+            threshold=float(self.rule.threshold),
+            extent=self.extent,
+            steps=stack("step", np.int64),
+            loss=stack("loss"),
+            accuracy=stack("accuracy"),
+            weights=per_layer("weights"),
+            biases=per_layer("biases"),
+            weight_gradients=per_layer("weight_gradients"),
+            bias_gradients=per_layer("bias_gradients"),
+            output_map=stack("output_map"),
+            neuron_maps=per_layer("neuron_maps"),
+            input_maps=self._coarse.T.reshape(2, self.neuron_grid, self.neuron_grid).copy(),
+            sample_activations=per_layer("activations"),
+            sample_local_gradients=per_layer("local_gradients"),
+            sample_deltas=per_layer("deltas"),
+            sample_loss=stack("sample_loss"),
+            sample_correct=stack("correct", bool),
+            info=dict(self.info),
+        )
+
+    def __repr__(self) -> str:
+        return f"Recorder({'-'.join(map(str, self.sizes))}, every={self.every}, {self.frames} frames)"
+
+    # --- one frame ---
+    def _take_frame(self) -> None:
+        frame: dict[str, Any] = {"step": self._steps_done}
+        frame.update(self._through_the_batch())
+        parameters = [stage.parameters() for stage in self.stages]
+        frame["weights"] = [w for w, _ in parameters]
+        frame["biases"] = [b for _, b in parameters]
+        fine = self._over_the_plane(self._fine)
+        frame["output_map"] = fine[-1][:, 0].reshape(self.grid, self.grid)
+        coarse = self._over_the_plane(self._coarse)
+        g = self.neuron_grid
+        frame["neuron_maps"] = [outs.T.reshape(len(outs.T), g, g) for outs in coarse]
+        self._frames.append(frame)
+
+    def _through_the_batch(self) -> dict[str, Any]:
+        """One forward and backward pass of all samples: loss, gradients and each sample's numbers."""
+        n = len(self.X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.backend == "numpy":
+                x: Any = self.X.astype(self.stages[0].weights.dtype)
+                layer_outputs = []
+                for stage in self.stages:
+                    x = stage.forward(x)
+                    layer_outputs.append(x)
+                outputs = x
+            else:
+                per_sample = []
+                for row in self.X.tolist():
+                    x = row
+                    outs = []
+                    for stage in self.stages:
+                        x = stage.forward(x)
+                        outs.append(x)
+                    per_sample.append(outs)
+                outputs = [outs[-1][0] for outs in per_sample]
+                layer_outputs = [[outs[layer] for outs in per_sample] for layer in range(len(self.stages))]
+            data_loss = self.loss_fn(outputs, self.y)
+            total = data_loss + self.penalty() if self.penalty is not None else data_loss
+            loss = float(total.data)
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"Recorder: the loss is {loss} after {self._steps_done} steps; the training diverged"
+                )
+            if isinstance(total, Tensor):
+                grads: Any = backpropagate(total, np.ones_like(total.data))
+                gradients = [stage.gradients(grads) for stage in self.stages]
+            else:
+                grads, gradients = self._scalar_backward(total)
+        output_values = _values(outputs)
+        sample_loss = self._sample_losses(output_values)
+        self._check_mean(float(data_loss.data), sample_loss)
+        activations, local_gradients, deltas = [], [], []
+        for stage, outs in zip(self.stages, layer_outputs):
+            a, local, delta = _neuron_numbers(outs, stage.activation, grads)
+            activations.append(a)
+            local_gradients.append(local)
+            deltas.append(delta * n)
+        correct = (output_values[:, 0] > self.rule.threshold) == (self.y > self.rule.middle)
+        return {
+            "loss": loss,
+            "accuracy": float(np.mean(correct)),
+            "weight_gradients": [w for w, _ in gradients],
+            "bias_gradients": [b for _, b in gradients],
+            "activations": activations,
+            "local_gradients": local_gradients,
+            "deltas": deltas,
+            "sample_loss": sample_loss,
+            "correct": correct,
+        }
+
+    def _scalar_backward(self, total: Value) -> tuple[Any, list[tuple[np.ndarray, np.ndarray]]]:
+        """`total.backward()`, the engine's fast path, with the training's own parameter gradients put back.
+
+        Returns the gradients left on the nodes (read like `backpropagate`'s dict) and each layer's
+        parameter gradients, read before the training's are restored.
+        """
+        parameters = self.model.parameters()
+        kept = [p.grad for p in parameters]
+        try:
+            for p in parameters:
+                p.grad = 0.0
+            total.backward()
+            return _GradientsOnNodes(), [stage.gradients(_GradientsOnNodes()) for stage in self.stages]
+        finally:
+            for p, grad in zip(parameters, kept):
+                p.grad = grad
+
+    def _sample_losses(self, outputs: np.ndarray) -> np.ndarray:
+        """Each sample's own loss, from the outputs already computed (no graph is built)."""
+        losses = np.empty(len(outputs))
+        with no_grad():
+            for i, (output, target) in enumerate(zip(outputs.tolist(), self.y.tolist())):
+                if self.backend == "numpy":
+                    prediction: Any = Tensor(np.array([output]), dtype=self.stages[0].weights.dtype)
+                else:
+                    prediction = [Value(output[0])]
+                losses[i] = float(self.loss_fn(prediction, np.array([target])).data)
+        return losses
+
+    def _check_mean(self, batch_loss: float, sample_loss: np.ndarray) -> None:
+        mean = float(np.mean(sample_loss))
+        tolerance = 1e-4 if self.backend == "numpy" else 1e-9
+        if not math.isclose(batch_loss, mean, rel_tol=tolerance, abs_tol=tolerance):
+            raise ValueError(
+                f"Recorder needs a loss that is the mean of the samples' losses (as every nn.losses loss is): "
+                f"the batch loss is {batch_loss:.6g} but the mean of the samples' losses is {mean:.6g}; "
+                f"pass a term on the parameters alone (such as L2) as penalty="
+            )
+
+    def _over_the_plane(self, points: np.ndarray) -> list[np.ndarray]:
+        """Each layer's outputs (points, nout) at `points`, from the current weights, building no graph."""
+        outputs = []
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            if self.backend == "numpy":
+                x: Any = points.astype(self.stages[0].weights.dtype)
+                for stage in self.stages:
+                    x = stage.forward(x)
+                    outputs.append(np.array(x.data, dtype=np.float64))
+            else:
+                x = points
+                for stage in self.stages:
+                    weights, biases = stage.parameters()
+                    x = activate_array(x @ weights.T + biases, stage.activation)
+                    outputs.append(x)
+        return outputs
+
+
+class _GradientsOnNodes:
+    """The gradients a `backward()` pass left on the nodes, read like `backpropagate`'s dict."""
+
+    @staticmethod
+    def get(node: Any, default: Any = None) -> Any:
+        return node.grad
+
+
+def activate_array(z: np.ndarray, name: str) -> np.ndarray:
+    """The named activation of every entry of `z`, by the engine's own ops (Tensor's, else Value's)."""
+    if name == "linear":
+        return z
+    if hasattr(Tensor, name):
+        return activate(Tensor(z, dtype=z.dtype), name).data
+    return np.vectorize(lambda v: activate(Value(v), name).data, otypes=[np.float64])(z)
+
+
+def _neuron_numbers(outputs: Any, activation: str, grads: dict[Any, Any]) -> tuple[np.ndarray, ...]:
+    """Activations a, local derivatives da/dz and batch gradients dL/dz, each (n, nout), of one layer."""
+    if isinstance(outputs, Tensor):
+        a = np.array(outputs.data, dtype=np.float64)
+        if activation == "linear":
+            return a, np.ones_like(a), _array_or_zeros(grads.get(outputs), a.shape)
+        (local,) = outputs.local_grads
+        delta = _array_or_zeros(grads.get(outputs.parents[0]), a.shape)
+        return a, np.broadcast_to(np.asarray(local, dtype=np.float64), a.shape).copy(), delta
+    a = np.array([[v.data for v in outs] for outs in outputs])
+    if activation == "linear":
+        return a, np.ones_like(a), np.array([[grads.get(v, 0.0) for v in outs] for outs in outputs])
+    local = np.array([[v.local_grads[0] for v in outs] for outs in outputs])
+    delta = np.array([[grads.get(v.parents[0], 0.0) for v in outs] for outs in outputs])
+    return a, local, delta
+
+
+def _values(outputs: Any) -> np.ndarray:
+    if isinstance(outputs, Tensor):
+        return np.array(outputs.data, dtype=np.float64).reshape(len(outputs.data), -1)
+    return np.array([[v.data] for v in outputs])
+
+
+def _array_or_zeros(grad: Any, shape: tuple[int, ...]) -> np.ndarray:
+    return np.zeros(shape) if grad is None else np.array(grad, dtype=np.float64).reshape(shape)
+
+
+def plane(extent: Extent, size: int) -> np.ndarray:
+    """The centres of size x size equal cells of `extent`, (size², 2), row by row from the bottom."""
+    x0, x1, y0, y1 = extent
+    xs = x0 + (np.arange(size) + 0.5) * (x1 - x0) / size
+    ys = y0 + (np.arange(size) + 0.5) * (y1 - y0) / size
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return np.column_stack([grid_x.ravel(), grid_y.ravel()])
+
+
+def square_around(X: np.ndarray) -> Extent:
+    """A square around the samples, with 15% of their larger spread on each side."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    span = float(max(high - low)) or 1.0
+    half = 0.65 * span
+    cx, cy = (low + high) / 2
+    return (float(cx - half), float(cx + half), float(cy - half), float(cy + half))
+
+
+def _check_extent(extent: Sequence[float]) -> Extent:
+    values = tuple(float(v) for v in extent)
+    if len(values) != 4 or not all(map(math.isfinite, values)) or values[0] >= values[1] or values[2] >= values[3]:
+        raise ValueError(f"extent must be (x1 min, x1 max, x2 min, x2 max) with min < max, got {tuple(extent)!r}")
+    return values  # type: ignore[return-value]
+
+
+def _index(value: int, count: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not -count <= value < count:
+        raise IndexError(f"{name} {value!r} is out of range: the recording has {count} {name}s")
+    return int(value) % count

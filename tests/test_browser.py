@@ -1,0 +1,250 @@
+"""The pages in a real browser: the training films and the backward stepper, driven by Playwright in Chromium.
+
+Chromium is the system's (Debian's `chromium`, which .ci/run installs), never a browser Playwright
+downloads. Without it (or without the `playwright` package) these tests are skipped on a developer's
+machine and fail under CI=true.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chainrule import Value, viz
+from chainrule.cli import main
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio"]
+LOADED = "document.getElementById('film').dataset.frames !== '0'"
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    if CHROMIUM is None:
+        return "no chromium on PATH (apt-get install chromium; CI installs it)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run on CI: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A page opened from disk, with every console message, page error and request it caused."""
+
+    def __init__(self, browser, path: Path, width: int = 1400):
+        self.page = browser.new_page(viewport={"width": width, "height": 1000})
+        self.messages, self.errors, self.requests = [], [], []
+        self.page.on("console", lambda message: self.messages.append((message.type, message.text)))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.url = path.resolve().as_uri()
+        self.page.goto(self.url)
+
+    def player(self, name: str) -> str:
+        return self.page.get_attribute("#film", f"data-{name}")
+
+    def frame(self) -> int:
+        return int(self.player("frame"))
+
+    def clean(self) -> None:
+        assert self.errors == []
+        assert [m for m in self.messages if m[0] in ("error", "warning")] == []
+        assert self.requests == [self.url]
+
+
+@pytest.fixture(scope="module")
+def films(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("films")
+    paths = {"xor": folder / "xor.html", "moons": folder / "moons.html"}
+    assert main(["gate", "xor", "--film", str(paths["xor"])]) == 0
+    assert main(["moons", "--film", str(paths["moons"])]) == 0
+    return paths
+
+
+@pytest.fixture(params=["xor", "moons"])
+def film(request, browser, films):
+    visit = Visit(browser, films[request.param])
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.name = request.param
+    yield visit
+    visit.page.close()
+
+
+def test_the_film_loads_with_no_error_and_asks_for_nothing_but_itself(film):
+    frames = {"xor": 301, "moons": 101}[film.name]
+    assert film.player("frames") == str(frames) and film.frame() == 0
+    assert film.page.locator("#status").text_content() == ""
+    assert film.page.locator("circle.point").count() == {"xor": 4, "moons": 100}[film.name]
+    film.clean()
+
+
+def test_keys_move_the_frame(film):
+    last = int(film.player("frames")) - 1
+    film.page.keyboard.press("ArrowRight")
+    assert film.frame() == 1
+    film.page.keyboard.press("ArrowRight")
+    film.page.keyboard.press("ArrowLeft")
+    assert film.frame() == 1
+    film.page.keyboard.press("End")
+    assert film.frame() == last
+    film.page.keyboard.press("ArrowRight")
+    assert film.frame() == last
+    film.page.keyboard.press("Home")
+    assert film.frame() == 0
+    assert film.page.input_value("#slider") == "0"
+    film.clean()
+
+
+def test_space_plays_and_the_frame_advances_by_itself_then_space_pauses(film):
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "true"
+    film.page.wait_for_function("Number(document.getElementById('film').dataset.frame) >= 3", timeout=10_000)
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "false"
+    paused = film.frame()
+    film.page.wait_for_timeout(400)
+    assert film.frame() == paused > 0
+    film.clean()
+
+
+def test_buttons_and_the_slider_move_the_frame(film):
+    film.page.click("#next")
+    film.page.click("#next")
+    assert film.frame() == 2
+    film.page.click("#prev")
+    assert film.frame() == 1
+    film.page.fill("#slider", "5")
+    assert film.frame() == 5
+    assert "frame 5 of" in film.page.text_content("#counter")
+
+
+def activations(visit):
+    return visit.page.eval_on_selector_all(".diagram rect.frame", "frames => frames.map(f => f.dataset.activation)")
+
+
+def test_clicking_a_point_selects_its_sample_and_the_diagram_follows(film):
+    film.page.keyboard.press("End")
+    before = activations(film)
+    chosen = film.page.evaluate(
+        """() => {
+            for (const point of document.querySelectorAll('circle.point')) {
+                const box = point.getBoundingClientRect();
+                const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+                if (top === point && point.dataset.sample !== '0') return point.dataset.sample;
+            }
+        }"""
+    )
+    film.page.click(f"circle.point[data-sample='{chosen}']")
+    assert film.player("sample") == chosen
+    after = activations(film)
+    assert after != before and len(after) == len(before)
+    assert f"Sample #{chosen} of" in film.page.text_content("#sample")
+    film.clean()
+
+
+def test_hovering_an_edge_and_a_neuron_shows_their_numbers(film):
+    film.page.hover(".diagram canvas >> nth=3")
+    card = film.page.text_content("#card")
+    assert "local gradient da/dz" in card and "bias b =" in card
+    film.page.dispatch_event(".diagram .hit >> nth=0", "mouseenter")
+    card = film.page.text_content("#card")
+    assert "Weight from x1 to" in card and "w = " in card and "\u2202L/\u2202w" in card
+
+
+def test_first_and_last_frames_look_different(film, tmp_path):
+    first = film.page.screenshot(path=str(tmp_path / "first.png"), full_page=True)
+    film.page.keyboard.press("End")
+    last = film.page.screenshot(path=str(tmp_path / "last.png"), full_page=True)
+    assert first != last
+
+
+def test_at_the_last_frame_of_the_xor_film_the_boundary_is_right_on_all_four_points(browser, films):
+    visit = Visit(browser, films["xor"])
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.page.keyboard.press("End")
+    visit.clean()  # before reading pixels back, which makes Chromium advise willReadFrequently
+    points = visit.page.evaluate(
+        """() => {
+            const canvas = document.getElementById('map');
+            const [x0, x1, y0, y1] = canvas.dataset.extent.split(' ').map(Number);
+            const side = document.getElementById('points').viewBox.baseVal.width;
+            const context = canvas.getContext('2d');
+            return [...document.querySelectorAll('circle.point')].map((point) => {
+                const [cx, cy] = [Number(point.getAttribute('cx')), Number(point.getAttribute('cy'))];
+                const [r, g, b] = context.getImageData(Math.floor(cx / side * canvas.width),
+                                                       Math.floor(cy / side * canvas.height), 1, 1).data;
+                return {x: x0 + cx / side * (x1 - x0), y: y1 - cy / side * (y1 - y0), r, b,
+                        label: Number(point.dataset.label), correct: point.dataset.correct};
+            });
+        }"""
+    )
+    for point in points:
+        point["x"], point["y"] = round(point["x"], 6), round(point["y"], 6)
+    assert sorted((p["x"], p["y"], p["label"]) for p in points) == [(0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 0)]
+    for point in points:
+        assert point["correct"] == "true"
+        purple = point["b"] > point["r"]  # the map is purple above the threshold (class 1), orange below
+        assert purple == (point["label"] == 1), point
+    visit.page.close()
+
+
+def test_the_film_plays_inside_jupyters_iframe(browser, tmp_path):
+    from chainrule import nn
+
+    X, y = nn.data.logic_gate("and")
+    model = nn.MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    nn.fit(model, X, y, "binary_cross_entropy", "adam", epochs=5, progress=False, on_step_end=recorder)
+    notebook_like = tmp_path / "cell.html"
+    notebook_like.write_text(f"<!DOCTYPE html><html><body>{viz.film(recorder)._repr_html_()}</body></html>",
+                             encoding="utf-8")
+    visit = Visit(browser, notebook_like)
+    inner = visit.page.frame_locator("iframe")
+    inner.locator("#film[data-frames='6']").wait_for(timeout=20_000)
+    inner.locator("h1").click()  # the keys go to the film once its frame has the focus, as in a notebook
+    visit.page.keyboard.press("ArrowRight")
+    assert inner.locator("#film").get_attribute("data-frame") == "1"
+    assert visit.errors == [] and [m for m in visit.messages if m[0] == "error"] == []
+    assert [url for url in visit.requests if url != visit.url] in ([], ["about:srcdoc"])
+    visit.page.close()
+
+
+def test_the_backward_stepper_advances_with_the_arrow_key(browser, tmp_path):
+    x1, x2, w1, w2 = Value(2.0, "x1"), Value(0.0, "x2"), Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    path = viz.backward_steps(o, tmp_path / "steps.html", renderer="graphviz-pure")
+    visit = Visit(browser, path)
+    formula = "document.querySelector('section.step.current .formula').textContent"
+    first = visit.page.evaluate(formula)
+    assert visit.page.evaluate("location.hash") == "#step-0"
+    visit.page.keyboard.press("ArrowRight")
+    assert visit.page.evaluate("location.hash") == "#step-1"
+    second = visit.page.evaluate(formula)
+    assert second != first and second.startswith("grad(")
+    visit.page.keyboard.press("End")
+    assert visit.page.evaluate("document.querySelector('section.step.current').dataset.step") == str(
+        visit.page.locator("section.step").count() - 1
+    )
+    visit.clean()
+    visit.page.close()

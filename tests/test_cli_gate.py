@@ -1,0 +1,120 @@
+"""`chainrule gate NAME`: both models on all six gates, the truth table, the film and the graph, bad input."""
+
+import re
+
+import numpy as np
+import pytest
+
+from chainrule import nn
+from chainrule.cli import main
+
+
+def table(out):
+    """The printed truth table as (x1, x2, target, decided) rows of ints."""
+    rows = [line.split() for line in out.splitlines() if "|" in line and line.strip()[:1].isdigit()]
+    return [(int(r[0]), int(r[1]), int(r[3]), int(r[-1])) for r in rows]
+
+
+def expected(name):
+    X, y = nn.data.logic_gate(name)
+    return [(int(a), int(b), int(t), int(t)) for (a, b), t in zip(X, y)]
+
+
+@pytest.mark.parametrize("name", list(nn.data.GATES))
+def test_the_mlp_learns_every_gate(capsys, name):
+    assert main(["gate", name]) == 0
+    out = capsys.readouterr().out
+    assert f"training a 2-4-1 MLP on {name.upper()}: adam, lr 0.1, 300 steps, seed 0" in out
+    assert table(out) == expected(name) and f"learned {name.upper()}" in out
+
+
+@pytest.mark.parametrize("name", ["and", "or", "nand", "nor"])
+def test_the_perceptron_learns_the_linearly_separable_gates(capsys, name):
+    assert main(["gate", name, "--model", "perceptron"]) == 0
+    out = capsys.readouterr().out
+    assert table(out) == expected(name)
+    assert re.search(rf"learned {name.upper()}: converged after \d+ epochs", out)
+
+
+@pytest.mark.parametrize("name, ones, zeros", [("xor", "(0, 1) and (1, 0)", "(0, 0) and (1, 1)"),
+                                               ("xnor", "(0, 0) and (1, 1)", "(0, 1) and (1, 0)")])
+def test_the_perceptron_says_why_it_cannot_learn_xor_and_xnor(capsys, name, ones, zeros):
+    assert main(["gate", name, "--model", "perceptron", "--steps", "30"]) == 1
+    out = capsys.readouterr().out
+    assert "did not converge: no epoch of 30 went without a mistake" in out
+    assert (f"{name.upper()} is not linearly separable: no straight line has {ones} on one side and {zeros} on "
+            f"the other") in out
+    assert f"chainrule gate {name} --model mlp" in out
+    assert table(out) != expected(name)
+
+
+def test_settings_reach_the_training(capsys):
+    assert main(["gate", "XOR", "--hidden", "3", "--optimizer", "sgd", "--lr", "0.5", "--steps", "12",
+                 "--seed", "5"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "training a 2-3-1 MLP on XOR: sgd, lr 0.5, 12 steps, seed 5" in out
+    reported = [int(line.split()[1]) for line in out.splitlines() if line.strip().startswith("step")]
+    assert reported == [2, 4, 6, 8, 10, 12]
+
+
+def test_film_and_svg_of_the_mlp(tmp_path, capsys):
+    film, svg = tmp_path / "xor.html", tmp_path / "xor.svg"
+    assert main(["gate", "xor", "--film", str(film), "--svg", str(svg)]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote the training film to {film} (301 frames, " in out
+    assert f"wrote the gradient graph of input (1, 0) to {svg}" in out
+    size = film.stat().st_size
+    assert size < 1_000_000, f"the XOR film is {size} bytes"
+    page = film.read_text(encoding="utf-8")
+    assert "chainrule gate xor --model mlp --hidden 4 --optimizer adam --lr 0.1 --steps 300 --seed 0" in page
+    assert "<svg" in svg.read_text(encoding="utf-8")[:1000]
+
+
+def test_film_of_the_perceptron_has_one_frame_per_sample_presented(tmp_path, capsys):
+    film = tmp_path / "and.html"
+    assert main(["gate", "and", "--model", "perceptron", "--film", str(film), "--svg", str(tmp_path / "p.svg")]) == 0
+    out = capsys.readouterr().out
+    epochs = int(re.search(r"converged after (\d+) epochs", out).group(1))
+    assert f"({4 * epochs + 1} frames, " in out and film.exists() and (tmp_path / "p.svg").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["xand"], "argument NAME: invalid choice: 'xand'"),
+        (["xor", "--model", "svm"], "argument --model: invalid choice: 'svm'"),
+        (["xor", "--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
+        (["xor", "--seed", "1.5"], "argument --seed: expected an integer >= 0, got '1.5'"),
+        (["xor", "--hidden", "0"], "argument --hidden: expected a positive integer, got '0'"),
+        (["xor", "--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+        (["xor", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
+        (["xor", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+        (["xor", "--film", "out.txt"], "argument --film: expected a .html file, got"),
+        (["xor", "--film", "missing/out.html"], "argument --film: cannot write"),
+        (["xor", "--svg", "out.pdf"], "argument --svg: expected a .svg or .png file, got"),
+        (["xor", "--model", "perceptron", "--hidden", "3"],
+         "chainrule gate: --hidden applies to --model mlp only; a perceptron is one neuron trained by "
+         "Rosenblatt's rule"),
+        (["and", "--model", "perceptron", "--optimizer", "adam"],
+         "chainrule gate: --optimizer applies to --model mlp only"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_before_any_training(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["gate", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and captured.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_mlp_that_does_not_learn_exits_1(capsys):
+    assert main(["gate", "xnor", "--steps", "2", "--lr", "0.001"]) == 1
+    assert "did not learn XNOR in 2 steps; try more --steps or another --lr" in capsys.readouterr().out
+
+
+def test_outputs_printed_are_the_models(capsys):
+    assert main(["gate", "or", "--steps", "40"]) in (0, 1)
+    out = capsys.readouterr().out
+    outputs = [float(line.split()[5]) for line in out.splitlines() if "|" in line and line.strip()[:1].isdigit()]
+    decided = [row[3] for row in table(out)]
+    assert decided == [int(np.round(o)) for o in outputs]
