@@ -405,7 +405,7 @@ class ReLU(ElementwiseUnary):
         return np.maximum(a, 0)
 
     def local(self):
-        return (self.a > 0).astype(self.a.dtype)
+        return self.a > 0  # 1 where a > 0, else 0, as booleans: the product with them needs no conversion
 
 
 class Tanh(ElementwiseUnary):

@@ -82,5 +82,5 @@ def test_local_derivatives_match_central_differences(name):
             plus = f(Tensor(moved[0]), Tensor(moved[1])).data[index]
             moved[operand][column] -= 2 * eps
             minus = f(Tensor(moved[0]), Tensor(moved[1])).data[index]
-            expected = np.broadcast_to(np.asarray(local), out.shape)[index]
+            expected = float(np.broadcast_to(np.asarray(local), out.shape)[index])
             assert (plus - minus) / (2 * eps) == pytest.approx(expected, rel=1e-6, abs=1e-8)
