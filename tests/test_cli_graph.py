@@ -150,6 +150,7 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
         ["--", "-x*w", "--at", "x=2,w=3"],  # "--" marks the next argument as the expression
         ["--at", "x=2", "--at", "w=3", "--", "-x*w"],
         ["-(x*w)", "--at=x=2,w=3"],
+        ["-o*h", "--at", "o=2,h=3"],  # not -o with the value "*h", nor -h
     ],
 )
 def test_an_expression_may_start_with_a_minus_sign(tmp_path, capsys, argv):

@@ -76,12 +76,13 @@ class _Parser(argparse.ArgumentParser):
         return matches[0] if len(matches) == 1 else name
 
     def _is_option(self, arg: str) -> bool:
-        """An option of this parser (``-o``, ``-oFILE``, ``--out`` for ``--output``, ``--at=x=1``), or what looks
-        like a mistyped one (``--outptu``): argparse then names it as unrecognised."""
+        """An option of this parser (``-o``, ``--out`` for ``--output``, ``--at=x=1``), or what looks like a
+        mistyped one (``--outptu``): argparse then names it as unrecognised. A single dash followed by more
+        than one letter (``-o*x``, ``-h2``) is a positional argument: ``-oFILE`` is not read as ``-o FILE``."""
         if arg.startswith("--"):
             name = arg.split("=", 1)[0]
             return name[2:3].isalpha() and name[2:].replace("-", "").replace("_", "").isalnum()
-        return arg[:2] in self.takes_value
+        return arg in self.takes_value
 
     def error(self, message: str) -> None:  # one line, no usage block
         raise UsageError(f"{self.prog}: {message}")
