@@ -160,6 +160,16 @@ def test_an_expression_may_start_with_a_minus_sign(tmp_path, capsys, argv):
     assert ">\u22126<" in out.read_text(encoding="utf-8")  # −x·w at x=2, w=3
 
 
+def test_minus_minus_x_is_an_expression_but_a_mistyped_option_is_still_named(tmp_path, capsys):
+    out = tmp_path / "n.svg"
+    assert main(["graph", "--x", "--at", "x=2", "-o", str(out)]) == 0  # -(-x), the only candidate for EXPR
+    assert capsys.readouterr().out == f"{out}\n"
+    assert main(["graph", "x", "--at", "x=2", "-o", str(out), "--no-locals-grads"]) == 2
+    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --no-locals-grads\n"
+    assert main(["mnist", "--epoch", "2", "--typo"]) == 2
+    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --typo\n"
+
+
 def test_a_second_expression_is_named_without_the_marker_added_for_the_first(tmp_path, capsys):
     assert main(["graph", "x", "-y", "--at", "x=1,y=2", "-o", str(tmp_path / "n.svg")]) == 2
     assert capsys.readouterr().err == "chainrule: unrecognized arguments: -y\n"

@@ -47,42 +47,51 @@ class _Parser(argparse.ArgumentParser):
         return namespace, extras
 
     def _positionals_last(self, args: list[str]) -> list[str]:
-        """`args` with every positional that starts with "-" moved after a ``--``, where argparse takes it as one."""
-        options: list[str] = []
+        """`args` with every positional that starts with "-" moved after a ``--``, where argparse takes it as one.
+
+        What looks like a mistyped long option (``--outptu``) stays an option, for argparse to name,
+        unless it is the only candidate for a positional (``chainrule graph --x``, minus minus x).
+        """
+        kept: list[str] = []
         dashed: list[str] = []
+        unknown: list[str] = []
+        plain = 0
         index = 0
         while index < len(args):
             arg = args[index]
             index += 1
+            option = self._option_of(arg)
             if arg == "--":
                 dashed.extend(args[index : index + 1])
                 index += 1
             elif not arg.startswith("-") or arg == "-":
-                options.append(arg)
-            elif self._is_option(arg):
-                options.append(arg)
-                name = arg.split("=", 1)[0]
-                if "=" not in arg and self.takes_value.get(self._full_name(name), False) and index < len(args):
-                    options.append(args[index])  # the option's value, even if it starts with "-"
+                kept.append(arg)
+                plain += 1
+            elif option is not None:
+                kept.append(arg)
+                if "=" not in arg and self.takes_value[option] and index < len(args):
+                    kept.append(args[index])  # the option's value, even if it starts with "-"
                     index += 1
+            elif arg.startswith("--") and arg[2:3].isalpha() and arg[2:].replace("-", "").replace("_", "").isalnum():
+                kept.append(arg)
+                unknown.append(arg)
             else:
                 dashed.append(arg)
-        return [*options, "--", *dashed] if dashed else options
+        if not plain and not dashed and len(unknown) == 1:
+            kept.remove(unknown[0])
+            dashed = unknown
+        return [*kept, "--", *dashed] if dashed else kept
 
-    def _full_name(self, name: str) -> str:
+    def _option_of(self, arg: str) -> str | None:
+        """The option `arg` gives: an option string, a unique abbreviation (``--out``), with ``=value``; else None.
+
+        A single dash and more than one character (``-o*x``) is no option: ``-oFILE`` is not read as ``-o FILE``.
+        """
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in self.takes_value:
             return name
         matches = [option for option in self.takes_value if option.startswith("--") and option.startswith(name)]
-        return matches[0] if len(matches) == 1 else name
-
-    def _is_option(self, arg: str) -> bool:
-        """An option of this parser (``-o``, ``--out`` for ``--output``, ``--at=x=1``), or what looks like a
-        mistyped one (``--outptu``): argparse then names it as unrecognised. A single dash followed by more
-        than one letter (``-o*x``, ``-h2``) is a positional argument: ``-oFILE`` is not read as ``-o FILE``."""
-        if arg.startswith("--"):
-            name = arg.split("=", 1)[0]
-            return name[2:3].isalpha() and name[2:].replace("-", "").replace("_", "").isalnum()
-        return arg in self.takes_value
+        return matches[0] if name.startswith("--") and len(matches) == 1 else None
 
     def error(self, message: str) -> None:  # one line, no usage block
         raise UsageError(f"{self.prog}: {message}")
