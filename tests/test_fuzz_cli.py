@@ -159,7 +159,7 @@ FUZZ = settings(
     derandomize=True,
     database=None,
     deadline=None,
-    max_examples=300,
+    max_examples=250,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -195,7 +195,7 @@ MATH_ERRORS = (
 """How `chainrule graph` may refuse a well-formed expression: its numbers fail, or it has nothing to draw."""
 
 
-@FUZZ
+@settings(FUZZ, max_examples=150)
 @given(expression=expressions, values=st.lists(moderate, min_size=len(NAMES), max_size=len(NAMES)))
 def test_fuzz_valid_expressions_with_every_name_given_draw_or_name_a_math_error(
     tmp_path, fake_renderer, expression, values
