@@ -319,3 +319,11 @@ def test_load_state_dict_with_a_file_name_points_at_nn_load():
     with pytest.raises(TypeError) as error:
         model.load_state_dict([np.zeros(3)])
     assert str(error.value) == "load_state_dict takes a state dict (a mapping of names to arrays), got list"
+
+
+def test_save_under_a_file_says_the_folder_is_not_one(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    target = tmp_path / "notes.txt" / "model.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(target)
+    assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"

@@ -666,6 +666,14 @@ def test_a_missing_folder_is_named_before_anything_is_drawn(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_picture_under_a_file_says_the_folder_is_not_one(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    target = tmp_path / "notes.txt" / "n.svg"
+    with pytest.raises(FileNotFoundError) as error:
+        viz.render(neuron()["o"], target)
+    assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"
+
+
 def test_an_unwritable_folder_names_the_picture_not_a_temporary_file(tmp_path, monkeypatch):
     target = tmp_path / "n.svg"
 
