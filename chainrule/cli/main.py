@@ -131,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError as error:
         print(one_line(f"chainrule: error: out of memory: {error}".rstrip(": ")), file=sys.stderr)
         return 1
-    except Exception as error:  # noqa: BLE001 - the last line of defence: a user never sees a traceback
+    except Exception as error:  # the last line of defence: a user never sees a traceback
         message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
         if not isinstance(error, (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError)):
             message = f"{type(error).__name__}: {message} (this is a bug in chainrule: please report it)"

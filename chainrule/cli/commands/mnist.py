@@ -146,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
     weight_decay = _weight_decay(args.optimizer, args.weight_decay)
     sizes = [INPUTS, *args.hidden, CLASSES]
     model = nn.MLP(INPUTS, sizes[1:], activation="relu", seed=args.seed, backend="numpy", dtype="float32")
-    settings = {"weight_decay": weight_decay} if args.optimizer in WEIGHT_DECAY_OPTIMIZERS else {}
-    optimizer = make_optimizer(args.optimizer, model.parameters(), lr=lr, decay=args.decay, **settings)
+    extra = {"weight_decay": weight_decay} if args.optimizer in WEIGHT_DECAY_OPTIMIZERS else {}
+    optimizer = make_optimizer(args.optimizer, model.parameters(), lr=lr, decay=args.decay, **extra)
     X_train, y_train, X_test, y_test = nn.data.load_mnist()
     if args.limit is not None:
         X_train, y_train = X_train[: args.limit], y_train[: args.limit]
