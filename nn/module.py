@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Tensor, Value, graph
+
+from .files import check_folder, write_atomic
 
 BACKENDS = ("scalar", "numpy")
 
@@ -130,8 +132,17 @@ class Module:
         """Copy arrays into this module's parameters, cast to the module's own dtype.
 
         Raises KeyError listing missing or unexpected keys and ValueError naming a key
-        whose shape differs; nothing is changed unless every array fits.
+        whose shape differs; nothing is changed unless every array fits. A file name is
+        not a state dict: ``model.load_state_dict(nn.load(path))`` reads one.
         """
+        if not isinstance(state, Mapping):
+            if isinstance(state, (str, os.PathLike)):
+                raise TypeError(
+                    f"load_state_dict takes a state dict, not a file name: read the file first, as in "
+                    f"model.load_state_dict(nn.load({str(state)!r}))"
+                )
+            kind = type(state).__name__
+            raise TypeError(f"load_state_dict takes a state dict (a mapping of names to arrays), got {kind}")
         current = self.state_dict()
         missing = sorted(set(current) - set(state))
         unexpected = sorted(set(state) - set(current))
@@ -152,19 +163,18 @@ class Module:
             child._load_nested(arrays, _join(prefix, name))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the state dict to an ``.npz`` file atomically (temporary file, then rename)."""
-        target = Path(path)
-        if target.suffix != ".npz":
-            target = target.with_name(target.name + ".npz")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, **self.state_dict())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        """Write the state dict to an ``.npz`` file, all or nothing; returns the path written.
+
+        ``.npz`` is added to a name without it (any case counts: ``model.NPZ`` stays as it
+        is), and `load` finds the file under either name. The folder must exist; the file
+        gets the permissions any other new file of yours gets.
+        """
+        target = npz_path(path)
+        if Path(path).is_dir():
+            raise IsADirectoryError(f"cannot save the model to {str(path)!r}: it is a folder; give a file name")
+        check_folder(target)
+        state = self.state_dict()
+        return write_atomic(target, lambda stream: np.savez(stream, **state))
 
     def __repr__(self) -> str:
         children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._children()]
@@ -175,13 +185,37 @@ class Module:
         return ""
 
 
+def npz_path(path: str | os.PathLike[str]) -> Path:
+    """Where `Module.save` writes `path`: as given when it ends in ``.npz`` (any case), else with ``.npz`` added."""
+    target = Path(path)
+    return target if target.suffix.lower() == ".npz" else target.with_name(target.name + ".npz")
+
+
 def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a state dict written by `Module.save` (no pickles are ever loaded)."""
+    """Read a state dict written by `Module.save` (`path` may leave out the ``.npz`` that save adds).
+
+    No pickle is ever loaded: anything but an ``.npz`` file of arrays of numbers is a
+    ValueError saying the file is not a saved model.
+    """
     source = Path(path)
+    if not source.is_file() and npz_path(source).is_file():
+        source = npz_path(source)
     if not source.exists():
-        raise FileNotFoundError(f"no saved model at {str(source)!r}")
-    with np.load(source, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+        also = f" or {str(npz_path(source))!r}" if npz_path(source) != source else ""
+        raise FileNotFoundError(f"no saved model at {str(source)!r}{also}")
+    if source.is_dir():
+        raise IsADirectoryError(f"{str(source)!r} is a folder, not a saved chainrule model")
+    not_a_model = f"{str(source)!r} is not a saved chainrule model (an .npz file of arrays, as Module.save writes)"
+    if not zipfile.is_zipfile(source):
+        raise ValueError(not_a_model)
+    try:
+        with np.load(source, allow_pickle=False) as archive:
+            state = {key: archive[key] for key in archive.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        raise ValueError(not_a_model) from None
+    if any(array.dtype.kind not in "biuf" for array in state.values()):
+        raise ValueError(not_a_model)
+    return state
 
 
 def backend_of(model: Any) -> str:

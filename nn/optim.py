@@ -7,7 +7,9 @@ back, so the same formula serves both backends.
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,13 +22,9 @@ class Optimizer:
     """Holds the parameters and per-parameter state; `step()` applies one update from their grads."""
 
     def __init__(self, params: Iterable[Any], lr: float, decay: float = 0.0) -> None:
-        params = list(params)
-        if not params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        _check_non_negative("lr", lr)
-        _check_non_negative("decay", decay)
-        self.lr = lr
-        self.decay = decay
+        params = _parameter_list(type(self).__name__, params)
+        self.lr = _number("lr", lr, low=0.0)
+        self.decay = _number("decay", decay, low=0.0)
         self.iterations = 0
         scalars = [p for p in params if isinstance(p, Value)]
         self._groups: list[Any] = ([scalars] if scalars else []) + [p for p in params if not isinstance(p, Value)]
@@ -77,11 +75,13 @@ class SGD(Optimizer):
         decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, decay)
-        _check_non_negative("momentum", momentum)
-        _check_non_negative("weight_decay", weight_decay)
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.weight_decay = weight_decay
+        self.momentum = _number("momentum", momentum, low=0.0, below=1.0)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)")
+        self.nesterov = bool(nesterov)
+        self.weight_decay = _number("weight_decay", weight_decay, low=0.0)
 
     def update(self, w, g, state, lr):
         if self.weight_decay:
@@ -99,7 +99,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, eps: float = 1e-8, decay: float = 0.0) -> None:
         super().__init__(params, lr, decay)
-        self.eps = eps
+        self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
         h = state.setdefault("h", np.zeros_like(w))
@@ -114,9 +114,8 @@ class RMSprop(Optimizer):
         self, params: Iterable[Any], lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, decay: float = 0.0
     ) -> None:
         super().__init__(params, lr, decay)
-        _check_fraction("rho", rho)
-        self.rho = rho
-        self.eps = eps
+        self.rho = _number("rho", rho, low=0.0, below=1.0)
+        self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
         h = state.setdefault("h", np.zeros_like(w))
@@ -141,11 +140,9 @@ class Adam(Optimizer):
         decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, decay)
-        _check_fraction("beta1", beta1)
-        _check_fraction("beta2", beta2)
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.eps = eps
+        self.beta1 = _number("beta1", beta1, low=0.0, below=1.0)
+        self.beta2 = _number("beta2", beta2, low=0.0, below=1.0)
+        self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
         m = state.setdefault("m", np.zeros_like(w))
@@ -160,24 +157,62 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+"""The optimizers by name; "momentum" is SGD with momentum 0.9."""
 
 
-def make_optimizer(name: str, params: Iterable[Any], lr: float | None = None) -> Optimizer:
-    """An optimizer by name with the course's defaults ("momentum" is SGD with momentum 0.9)."""
+def make_optimizer(name: str, params: Iterable[Any], lr: float | None = None, **settings: Any) -> Optimizer:
+    """An optimizer by name with the course's defaults ("momentum" is SGD with momentum 0.9).
+
+    `lr` (when not None) and `settings` (``decay=``, ``weight_decay=``, ``eps=``...) go to the
+    optimizer's constructor; a setting it does not take is a TypeError that lists those it does.
+    """
     key = name.lower() if isinstance(name, str) else name
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+    kind = OPTIMIZERS[key]
+    accepted = [p for p in inspect.signature(kind).parameters if p != "params"]
+    unknown = sorted(set(settings) - set(accepted))
+    if unknown:
+        raise TypeError(f"{key} takes no {', '.join(unknown)}; its settings are {', '.join(accepted)}")
     kwargs: dict[str, Any] = {"momentum": 0.9} if key == "momentum" else {}
+    kwargs.update(settings)
     if lr is not None:
         kwargs["lr"] = lr
-    return OPTIMIZERS[key](params, **kwargs)
+    return kind(params, **kwargs)
 
 
-def _check_non_negative(name: str, value: float) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
+    """`params` as a list, refusing a model (its parameters() were meant) and anything that is not a parameter."""
+    if hasattr(params, "parameters") and callable(params.parameters):
+        raise TypeError(
+            f"{owner} takes the parameters to update, not the {type(params).__name__} itself: "
+            f"{owner}(model.parameters())"
+        )
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(f"{owner} takes a list of parameters such as model.parameters(), got {type(params).__name__}")
+    params = list(params)
+    if not params:
+        raise ValueError(f"{owner} got an empty parameter list")
+    for index, p in enumerate(params):
+        if not isinstance(p, Value) and not (hasattr(p, "data") and hasattr(p, "grad")):
+            raise TypeError(
+                f"{owner} takes Values or Tensors (a model's parameters()), got {type(p).__name__} at position {index}"
+            )
+    return params
 
 
-def _check_fraction(name: str, value: float) -> None:
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
+    """`value` as a float: a real number (NumPy's included), finite, at least `low` (above it if `strict`)
+    and under `below`; else ValueError (TypeError for a non-number) naming the argument."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if below is not None:
+        wanted, fits = f"in [{low:g}, {below:g})", low <= number < below
+    elif strict:
+        wanted, fits = f"a finite number > {low:g}", low < number < math.inf
+    else:
+        wanted, fits = f"a finite number >= {low:g}", low <= number < math.inf
+    if not fits:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+    return number

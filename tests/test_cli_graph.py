@@ -140,3 +140,107 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("chainrule graph: ")
     assert not (tmp_path / "bad.svg").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-x*w", "--at", "x=2,w=3"],
+        ["--at", "x=2,w=3", "-x*w"],
+        ["--", "-x*w", "--at", "x=2,w=3"],  # "--" marks the next argument as the expression
+        ["--at", "x=2", "--at", "w=3", "--", "-x*w"],
+        ["-(x*w)", "--at=x=2,w=3"],
+        ["-o*h", "--at", "o=2,h=3"],  # not -o with the value "*h", nor -h
+    ],
+)
+def test_an_expression_may_start_with_a_minus_sign(tmp_path, capsys, argv):
+    out = tmp_path / "n.svg"
+    assert main(["graph", *argv, "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"{out}\n"
+    assert ">\u22126<" in out.read_text(encoding="utf-8")  # −x·w at x=2, w=3
+
+
+def test_minus_minus_x_is_an_expression_but_a_mistyped_option_is_still_named(tmp_path, capsys):
+    out = tmp_path / "n.svg"
+    assert main(["graph", "--x", "--at", "x=2", "-o", str(out)]) == 0  # -(-x), the only candidate for EXPR
+    assert capsys.readouterr().out == f"{out}\n"
+    assert main(["graph", "x", "--at", "x=2", "-o", str(out), "--no-locals-grads"]) == 2
+    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --no-locals-grads\n"
+    assert main(["mnist", "--epoch", "2", "--typo"]) == 2
+    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --typo\n"
+
+
+def test_a_second_expression_is_named_without_the_marker_added_for_the_first(tmp_path, capsys):
+    assert main(["graph", "x", "-y", "--at", "x=1,y=2", "-o", str(tmp_path / "n.svg")]) == 2
+    assert capsys.readouterr().err == "chainrule: unrecognized arguments: -y\n"
+
+
+@pytest.mark.parametrize(
+    "expression, at",
+    [
+        ("\u00b5*x", "\u00b5=2,x=3"),  # MICRO SIGN in both: Python reads it as GREEK SMALL LETTER MU
+        ("\u03bc*x", "\u00b5=2,x=3"),
+        ("\u00b5*x", "\u03bc=2,x=3"),
+        ("\ufb01*x", "\ufb01=2,x=3"),  # the ligature fi, read as "fi"
+        ("fi*x", "\ufb01=2,x=3"),
+        ("\uff58*2", "\uff58=3"),  # FULLWIDTH x
+    ],
+)
+def test_at_names_are_read_the_way_python_reads_the_expression(tmp_path, capsys, expression, at):
+    out = tmp_path / "n.svg"
+    assert main(["graph", expression, "--at", at, "-o", str(out)]) == 0, capsys.readouterr().err
+    assert ">6<" in out.read_text(encoding="utf-8")
+
+
+def test_one_name_in_two_spellings_is_given_twice(tmp_path, capsys):
+    assert main(["graph", "\u03bc*2", "--at", "\u00b5=2,\u03bc=3", "-o", str(tmp_path / "n.svg")]) == 2
+    assert capsys.readouterr().err == "chainrule graph: --at gives '\u03bc' more than once\n"
+
+
+def test_html_for_too_long_an_expression_is_refused_naming_the_option(tmp_path, capsys):
+    expression = " + ".join(f"x*{i}" for i in range(1, 80))
+    argv = ["graph", expression, "--at", "x=1", "-o", str(tmp_path / "n.svg"), "--html", str(tmp_path / "s.html")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "chainrule graph: argument --html: the expression has 158 values and the page draws one picture per "
+        "value, at most 150: use a shorter expression, or leave out --html\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_that_takes_too_long_is_one_line_without_python_advice(tmp_path, capsys, monkeypatch):
+    from chainrule.viz import renderer
+
+    def slow(source, fmt, **kwargs):
+        raise TimeoutError("took longer than the 60 s limit; pass a larger timeout, or draw it with collapse='neuron'")
+
+    monkeypatch.setattr(renderer, "run_renderer", slow)
+    assert main(["graph", "x*y", "--at", "x=1,y=2", "-o", str(tmp_path / "n.svg")]) == 1
+    err = capsys.readouterr().err
+    assert err == "chainrule: error: drawing the graph of 3 values took longer than 60 s: try a shorter expression\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["graph", NEURON, "--at", AT, "-o", "{tmp}/n.svg"],
+        ["xor", "--steps", "12"],
+    ],
+)
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path, argv):
+    reader, writer = os.pipe()
+    os.close(reader)  # `| head -0`: nobody reads what the command prints
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "chainrule", *(arg.format(tmp=tmp_path) for arg in argv)],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert done.stderr == ""
+    assert done.returncode == 141  # 128 + SIGPIPE, as any command in a pipeline whose reader has gone

@@ -84,7 +84,7 @@ def test_the_defaults_are_the_documented_recipe():
         assert getattr(parsed, key) == recipe[key], key
     assert parsed.hidden == (100, 100) and parsed.seed == 0 and parsed.limit is None
     assert parsed.lr is None and command.LEARNING_RATES[parsed.optimizer] == recipe["lr"]
-    assert parsed.weight_decay is None and command._weight_decay(parsed.optimizer, None) == recipe["weight_decay"]
+    assert parsed.weight_decay is None  # the recipe's for the SGD optimizers: see the JSON config below
     parsed_options = {key: value for key, value in vars(parsed).items() if key not in ("command", "run")}
     assert parsed_options == vars(command.defaults())  # what defaults() says the command runs with
     doc = " ".join(command.__doc__.split())
@@ -94,10 +94,151 @@ def test_the_defaults_are_the_documented_recipe():
     ) in doc
 
 
-def test_weight_decay_applies_to_the_sgd_optimizers_only():
-    assert command._weight_decay("sgd", None) == command.RECIPE["weight_decay"]
-    assert command._weight_decay("momentum", 0.0) == 0.0
-    assert command._weight_decay("adam", None) == 0.0
+@pytest.fixture
+def small_mnist(monkeypatch):
+    """`nn.data.load_mnist` replaced by 300 random images, so a run takes a moment; returns what it was called with."""
+    rng = np.random.default_rng(0)
+    calls = []
+
+    def load_mnist(*args, **kwargs):
+        calls.append((args, kwargs))
+        X = rng.random((300, 784), dtype=np.float32)
+        y = rng.integers(0, 10, size=300)
+        return X[:240], y[:240], X[240:], y[240:]
+
+    monkeypatch.setattr(nn.data, "load_mnist", load_mnist)
+    return calls
+
+
+def run_json(capsys, *argv):
+    assert main(["mnist", "--epochs", "1", "--hidden", "8", "--json", *argv]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return json.loads(out)
+
+
+@pytest.mark.parametrize(
+    "argv, weight_decay",
+    [
+        ([], 5e-4),
+        (["--optimizer", "sgd"], 5e-4),
+        (["--optimizer", "momentum", "--weight-decay", "0"], 0.0),
+        (["--optimizer", "sgd", "--weight-decay", "0.01"], 0.01),
+        (["--optimizer", "adam"], 0.0),
+        (["--optimizer", "rmsprop", "--weight-decay", "0"], 0.0),
+    ],
+)
+def test_weight_decay_applies_to_the_sgd_optimizers_only(small_mnist, capsys, argv, weight_decay):
+    config = run_json(capsys, *argv)["config"]
+    assert config["weight_decay"] == weight_decay
+    assert config["decay"] == command.RECIPE["decay"]
+
+
+def test_save_adds_npz_as_model_save_does(small_mnist, capsys, tmp_path):
+    result = run_json(capsys, "--save", str(tmp_path / "model"))
+    assert result["saved"] == str(tmp_path / "model.npz")
+    assert set(nn.load(tmp_path / "model")) == {"layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"}
+    result = run_json(capsys, "--save", str(tmp_path / "upper.NPZ"))
+    assert result["saved"] == str(tmp_path / "upper.NPZ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "upper.NPZ"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--save", "{tmp}"], "chainrule mnist: argument --save: '{tmp}' is a folder, expected a .npz file"),
+        (
+            ["--save", "{tmp}/models"],
+            "chainrule mnist: argument --save: '{tmp}/models.npz' (where '{tmp}/models' would be saved) is a folder",
+        ),
+        (
+            ["--save", "{tmp}/missing/model.npz"],
+            "chainrule mnist: argument --save: cannot write '{tmp}/missing/model.npz': the folder '{tmp}/missing' "
+            "does not exist",
+        ),
+        (
+            ["--hidden", "10000000"],
+            "chainrule mnist: argument --hidden: layers of 10000000 make a network of 7,950,000,010 parameters, "
+            "more than this command trains (20,000,000)",
+        ),
+        (
+            ["--hidden", "5000,5000"],
+            "chainrule mnist: argument --hidden: layers of 5000,5000 make a network of 28,980,010 parameters, "
+            "more than this command trains (20,000,000)",
+        ),
+    ],
+)
+def test_bad_paths_and_sizes_are_refused_before_any_work(small_mnist, capsys, tmp_path, argv, message):
+    (tmp_path / "models.npz").mkdir()
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    assert main(["mnist", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == message.format(tmp=tmp_path) + "\n"
+    assert small_mnist == []  # refused before the data was even loaded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models.npz"]
+
+
+def test_running_out_of_memory_is_one_line(small_mnist, capsys, monkeypatch):
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 58.4 GiB for an array with shape (10000000, 784) and data type float64")
+
+    monkeypatch.setattr(nn, "MLP", too_big)
+    assert main(["mnist"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "chainrule: error: out of memory: Unable to allocate 58.4 GiB for an array with shape (10000000, 784) "
+        "and data type float64\n"
+    )
+
+
+def test_a_bug_is_still_one_line_with_no_traceback(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise AssertionError("an invariant broke")
+
+    monkeypatch.setattr(nn.data, "load_mnist", broken)
+    assert main(["mnist"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    bug = "AssertionError: an invariant broke (this is a bug in chainrule: please report it)"
+    assert err == f"chainrule: error: {bug}\n"
+
+
+def test_a_failed_download_is_one_readable_line_with_no_python_arguments(capsys, monkeypatch, tmp_path):
+    from chainrule.nn.data import mnist as loader
+
+    dead = "http://127.0.0.1:9/"
+    monkeypatch.setenv("CHAINRULE_DATA", str(tmp_path))
+    monkeypatch.setattr(loader, "MIRRORS", [dead, dead + "again/"])
+    assert main(["mnist", "--epochs", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    folder = tmp_path / "mnist"
+    assert err.startswith(
+        f"chainrule: error: could not download train-labels-idx1-ubyte.gz into {folder}; every mirror failed: "
+        f"{dead}train-labels-idx1-ubyte.gz: URLError: "
+    )
+    assert f"; {dead}again/train-labels-idx1-ubyte.gz: URLError: " in err
+    assert err.endswith(
+        "Copy them there, or set the environment variable CHAINRULE_DATA to a folder whose mnist/ subfolder "
+        "holds them.\n"
+    )
+    assert ":;" not in err and "root=" not in err
+
+
+def test_help_keeps_the_paragraphs_of_the_docstring(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["mnist", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    description = out.split("\n\n", 2)[1:]  # after the usage block
+    text = "\n\n".join(description)
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    assert paragraphs[0].startswith("Train the course's 784-100-100-10 ReLU network on MNIST")
+    assert any(p.startswith("The default recipe reaches 98% test accuracy") for p in paragraphs)
+    assert any(p.startswith("--json prints a single JSON object instead of the lines") for p in paragraphs)
+    assert '\n    {"test_accuracy": 0.9813, "train_seconds": 10.2,' in out  # the example keeps its lines
+    assert "::" not in out
 
 
 @pytest.mark.parametrize(
@@ -116,7 +257,7 @@ def test_weight_decay_applies_to_the_sgd_optimizers_only():
         (["--seed", "-3"], "'-3'"),
         (["--hidden", ""], "''"),
         (["--optimizer", "lbfgs"], "'lbfgs'"),
-        (["--save", "/nonexistent/folder/model.npz"], "'/nonexistent/folder'"),
+        (["--save", "/nonexistent/folder/model.npz"], "argument --save: cannot write '/nonexistent/folder/model.npz'"),
         (["--optimizer", "adam", "--weight-decay", "0.01"], "0.01"),
         (["--weight-decay", "-1"], "'-1'"),
     ],

@@ -62,7 +62,7 @@ def test_multi_line_errors_are_printed_on_one_line(capsys, monkeypatch):
 
     monkeypatch.setattr(xor, "run", fail)
     assert main(["xor"]) == 1
-    assert capsys.readouterr().err == "chainrule: error: no data in /x:; mirror a failed; mirror b failed\n"
+    assert capsys.readouterr().err == "chainrule: error: no data in /x: mirror a failed; mirror b failed\n"
 
 
 def test_unknown_command(capsys):

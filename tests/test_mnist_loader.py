@@ -13,6 +13,7 @@ import http.server
 import os
 import shutil
 import socket
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -406,7 +407,11 @@ def test_failed_write_removes_the_temporary_file(
 
 
 def test_transparently_decompressed_download_is_saved_as_plain_idx(
-    idx: Callable[[str], bytes], serve: Callable[..., str], tmp_path: Path
+    mnist: tuple[np.ndarray, ...],
+    shared_dir: Path,
+    idx: Callable[[str], bytes],
+    serve: Callable[..., str],
+    tmp_path: Path,
 ) -> None:
     served = tmp_path / "served"
     served.mkdir()
@@ -414,15 +419,28 @@ def test_transparently_decompressed_download_is_saved_as_plain_idx(
     (served / "train-labels-idx1-ubyte.gz").write_bytes(payload)  # what a decompressing server would send
     url = serve(file_server(served))
     target = tmp_path / "mnist"
-    got = mnist_module._download(mnist_module._TRAIN_LABELS, target, [url], progress=False, timeout=5)
-    assert got == payload
-    assert listing(target) == ["train-labels-idx1-ubyte"]
+    populate(target, shared_dir, skip=("train-labels-idx1-ubyte",))
+    _, y_train, _, _ = load_mnist(root=target, mirrors=[url], progress=False, timeout=5)
+    assert np.array_equal(y_train, mnist[1])
+    assert (target / "train-labels-idx1-ubyte").read_bytes() == payload
+    assert listing(target) == sorted([*GZ_NAMES[:1], *GZ_NAMES[2:], "train-labels-idx1-ubyte"])
+
+
+def test_downloaded_files_get_the_users_permissions(shared_dir: Path, good_mirror: str, tmp_path: Path) -> None:
+    populate(tmp_path, shared_dir, skip=("t10k-labels-idx1-ubyte",))
+    previous = os.umask(0o022)
+    try:
+        load_mnist(root=tmp_path, mirrors=[good_mirror], progress=False, timeout=5)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "t10k-labels-idx1-ubyte.gz").stat().st_mode) == 0o644
 
 
 @pytest.mark.parametrize("progress", [True, None])
 def test_progress_bar_only_when_asked_or_on_a_tty(
-    progress: bool | None, good_mirror: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    progress: bool | None, shared_dir: Path, good_mirror: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mnist_module._download(mnist_module._TEST_LABELS, tmp_path, [good_mirror], progress=progress, timeout=5)
+    populate(tmp_path, shared_dir, skip=("t10k-labels-idx1-ubyte",))
+    load_mnist(root=tmp_path, mirrors=[good_mirror], progress=progress, timeout=5)
     err = capsys.readouterr().err
     assert ("t10k-labels-idx1-ubyte.gz" in err) is bool(progress)  # pytest's captured stderr is not a TTY

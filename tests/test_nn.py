@@ -1,5 +1,10 @@
 """nn modules on the scalar engine: structure, state dicts, saving, the perceptron and the XOR nets."""
 
+import io
+import os
+import pickle
+import stat
+
 import numpy as np
 import pytest
 
@@ -210,3 +215,115 @@ def test_moons_shape_labels_and_seed():
     assert np.array_equal(X, nn.data.moons(101, noise=0.1, seed=0)[0])
     with pytest.raises(ValueError, match="n >= 2"):
         nn.data.moons(1)
+
+
+# --- saving and loading: names, permissions, folders and files that are not models ---
+
+
+def test_save_and_load_agree_on_the_npz_suffix(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert model.save(tmp_path / "model") == tmp_path / "model.npz"
+    assert nn.load(tmp_path / "model").keys() == model.state_dict().keys()  # load finds what save wrote
+    assert model.save(tmp_path / "upper.NPZ") == tmp_path / "upper.NPZ"  # any case is the suffix
+    assert nn.load(str(tmp_path / "upper.NPZ")).keys() == model.state_dict().keys()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "upper.NPZ"]
+
+
+def test_a_saved_model_gets_the_users_permissions(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    previous = os.umask(0o022)
+    try:
+        assert stat.S_IMODE(model.save(tmp_path / "shared.npz").stat().st_mode) == 0o644
+        os.umask(0o077)
+        assert stat.S_IMODE(model.save(tmp_path / "private.npz").stat().st_mode) == 0o600
+        (tmp_path / "shared.npz").chmod(0o664)  # an existing file keeps its mode
+        assert stat.S_IMODE(model.save(tmp_path / "shared.npz").stat().st_mode) == 0o664
+    finally:
+        os.umask(previous)
+
+
+def test_save_into_a_missing_folder_says_so_before_any_work(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("nothing is written before the folder is checked")
+
+    monkeypatch.setattr(np, "savez", never)
+    target = tmp_path / "no" / "such" / "model.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(target)
+    assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist"
+    with pytest.raises(IsADirectoryError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(tmp_path)
+    assert str(error.value) == f"cannot save the model to {str(tmp_path)!r}: it is a folder; give a file name"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_folder_names_the_file_not_the_temporary_one(tmp_path, monkeypatch):
+    target = tmp_path / "model.npz"
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(PermissionError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(target)
+    assert str(error.value) == f"[Errno 13] Permission denied: {str(target)!r}"
+
+
+def _not_a_model(path):
+    return f"{str(path)!r} is not a saved chainrule model (an .npz file of arrays, as Module.save writes)"
+
+
+@pytest.mark.parametrize(
+    "name, write",
+    [
+        ("notes.npz", lambda path: path.write_text("weights: 1 2 3\n")),
+        ("dumped.npz", lambda path: path.write_bytes(pickle.dumps({"layers.0.weight": [1.0]}))),
+        ("array.npy", lambda path: np.save(path, np.zeros(3))),
+        ("objects.npz", lambda path: np.savez(path, weight=np.array([{"a": 1}], dtype=object))),
+        ("words.npz", lambda path: np.savez(path, weight=np.array(["a", "b"]))),
+        ("cut.npz", lambda path: path.write_bytes(_saved_bytes()[:200])),
+    ],
+)
+def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):
+    path = tmp_path / name
+    write(path)
+    with pytest.raises(ValueError) as error:
+        nn.load(path)
+    assert str(error.value) == _not_a_model(path)
+    assert "pickle" not in str(error.value).replace(str(tmp_path), "")
+
+
+def _saved_bytes():
+    buffer = io.BytesIO()
+    np.savez(buffer, **nn.MLP(2, [3, 1], seed=0).state_dict())
+    return buffer.getvalue()
+
+
+def test_load_names_both_files_it_looked_for_and_refuses_a_folder(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        nn.load(tmp_path / "model")
+    assert str(error.value) == f"no saved model at {str(tmp_path / 'model')!r} or {str(tmp_path / 'model.npz')!r}"
+    with pytest.raises(IsADirectoryError) as error:
+        nn.load(tmp_path)
+    assert str(error.value) == f"{str(tmp_path)!r} is a folder, not a saved chainrule model"
+
+
+def test_load_state_dict_with_a_file_name_points_at_nn_load():
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError) as error:
+        model.load_state_dict("model.npz")
+    assert str(error.value) == (
+        "load_state_dict takes a state dict, not a file name: read the file first, as in "
+        "model.load_state_dict(nn.load('model.npz'))"
+    )
+    with pytest.raises(TypeError) as error:
+        model.load_state_dict([np.zeros(3)])
+    assert str(error.value) == "load_state_dict takes a state dict (a mapping of names to arrays), got list"
+
+
+def test_save_under_a_file_says_the_folder_is_not_one(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    target = tmp_path / "notes.txt" / "model.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(target)
+    assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"

@@ -91,28 +91,84 @@ def test_same_update_on_an_array_parameter(name):
             self.data = np.array(data, dtype=np.float64)
             self.grad = np.array([8.0, -4.0, 4.0])
 
-        def _reset_grad(self):
-            self.grad = None
-
     p = ArrayParameter([1.0, -1.0, 2.0])
     make([p]).step()
     assert p.data == pytest.approx(first, abs=1e-7)
 
 
+NOT_A_LIST = "takes a list of parameters such as model.parameters(), got"
+
+
 @pytest.mark.parametrize(
-    "make, message",
+    "make, error, message",
     [
-        (lambda p: nn.SGD(p, lr=-1), "lr must be a number >= 0, got -1"),
-        (lambda p: nn.SGD(p, momentum=-0.5), "momentum must be a number >= 0"),
-        (lambda p: nn.Adam(p, beta1=1.0), r"beta1 must lie in \[0, 1\)"),
-        (lambda p: nn.RMSprop(p, rho=2), r"rho must lie in \[0, 1\)"),
-        (lambda p: nn.SGD([]), "empty parameter list"),
+        (lambda p: nn.SGD(p, lr=-1), ValueError, "lr must be a finite number >= 0, got -1"),
+        (lambda p: nn.SGD(p, lr=float("inf")), ValueError, "lr must be a finite number >= 0, got inf"),
+        (lambda p: nn.Adam(p, lr=float("nan")), ValueError, "lr must be a finite number >= 0, got nan"),
+        (lambda p: nn.SGD(p, lr="0.1"), TypeError, "lr must be a number, got '0.1'"),
+        (lambda p: nn.SGD(p, lr=True), TypeError, "lr must be a number, got True"),
+        (lambda p: nn.SGD(p, momentum=-0.5), ValueError, "momentum must be in [0, 1), got -0.5"),
+        (lambda p: nn.SGD(p, momentum=1.5), ValueError, "momentum must be in [0, 1), got 1.5"),
+        (lambda p: nn.SGD(p, momentum=1), ValueError, "momentum must be in [0, 1), got 1"),
+        (lambda p: nn.SGD(p, nesterov=True), ValueError,
+         "nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)"),
+        (lambda p: nn.SGD(p, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False, got 'yes'"),
+        (lambda p: nn.SGD(p, weight_decay=-1e-4), ValueError, "weight_decay must be a finite number >= 0, got -0.0001"),
+        (lambda p: nn.SGD(p, decay=float("inf")), ValueError, "decay must be a finite number >= 0, got inf"),
+        (lambda p: nn.Adam(p, eps=-1), ValueError, "eps must be a finite number > 0, got -1"),
+        (lambda p: nn.Adagrad(p, eps=0), ValueError, "eps must be a finite number > 0, got 0"),
+        (lambda p: nn.RMSprop(p, eps=float("inf")), ValueError, "eps must be a finite number > 0, got inf"),
+        (lambda p: nn.Adam(p, beta1=1.0), ValueError, "beta1 must be in [0, 1), got 1.0"),
+        (lambda p: nn.Adam(p, beta2=-0.1), ValueError, "beta2 must be in [0, 1), got -0.1"),
+        (lambda p: nn.RMSprop(p, rho=2), ValueError, "rho must be in [0, 1), got 2"),
+        (lambda p: nn.SGD([]), ValueError, "SGD got an empty parameter list"),
+        (lambda p: nn.SGD(p[0]), TypeError, f"SGD {NOT_A_LIST} Parameter"),
+        (lambda p: nn.Adam("w"), TypeError, f"Adam {NOT_A_LIST} str"),
+        (lambda p: nn.Adam([1.0, 2.0]), TypeError,
+         "Adam takes Values or Tensors (a model's parameters()), got float at position 0"),
     ],
 )
-def test_bad_settings(make, message):
+def test_bad_settings_name_the_argument(make, error, message):
     _, params = loss_and_params()
-    with pytest.raises(ValueError, match=message):
-        make(params if "empty" not in message else [])
+    with pytest.raises(error) as raised:
+        make(params)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("kind", [nn.SGD, nn.Adagrad, nn.RMSprop, nn.Adam])
+def test_a_model_instead_of_its_parameters_says_what_to_pass(kind):
+    model = nn.MLP(2, [3, 1], seed=0)
+    name = kind.__name__
+    expected = f"{name} takes the parameters to update, not the MLP itself: {name}(model.parameters())"
+    with pytest.raises(TypeError) as error:
+        kind(model)
+    assert str(error.value) == expected
+
+
+def test_numpy_numbers_are_accepted_as_settings():
+    optimizer = nn.SGD(loss_and_params()[1], lr=np.float32(0.1), momentum=np.float64(0.5), weight_decay=np.int64(0))
+    assert (optimizer.lr, optimizer.momentum, optimizer.weight_decay) == (pytest.approx(0.1), 0.5, 0.0)
+    assert type(optimizer.lr) is float
+    adam = nn.Adam(loss_and_params()[1], lr=np.float64(0.01), beta1=np.float32(0.5), eps=np.float32(1e-7))
+    assert adam.beta1 == 0.5 and adam.eps == pytest.approx(1e-7)
+    (first, _) = two_steps(lambda p: nn.SGD(p, lr=np.float32(0.01)))
+    assert first == pytest.approx([0.92, -0.96, 1.96])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+def test_float32_parameters_and_state_stay_float32(name):
+    """A float64 number anywhere in an update would turn a float32 model into float64 after one step."""
+    from chainrule.autograd import Tensor
+    from chainrule.nn.optim import make_optimizer
+
+    weight = Tensor(np.array([1.0, -1.0, 2.0], dtype=np.float32), requires_grad=True)
+    weight.is_parameter = True
+    settings = {"weight_decay": 0.1} if name in ("sgd", "momentum") else {}
+    optimizer = make_optimizer(name, [weight], lr=np.float64(0.01), decay=0.5, **settings)
+    for _ in range(3):
+        weight.grad = np.array([8.0, -4.0, 4.0], dtype=np.float32)
+        optimizer.step()
+    assert weight.data.dtype == np.float32
 
 
 def test_unknown_optimizer_name_lists_the_known_ones():
@@ -121,3 +177,16 @@ def test_unknown_optimizer_name_lists_the_known_ones():
     expected = "unknown optimizer 'adamw'; expected one of sgd, momentum, adagrad, rmsprop, adam"
     with pytest.raises(ValueError, match=expected):
         make_optimizer("adamw", loss_and_params()[1])
+
+
+def test_make_optimizer_passes_settings_and_refuses_ones_the_optimizer_lacks():
+    from chainrule.nn.optim import make_optimizer
+
+    params = loss_and_params()[1]
+    sgd = make_optimizer("momentum", params, lr=0.05, decay=5e-4, weight_decay=5e-4)
+    assert (type(sgd), sgd.lr, sgd.momentum, sgd.decay, sgd.weight_decay) == (nn.SGD, 0.05, 0.9, 5e-4, 5e-4)
+    assert make_optimizer("SGD", params).momentum == 0.0
+    assert make_optimizer("adam", params).lr == 0.001  # the optimizer's own default rate
+    with pytest.raises(TypeError) as error:
+        make_optimizer("adam", params, weight_decay=0.01)
+    assert str(error.value) == "adam takes no weight_decay; its settings are lr, beta1, beta2, eps, decay"

@@ -197,8 +197,56 @@ def test_switches_hide_local_gradients_and_gradients():
     assert ">grad<" not in viz.draw_graph(o, show_grad=False).source
 
 
-def test_draw_dot_is_micrograds_name_for_draw_graph():
+def test_draw_dot_is_micrograds_name_for_draw_graph_and_takes_its_arguments():
     assert viz.draw_dot is viz.draw_graph
+    o = neuron()["o"]
+    assert viz.draw_dot(o).format == "svg"  # micrograd's default
+    png = viz.draw_dot(o, format="png")
+    assert png.format == "png" and "rankdir=LR" in png.source
+    assert "rankdir=TB" in viz.draw_dot(o, "svg", "TB").source  # micrograd's positional order
+    with pytest.raises(ValueError) as error:
+        viz.draw_dot(o, format="gif89")
+    assert str(error.value) == "format must be a Graphviz output format such as 'svg' or 'png'; got 'gif89'"
+
+
+@pytest.fixture
+def without_system_graphviz(tmp_path, monkeypatch):
+    """PATH without Graphviz's `dot` (and no CHAINRULE_DOT): what a machine with nothing but pip looks like."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    import graphviz
+
+    with pytest.raises(graphviz.ExecutableNotFound):  # a plain Digraph cannot render here
+        graphviz.Digraph(format="svg").pipe()
+    return tmp_path
+
+
+def test_the_digraph_displays_in_jupyter_without_system_graphviz(without_system_graphviz):
+    from IPython.core import formatters
+
+    digraph = viz.draw_dot(neuron()["o"])
+    data, _ = formatters.DisplayFormatter().format(digraph)
+    assert "image/svg+xml" in data
+    assert ">0.7071<" in data["image/svg+xml"] and ">x1<" in data["image/svg+xml"]
+    assert digraph.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert digraph.pipe(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_the_digraph_renders_like_graphviz_without_system_graphviz(without_system_graphviz):
+    folder = without_system_graphviz / "out"
+    folder.mkdir()
+    o = neuron()["o"]
+    rendered = viz.draw_dot(o).render(str(folder / "graph"))  # micrograd's dot.render('graph')
+    assert rendered == str(folder / "graph.svg")
+    assert ">0.7071<" in (folder / "graph.svg").read_text("utf-8")
+    assert (folder / "graph").read_text("utf-8") == viz.draw_dot(o).source  # the DOT source, as graphviz saves it
+    png = viz.draw_dot(o, format="png").render(folder / "small", cleanup=True)
+    assert Path(png).read_bytes()[:4] == b"\x89PNG" and not (folder / "small").exists()
+    assert viz.draw_dot(o).render(outfile=folder / "n.png") == str(folder / "n.png")
+    assert (folder / "n.png").read_bytes()[:4] == b"\x89PNG" and (folder / "n.gv").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["graph", "graph.svg", "n.gv", "n.png", "small.png"]
 
 
 def test_an_op_shows_the_constant_it_keeps_on_the_right_side():
@@ -398,16 +446,74 @@ def test_only_inputs_that_feed_exactly_the_same_boxes_are_folded_together():
     assert "<B>11 inputs</B> \u00b7 x1 \u2026 x11" in source and "<B>x0</B>" in source
 
 
-def test_too_many_nodes_says_how_many_and_what_to_do():
+def follow_the_advice(root, message, **kwargs):
+    """Draw `root` with every setting a too-many-nodes message suggests; each must work."""
+    suggestions = re.findall(r"collapse='(\w+)' \(\d+ nodes\)|max_nodes=(\d+) or more", message)
+    assert suggestions, message
+    for collapse, max_nodes in suggestions:
+        settings = {**kwargs, "collapse": collapse} if collapse else {**kwargs, "max_nodes": int(max_nodes)}
+        viz.draw_graph(root, **settings)
+    return suggestions
+
+
+def test_too_many_nodes_says_how_many_and_only_advice_that_works():
     loss = mlp()
     count = len(topological_order(loss))
     with pytest.raises(ValueError) as error:
         viz.draw_graph(loss, max_nodes=500)
-    message = str(error.value)
-    assert f"{count} value nodes" in message and "max_nodes=500" in message
-    assert "collapse='neuron'" in message and "collapse='layer'" in message and "larger max_nodes" in message
-    viz.draw_graph(loss, max_nodes=500, collapse="layer")
-    viz.draw_graph(loss, max_nodes=count)
+    assert str(error.value) == (
+        f"the graph has {count} value nodes, more than max_nodes=500; draw it with collapse='neuron' (37 nodes) "
+        f"or collapse='layer' (7 nodes), or pass max_nodes={count} or more"
+    )
+    assert len(follow_the_advice(loss, str(error.value), max_nodes=500)) == 3
+    with pytest.raises(ValueError) as error:
+        viz.draw_graph(loss, max_nodes=20)
+    assert "collapse='neuron'" not in str(error.value)  # 37 boxes and nodes would still be too many
+    assert follow_the_advice(loss, str(error.value), max_nodes=20) == [("layer", ""), ("", str(count))]
+    with pytest.raises(ValueError) as error:
+        viz.draw_graph(loss, max_nodes=20, collapse="neuron")
+    assert str(error.value) == (
+        "the graph still has 37 nodes to draw with collapse='neuron', more than max_nodes=20; "
+        "draw it with collapse='layer' (7 nodes), or pass max_nodes=37 or more"
+    )
+    follow_the_advice(loss, str(error.value), max_nodes=20, collapse="neuron")
+
+
+def test_a_long_chain_is_not_told_to_collapse_what_has_no_modules():
+    x = Value(1.0, "x")
+    for _ in range(3000):
+        x = x + 1
+    with pytest.raises(ValueError) as error:
+        viz.draw_graph(x)
+    assert str(error.value) == "the graph has 3001 value nodes, more than max_nodes=2000; pass max_nodes=3001 or more"
+    with pytest.raises(ValueError) as error:
+        viz.draw_graph(x, collapse="neuron")
+    assert str(error.value) == (
+        "the graph still has 3001 nodes to draw with collapse='neuron', more than max_nodes=2000; "
+        "pass max_nodes=3001 or more"
+    )
+    follow_the_advice(x, str(error.value), collapse="neuron")
+
+
+@pytest.mark.parametrize(
+    "root, message",
+    [
+        (3.0, "expected the node a graph ends at (a Value or Tensor), got float"),
+        (None, "expected the node a graph ends at (a Value or Tensor), got NoneType"),
+        ("y", "expected the node a graph ends at (a Value or Tensor), got str"),
+        (
+            [Value(2.0) * 3],
+            "expected the node a graph ends at (a Value or Tensor), got a list of 1 nodes: "
+            "draw one graph at a time, as in draw_graph(nodes[0])",
+        ),
+    ],
+)
+def test_something_that_is_not_a_node_is_a_type_error(tmp_path, root, message):
+    for draw in (viz.draw_graph, viz.show, lambda r: viz.render(r, tmp_path / "g.svg")):
+        with pytest.raises(TypeError) as error:
+            draw(root)
+        assert str(error.value) == message
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- rendering ---
@@ -524,6 +630,70 @@ def test_renderer_warnings_do_not_reach_the_user(tmp_path, capfd):
     viz.render(neuron()["o"], tmp_path / "n.svg", renderer="graphviz-pure")
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_show_saves_png_as_png_and_svg_as_svg(tmp_path):
+    image = viz.show(neuron()["o"], renderer="graphviz-pure")
+    assert image.save(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.save(tmp_path / "g.svg").read_text("utf-8") == image.svg
+    assert image.save(tmp_path / "g.picture", format="png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError) as error:
+        image.save(tmp_path / "g.pdf")
+    pdf = str(tmp_path / "g.pdf")
+    assert str(error.value) == f"cannot tell the image format from {pdf!r}: the name must end in .svg or .png"
+    with pytest.raises(ValueError) as error:
+        viz.GraphImage("<svg></svg>").save(tmp_path / "only.png")
+    assert str(error.value) == (
+        f"cannot save {str(tmp_path / 'only.png')!r} as PNG: this GraphImage holds only SVG; save it as .svg, "
+        f"or draw it with viz.render"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.picture", "g.png", "g.svg"]
+
+
+def test_a_missing_folder_is_named_before_anything_is_drawn(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("nothing is rendered before the folder is checked")
+
+    monkeypatch.setattr(viz.renderer, "run_renderer", never)
+    target = tmp_path / "missing" / "n.svg"
+    expected = f"cannot write {str(target)!r}: the folder {str(target.parent)!r} does not exist"
+    with pytest.raises(FileNotFoundError) as error:
+        viz.render(neuron()["o"], target)
+    assert str(error.value) == expected
+    with pytest.raises(FileNotFoundError) as error:
+        viz.GraphImage("<svg></svg>").save(target)
+    assert str(error.value) == expected
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_under_a_file_says_the_folder_is_not_one(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    target = tmp_path / "notes.txt" / "n.svg"
+    with pytest.raises(FileNotFoundError) as error:
+        viz.render(neuron()["o"], target)
+    assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"
+
+
+def test_an_unwritable_folder_names_the_picture_not_a_temporary_file(tmp_path, monkeypatch):
+    target = tmp_path / "n.svg"
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    data = viz.renderer.render_bytes(neuron()["o"], "svg")
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(PermissionError) as error:
+        viz.renderer.write_atomic(target, data)
+    assert str(error.value) == f"[Errno 13] Permission denied: {str(target)!r}"
+
+
+def test_a_bad_chainrule_dot_variable_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_DOT", "neato")
+    with pytest.raises(ValueError) as error:
+        viz.render(neuron()["o"], tmp_path / "n.svg")
+    assert str(error.value) == (
+        "the environment variable CHAINRULE_DOT must be one of dot, graphviz-pure or a path to a program; got 'neato'"
+    )
 
 
 def test_show_displays_inline_in_jupyter_as_svg_only():

@@ -17,6 +17,7 @@ from chainrule.autograd.graph import topological_order
 
 from . import style
 from .collapse import MODES, Group, check_mode, plan
+from .digraph import PortableDigraph, check_format
 from .text import MINUS, PARTIAL, escape, is_array, local_grad, number, op_text, summary, text_width
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -28,7 +29,7 @@ class Drawing:
 
     __slots__ = ("digraph", "nodes", "order")
 
-    def __init__(self, digraph: graphviz.Digraph, nodes: int, order: list[Any]) -> None:
+    def __init__(self, digraph: PortableDigraph, nodes: int, order: list[Any]) -> None:
         self.digraph = digraph
         self.nodes = nodes
         self.order = order
@@ -36,15 +37,20 @@ class Drawing:
 
 def draw_graph(
     root: Any,
-    *,
+    format: str = "svg",  # noqa: A002 - micrograd's draw_dot(root, format='svg', rankdir='LR')
     rankdir: str = "LR",
+    *,
     show_grad: bool = True,
     show_local_grads: bool = True,
     max_nodes: int = 2000,
     collapse: str | None = None,
     highlight: Any = None,
-) -> graphviz.Digraph:
+) -> PortableDigraph:
     """The computational graph that ends at `root`, ready to render (``.source`` is the DOT text).
+
+    The first three arguments are micrograd's ``draw_dot(root, format='svg', rankdir='LR')``:
+    `format` is what ``.render()`` and ``.pipe()`` produce. The Digraph renders and displays
+    in Jupyter without system Graphviz (see `PortableDigraph`).
 
     `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box, and more
     than `FOLD_INPUTS` (8) inputs that feed the same boxes, such as an image's pixels, as one
@@ -52,7 +58,7 @@ def draw_graph(
     (a node or an iterable of nodes) gets a thick orange border. Raises ValueError when the
     graph has more than `max_nodes` value nodes to draw.
     """
-    return build(
+    digraph = build(
         root,
         rankdir=rankdir,
         show_grad=show_grad,
@@ -61,6 +67,8 @@ def draw_graph(
         collapse=collapse,
         highlight=highlight,
     ).digraph
+    digraph.format = check_format(format)
+    return digraph
 
 
 draw_dot = draw_graph
@@ -89,6 +97,7 @@ def build(
     `reserve` keeps room in a node's grad cell for a text shown later, so that every
     step of the stepper has the same layout.
     """
+    _check_root(root)
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     check_mode(collapse)
@@ -96,28 +105,44 @@ def build(
         order = topological_order(root)
     membership = plan(order, root, collapse) if collapse else {}
     groups = list(dict.fromkeys(membership.values()))
-    count = sum(1 for node in order if node not in membership) + len(groups)
+    count = _drawn_count(order, membership)
     if count > max_nodes:
-        raise ValueError(_too_many(count, max_nodes, collapse))
+        raise ValueError(_too_many(order, root, count, max_nodes, collapse))
     painter = _Painter(
         root, order, membership, groups, show_grad, show_local_grads, highlight, grads, names or {}, reserve or {}
     )
     painter.scale = grad_scale if grad_scale is not None else painter.max_grad()
     digraph = painter.paint(rankdir, set(highlight_edges))
+    digraph.value_nodes = count
     return Drawing(digraph, count, order)
 
 
-def _too_many(count: int, max_nodes: int, collapse: str | None) -> str:
-    if collapse:
-        return (
-            f"the graph still has {count} nodes to draw with collapse={collapse!r}, more than max_nodes={max_nodes}; "
-            f"pass a larger max_nodes"
+def _check_root(root: Any) -> None:
+    """A TypeError unless `root` is a node (a Value or Tensor): the one a graph ends at."""
+    if hasattr(root, "parents") and hasattr(root, "data"):
+        return
+    if isinstance(root, (list, tuple)) and root and all(hasattr(node, "parents") for node in root):
+        raise TypeError(
+            f"expected the node a graph ends at (a Value or Tensor), got a {type(root).__name__} of {len(root)} "
+            f"nodes: draw one graph at a time, as in draw_graph(nodes[0])"
         )
-    modes = " or ".join(f"collapse={m!r}" for m in MODES)
-    return (
-        f"the graph has {count} value nodes, more than max_nodes={max_nodes}; "
-        f"draw it with {modes}, or pass a larger max_nodes"
-    )
+    raise TypeError(f"expected the node a graph ends at (a Value or Tensor), got {type(root).__name__}")
+
+
+def _drawn_count(order: list[Any], membership: dict[Any, Group]) -> int:
+    """How many things a drawing has: the value nodes outside boxes, and the boxes."""
+    return sum(1 for node in order if node not in membership) + len(set(membership.values()))
+
+
+def _too_many(order: list[Any], root: Any, count: int, max_nodes: int, collapse: str | None) -> str:
+    """Why the graph is not drawn, with advice that works: a coarser collapse that fits, or a max_nodes that does."""
+    coarser = MODES if collapse is None else MODES[MODES.index(collapse) + 1 :]
+    sizes = {mode: _drawn_count(order, plan(order, root, mode)) for mode in coarser}
+    fitting = [f"collapse={mode!r} ({sizes[mode]} nodes)" for mode in coarser if sizes[mode] <= max_nodes]
+    advice = [f"draw it with {' or '.join(fitting)}"] if fitting else []
+    advice.append(f"pass max_nodes={count} or more")
+    drawn = f"still has {count} nodes to draw with collapse={collapse!r}" if collapse else f"has {count} value nodes"
+    return f"the graph {drawn}, more than max_nodes={max_nodes}; {', or '.join(advice)}"
 
 
 def _highlighted(highlight: Any) -> set[Any]:
@@ -182,8 +207,8 @@ class _Painter:
         group = self.membership.get(node)
         return self.ids[node] if group is None else self.box_ids[group]
 
-    def paint(self, rankdir: str, highlight_edges: set[tuple[Any, Any]]) -> graphviz.Digraph:
-        digraph = graphviz.Digraph(
+    def paint(self, rankdir: str, highlight_edges: set[tuple[Any, Any]]) -> PortableDigraph:
+        digraph = PortableDigraph(
             name="chainrule",
             graph_attr={
                 "rankdir": rankdir,

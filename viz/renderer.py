@@ -7,15 +7,13 @@ instead of hanging; its stderr (graphviz-pure's font warnings) is kept away from
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Any
-
-from .dot import build
 
 RENDERERS = ("dot", "graphviz-pure")
 FORMATS = {".svg": "svg", ".png": "png"}
@@ -23,6 +21,7 @@ ENV_VAR = "CHAINRULE_DOT"
 DEFAULT_TIMEOUT = 60.0
 PNG_DPI = 144
 LARGE = 300
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def _exe(name: str) -> str:
@@ -75,6 +74,11 @@ def find_renderer(renderer: str | None = None) -> str:
         if not (Path(choice).is_file() and os.access(choice, os.X_OK)):
             raise RuntimeError(f"renderer {choice!r} is not an executable file")
         return choice
+    if renderer is None:
+        raise ValueError(
+            f"the environment variable {ENV_VAR} must be one of {', '.join(RENDERERS)} or a path to a program; "
+            f"got {choice!r}"
+        )
     raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got {choice!r}")
 
 
@@ -136,45 +140,71 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:  
         return format
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(
-            f"cannot tell the image format from {str(path)!r}: use a name ending in {' or '.join(FORMATS)}, "
-            f"or pass format="
-        )
+        wanted = " or ".join(FORMATS)
+        raise ValueError(f"cannot tell the image format from {str(path)!r}: the name must end in {wanted}")
     return FORMATS[suffix]
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same folder, so a failure leaves no file."""
+def check_folder(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)."""
     target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, _mode_for(target))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(folder)!r} {what}")
     return target
 
 
-def _mode_for(target: Path) -> int:
-    """The permissions a plain ``open(target, "w")`` would give (temporary files start private)."""
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder, so a failure leaves no file.
+
+    A new file gets the permissions ``open(path, "w")`` would give (the user's umask applies), an
+    existing one keeps its own, and an error names `path`, never the temporary file. (`nn` has
+    the same small writer in `nn.files`: viz and nn do not import each other.)
+    """
+    target = check_folder(path)
     try:
-        return target.stat().st_mode & 0o777
+        mode = target.stat().st_mode & 0o777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        mode = None
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        descriptor = os.open(temporary, _NEW_FILE, 0o666)  # the umask applies, as for open()
+    except OSError as error:
+        raise type(error)(error.errno, error.strerror, str(target)) from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is not None:
+            raise type(error)(error.errno, error.strerror, str(target)) from None
+        raise
+    return target
 
 
 def render_bytes(
     root: Any, fmt: str = "svg", *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, **draw_kwargs: Any
 ) -> bytes:
     """The picture of `root`'s graph as SVG or PNG bytes (`draw_kwargs` go to `draw_graph`)."""
+    from .dot import build  # dot's Digraph renders through this module, so dot is imported when needed
+
     drawing = build(root, **draw_kwargs)
-    digraph = drawing.digraph
     advice = timeout_advice(draw_kwargs.get("collapse"))
+    return render_drawing(drawing, fmt, renderer=renderer, timeout=timeout, advice=advice)
+
+
+def render_drawing(
+    drawing: Any, fmt: str, *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, advice: str | None = None
+) -> bytes:
+    """A built drawing (`dot.build`) rendered to `fmt`.
+
+    Merged edges (``concentrate``) are drawn one by one if the renderer trips on them.
+    """
+    digraph = drawing.digraph
     try:
         return run_renderer(digraph.source, fmt, renderer=renderer, timeout=timeout, nodes=drawing.nodes, advice=advice)
     except RuntimeError:
@@ -195,8 +225,10 @@ def render(
 ) -> Path:
     """Draw `root`'s graph into `path` (SVG or PNG, from the suffix unless `format` is given); returns the path.
 
-    `renderer` forces "dot" or "graphviz-pure"; nothing is created if drawing or rendering fails.
+    `renderer` forces "dot" or "graphviz-pure"; a missing folder is reported before anything is
+    drawn, and nothing is created if drawing or rendering fails.
     """
     fmt = format_of(path, format)
+    check_folder(path)
     data = render_bytes(root, fmt, renderer=renderer, timeout=timeout, **draw_kwargs)
     return write_atomic(path, data)

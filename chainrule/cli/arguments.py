@@ -1,10 +1,14 @@
-"""What the subcommands share about their arguments: bounded-number and output-file types, the usage error."""
+"""What the subcommands share about their arguments: bounded-number and output-file types, the usage error,
+and their help text."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import os
+import shutil
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,10 +40,12 @@ non_negative_int = bounded(int, positive=False)
 non_negative_float = bounded(float, positive=False)
 
 
-def output_file(*suffixes: str) -> Callable[[str], Path]:
+def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]:
     """An argparse type for a file a command will write: named with one of `suffixes` (any case),
     in a folder that exists and is writable, and not itself a folder.
 
+    With `add`, a name without one of `suffixes` gets `add` appended instead of being refused
+    (``model`` -> ``model.npz``, as `Module.save` does), and the path returned is the one written.
     Checked when the arguments are read, so a bad path is reported before any work is done.
     """
     wanted = " or ".join(suffixes)
@@ -49,7 +55,11 @@ def output_file(*suffixes: str) -> Callable[[str], Path]:
         if path.is_dir():
             raise argparse.ArgumentTypeError(f"{text!r} is a folder, expected a {wanted} file")
         if path.suffix.lower() not in suffixes:
-            raise argparse.ArgumentTypeError(f"expected a {wanted} file, got {text!r}")
+            if add is None:
+                raise argparse.ArgumentTypeError(f"expected a {wanted} file, got {text!r}")
+            path = path.with_name(path.name + add)
+            if path.is_dir():
+                raise argparse.ArgumentTypeError(f"{str(path)!r} (where {text!r} would be saved) is a folder")
         folder = path.parent
         if not folder.is_dir():
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} does not exist")
@@ -58,3 +68,17 @@ def output_file(*suffixes: str) -> Callable[[str], Path]:
         return path
 
     return convert
+
+
+def help_text(docstring: str) -> str:
+    """A command's docstring as its --help shows it: each paragraph filled to the terminal's width,
+    indented blocks (examples) kept line for line."""
+    width = max(shutil.get_terminal_size().columns - 2, 40)  # argparse's own width
+    paragraphs = []
+    for paragraph in inspect.cleandoc(docstring).split("\n\n"):
+        if paragraph.startswith((" ", "\t")):
+            paragraphs.append(paragraph)
+        else:
+            text = " ".join(paragraph.split())
+            paragraphs.append(textwrap.fill(text.removesuffix(":") if text.endswith("::") else text, width))
+    return "\n\n".join(paragraphs)

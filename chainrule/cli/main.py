@@ -4,46 +4,154 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from chainrule import __version__
 
-from .arguments import UsageError
+from .arguments import UsageError, help_text
 
 COMMANDS = ("demo", "gate", "xor", "moons", "graph", "mnist")
+CLOSED_PIPE = 141
+"""The exit status when the reader of our output has gone (``chainrule ... | head -1``): 128 + SIGPIPE,
+what any other command in the pipeline reports."""
 
 
 class _Parser(argparse.ArgumentParser):
+    """One-line errors, and a positional argument may start with a minus sign (``chainrule graph "-x*w"``).
+
+    argparse reads every argument that starts with "-" as an option; here one that is not an option
+    of this parser is a positional argument, and ``--`` marks the next argument as one.
+    """
+
+    def __init__(self, *args: Any, dashed_positionals: bool = True, **kwargs: Any) -> None:
+        self.takes_value: dict[str, bool] = {}
+        self.dashed_positionals = dashed_positionals
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        for option in action.option_strings:
+            self.takes_value[option] = action.nargs != 0
+        return action
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        if args is None or not self.dashed_positionals:
+            return super().parse_known_args(args, namespace)
+        arranged = self._positionals_last(list(args))
+        namespace, extras = super().parse_known_args(arranged, namespace)
+        if len(arranged) > len(args) and "--" in extras:  # the "--" put in here is not the user's to hear about
+            extras.remove("--")
+        return namespace, extras
+
+    def _positionals_last(self, args: list[str]) -> list[str]:
+        """`args` with every positional that starts with "-" moved after a ``--``, where argparse takes it as one.
+
+        What looks like a mistyped long option (``--outptu``) stays an option, for argparse to name,
+        unless it is the only candidate for a positional (``chainrule graph --x``, minus minus x).
+        """
+        kept: list[str] = []
+        dashed: list[str] = []
+        unknown: list[str] = []
+        plain = 0
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            index += 1
+            option = self._option_of(arg)
+            if arg == "--":
+                dashed.extend(args[index : index + 1])
+                index += 1
+            elif not arg.startswith("-") or arg == "-":
+                kept.append(arg)
+                plain += 1
+            elif option is not None:
+                kept.append(arg)
+                if "=" not in arg and self.takes_value[option] and index < len(args):
+                    kept.append(args[index])  # the option's value, even if it starts with "-"
+                    index += 1
+            elif arg.startswith("--") and arg[2:3].isalpha() and arg[2:].replace("-", "").replace("_", "").isalnum():
+                kept.append(arg)
+                unknown.append(arg)
+            else:
+                dashed.append(arg)
+        if not plain and not dashed and len(unknown) == 1:
+            kept.remove(unknown[0])
+            dashed = unknown
+        return [*kept, "--", *dashed] if dashed else kept
+
+    def _option_of(self, arg: str) -> str | None:
+        """The option `arg` gives: an option string, a unique abbreviation (``--out``), with ``=value``; else None.
+
+        A single dash and more than one character (``-o*x``) is no option: ``-oFILE`` is not read as ``-o FILE``.
+        """
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name in self.takes_value:
+            return name
+        matches = [option for option in self.takes_value if option.startswith("--") and option.startswith(name)]
+        return matches[0] if name.startswith("--") and len(matches) == 1 else None
+
     def error(self, message: str) -> None:  # one line, no usage block
         raise UsageError(f"{self.prog}: {message}")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="chainrule", description="Backpropagation you can see.")
+    parser = _Parser(prog="chainrule", description="Backpropagation you can see.", dashed_positionals=False)
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     for name in COMMANDS:
         module = importlib.import_module(f".commands.{name}", __package__)
-        sub = subparsers.add_parser(name, help=module.__doc__.strip().splitlines()[0], description=module.__doc__)
+        sub = subparsers.add_parser(
+            name,
+            help=module.__doc__.strip().splitlines()[0],
+            description=help_text(module.__doc__),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; bad input prints one line to stderr and returns non-zero, no traceback."""
+    """Run one subcommand; bad input prints one line to stderr and returns 2, other failures 1; no traceback."""
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
     except UsageError as error:
-        print(error, file=sys.stderr)
+        print(one_line(str(error)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError) as error:
-        message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
-        one_line = "; ".join(line.strip().removeprefix("- ") for line in message.splitlines() if line.strip())
-        print(f"chainrule: error: {one_line}", file=sys.stderr)
+    except BrokenPipeError:
+        _discard_stdout()
+        return CLOSED_PIPE
+    except MemoryError as error:
+        print(one_line(f"chainrule: error: out of memory: {error}".rstrip(": ")), file=sys.stderr)
         return 1
+    except Exception as error:  # the last line of defence: a user never sees a traceback
+        message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
+        if not isinstance(error, (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError)):
+            message = f"{type(error).__name__}: {message} (this is a bug in chainrule: please report it)"
+        print(one_line(f"chainrule: error: {message}"), file=sys.stderr)
+        return 1
+
+
+def one_line(message: str) -> str:
+    """A message of several lines (a list of failures, say) as one: "failed:" and its items read "failed: a; b"."""
+    lines = [line.strip().removeprefix("- ") for line in message.splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        text += (" " if text.endswith(":") else "; ") + line
+    return text
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it on the way out raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # no real file behind stdout (a test's capture): nothing is flushed to a pipe on exit

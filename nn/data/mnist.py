@@ -28,7 +28,6 @@ import http.client
 import math
 import os
 import struct
-import tempfile
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -38,6 +37,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
+
+from ..files import write_atomic
 
 __all__ = ["ENV_VAR", "MIRRORS", "load_mnist"]
 
@@ -210,8 +211,7 @@ def _where_hint(folder: Path) -> str:
     names = ", ".join(spec.gz_name for spec in _STANDARD_ORDER)
     return (
         f"MNIST needs the four files {names} (or the same names without .gz, un-gzipped) in {folder}. "
-        f"Copy them there, pass root=<folder>, or set the environment variable {ENV_VAR} "
-        f"to a folder whose mnist/ subfolder holds them."
+        f"Copy them there, or set the environment variable {ENV_VAR} to a folder whose mnist/ subfolder holds them."
     )
 
 
@@ -306,7 +306,7 @@ def _download(spec: _IDXFile, folder: Path, mirrors: Sequence[str], *, progress:
 
     The whole response is received and verified in memory before anything is written, so
     a broken connection or a bad copy never reaches the disk; a good copy is then written
-    to a temporary file in ``folder`` and renamed into place (see `_write_atomically`).
+    to a temporary file in ``folder`` and renamed into place (`nn.files.write_atomic`).
     Errors writing to ``folder`` (permissions, full disk) are not mirror failures and
     propagate at once.
     """
@@ -321,7 +321,8 @@ def _download(spec: _IDXFile, folder: Path, mirrors: Sequence[str], *, progress:
         except (OSError, http.client.HTTPException, ValueError) as error:
             failures.append(f"  - {url}: {type(error).__name__}: {error}")
             continue
-        _write_atomically(folder / (spec.gz_name if gzipped else spec.name), data)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / (spec.gz_name if gzipped else spec.name), data)
         return payload
     tried = "\n".join(failures) if failures else "  (no mirrors configured: mirrors is empty)"
     raise FileNotFoundError(
@@ -347,22 +348,3 @@ def _fetch(url: str, *, progress: bool | None, timeout: float) -> bytes:
     if length is not None and received != length:
         raise ConnectionError(f"download interrupted: received {received} of {length} bytes")
     return b"".join(chunks)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
-
-    Readers see either no file or the complete one, and a failure at any point
-    (including Ctrl-C) removes the temporary file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,8 +1,12 @@
 """Draw the computational graph of an arithmetic expression, with every value, gradient and local derivative.
 
 The expression may use numbers, named variables, + - * / ** and parentheses, and the
-functions exp, log, relu, tanh and sigmoid; --at gives every variable its value. For example:
-chainrule graph "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 -o neuron.svg
+functions exp, log, relu, tanh and sigmoid; --at gives every variable its value. For example::
+
+    chainrule graph "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 -o neuron.svg
+
+An expression may start with a minus sign ("-x*w"). Names are read as Python reads them, so
+"µ" and "μ" (or "ﬁ" and "fi") are the same variable in the expression and in --at.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import keyword
 import math
+import unicodedata
 
 from chainrule.autograd import Value, topological_order
 
@@ -49,13 +54,26 @@ def run(args: argparse.Namespace) -> int:
     values = parse_at(args.at)
     root = build(args.expression, values)
 
-    from chainrule.viz.renderer import format_of, render_bytes, write_atomic
-    from chainrule.viz.steps import steps_html
+    from chainrule.viz.dot import build as draw
+    from chainrule.viz.renderer import DEFAULT_TIMEOUT, format_of, render_drawing, write_atomic
+    from chainrule.viz.steps import STEP_LIMIT, steps_html
 
+    order = topological_order(root)
+    if page is not None and len(order) > STEP_LIMIT:
+        raise UsageError(
+            f"{PREFIX}argument --html: the expression has {len(order)} values and the page draws one picture per "
+            f"value, at most {STEP_LIMIT}: use a shorter expression, or leave out --html"
+        )
     show_local_grads = not args.no_local_grads
     try:
-        picture = render_bytes(root, format_of(output), renderer=args.renderer, show_local_grads=show_local_grads)
+        drawing = draw(root, show_local_grads=show_local_grads, order=order)
+        picture = render_drawing(drawing, format_of(output), renderer=args.renderer)
         html = steps_html(root, renderer=args.renderer, show_local_grads=show_local_grads) if page else None
+    except TimeoutError:
+        raise RuntimeError(
+            f"drawing the graph of {len(order)} values took longer than {DEFAULT_TIMEOUT:g} s: "
+            f"try a shorter expression"
+        ) from None
     except ValueError as error:
         raise UsageError(f"{PREFIX}{error}") from None
     written = [write_atomic(output, picture)]
@@ -73,7 +91,7 @@ def parse_at(entries: list[str]) -> dict[str, float]:
         for item in entry.split(","):
             item = item.strip()
             name, sep, raw = item.partition("=")
-            name, raw = name.strip(), raw.strip()
+            name, raw = unicodedata.normalize("NFKC", name.strip()), raw.strip()  # as Python reads the expression
             if not sep or not name or not raw:
                 raise UsageError(f"{PREFIX}malformed --at entry {item!r}: expected NAME=VALUE, e.g. --at x=2,w=-3")
             if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):

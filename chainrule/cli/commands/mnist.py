@@ -31,16 +31,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from chainrule import nn
-from chainrule.nn.optim import OPTIMIZERS
+from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
-from ..arguments import UsageError, non_negative_float, non_negative_int, positive_float, positive_int
+from ..arguments import UsageError, non_negative_float, non_negative_int, output_file, positive_float, positive_int
 
 RECIPE: dict[str, Any] = {
     "optimizer": "momentum",
@@ -67,6 +65,8 @@ LEARNING_RATES = {"momentum": RECIPE["lr"], "sgd": 0.1, "adam": 0.001, "rmsprop"
 WEIGHT_DECAY_OPTIMIZERS = ("momentum", "sgd")
 
 INPUTS, CLASSES = 784, 10
+MAX_PARAMETERS = 20_000_000
+"""The largest network --hidden may ask for: 80 MB of float32 weights, several times that to train."""
 
 
 def defaults(**overrides: Any) -> argparse.Namespace:
@@ -75,13 +75,20 @@ def defaults(**overrides: Any) -> argparse.Namespace:
 
 
 def _hidden(text: str) -> tuple[int, ...]:
-    """Hidden layer widths as comma-separated positive integers: ``100,100``."""
+    """Hidden layer widths as comma-separated positive integers (``100,100``), for a network small enough to train."""
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         sizes = ()
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive layer sizes such as 100,100, got {text!r}")
+    widths = [INPUTS, *sizes, CLASSES]
+    count = sum(nin * nout + nout for nin, nout in zip(widths, widths[1:]))
+    if count > MAX_PARAMETERS:
+        raise argparse.ArgumentTypeError(
+            f"layers of {text} make a network of {count:,} parameters, more than this command trains "
+            f"({MAX_PARAMETERS:,})"
+        )
     return sizes
 
 
@@ -117,27 +124,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hidden",
         type=_hidden,
         default=d["hidden"],
-        help=f"hidden layer sizes, comma-separated ({','.join(map(str, d['hidden']))})",
+        help=f"hidden layer sizes, comma-separated ({','.join(map(str, d['hidden']))}; "
+        f"at most {MAX_PARAMETERS // 1_000_000} million parameters in all)",
     )
     parser.add_argument(
         "--seed", type=non_negative_int, default=d["seed"], help=f"initial weights and shuffling ({d['seed']})"
     )
     parser.add_argument("--limit", type=positive_int, default=d["limit"], help="train on the first N training images")
-    parser.add_argument("--save", metavar="PATH", default=d["save"], help="write the trained model to PATH (.npz)")
+    parser.add_argument(
+        "--save",
+        metavar="PATH",
+        type=output_file(".npz", add=".npz"),
+        default=d["save"],
+        help="write the trained model to PATH (.npz is added to a name without it, as model.save does)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object with the results, nothing else")
 
 
 def run(args: argparse.Namespace) -> int:
     lr = args.lr if args.lr is not None else LEARNING_RATES[args.optimizer]
     weight_decay = _weight_decay(args.optimizer, args.weight_decay)
-    if args.save is not None:
-        _check_save_path(args.save)
+    sizes = [INPUTS, *args.hidden, CLASSES]
+    model = nn.MLP(INPUTS, sizes[1:], activation="relu", seed=args.seed, backend="numpy", dtype="float32")
+    extra = {"weight_decay": weight_decay} if args.optimizer in WEIGHT_DECAY_OPTIMIZERS else {}
+    optimizer = make_optimizer(args.optimizer, model.parameters(), lr=lr, decay=args.decay, **extra)
     X_train, y_train, X_test, y_test = nn.data.load_mnist()
     if args.limit is not None:
         X_train, y_train = X_train[: args.limit], y_train[: args.limit]
-    sizes = [INPUTS, *args.hidden, CLASSES]
-    model = nn.MLP(INPUTS, sizes[1:], activation="relu", seed=args.seed, backend="numpy", dtype="float32")
-    optimizer = _make_optimizer(args.optimizer, model.parameters(), lr, args.decay, weight_decay)
     say: Callable[[str], None] = (lambda line: None) if args.json else print
     settings = f"{args.optimizer}, lr {lr:g}, decay {args.decay:g}"
     if args.optimizer in WEIGHT_DECAY_OPTIMIZERS:
@@ -185,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
 
     saved = None
     if args.save is not None:
-        saved = str(model.save(Path(args.save).expanduser()))
+        saved = str(model.save(args.save))
         say(f"saved the model to {saved}")
     if args.json:
         config = {
@@ -222,20 +235,3 @@ def _weight_decay(optimizer: str, requested: float | None) -> float:
             f"{' and '.join(WEIGHT_DECAY_OPTIMIZERS)} do), got {requested:g}"
         )
     return 0.0
-
-
-def _check_save_path(path: str) -> None:
-    """A --save path that cannot be written is reported before a minute of training, not after it."""
-    folder = Path(path).expanduser().resolve().parent
-    if not folder.is_dir():
-        raise UsageError(f"chainrule mnist: argument --save: folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"chainrule mnist: argument --save: folder {str(folder)!r} is not writable")
-
-
-def _make_optimizer(name: str, params: list[Any], lr: float, decay: float, weight_decay: float) -> nn.Optimizer:
-    """An optimizer by its CLI name ("momentum" is SGD with momentum 0.9)."""
-    if name in WEIGHT_DECAY_OPTIMIZERS:
-        momentum = 0.9 if name == "momentum" else 0.0
-        return nn.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, decay=decay)
-    return OPTIMIZERS[name](params, lr=lr, decay=decay)

@@ -1,0 +1,67 @@
+"""Writing a file all or nothing: a temporary file beside it, renamed into place, with a plain ``open()``'s permissions.
+
+`viz` keeps a small writer of its own (`viz.renderer.write_atomic`): `nn` and `viz` do not
+import each other, and writing files is no job for `autograd`, the one package both build on.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def check_folder(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(folder)!r} {what}")
+    return target
+
+
+def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[BinaryIO], object]) -> Path:
+    """Write `contents` (bytes, or a function writing to a binary stream) to a temporary file in `path`'s
+    folder, then rename it to `path`.
+
+    Readers see no file or the whole one; any failure, Ctrl-C included, removes the temporary
+    file, and an error names `path`, never the temporary file. A new file gets the permissions
+    ``open(path, "w")`` would give (the user's umask applies); an existing one keeps its own.
+    """
+    target = check_folder(path)
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        mode = None
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        descriptor = os.open(temporary, _FLAGS, 0o666)  # the umask applies, as for open()
+    except OSError as error:
+        raise _naming(error, target) from None
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            if isinstance(contents, bytes):
+                stream.write(contents)
+            else:
+                contents(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is not None:
+            raise _naming(error, target) from None
+        raise
+    return target
+
+
+def _naming(error: OSError, target: Path) -> OSError:
+    """The same error about `target` instead of the temporary file."""
+    return type(error)(error.errno, error.strerror, str(target))
