@@ -91,7 +91,7 @@ class Div(Op):
         return a / b
 
     def local_grads(self, out, a, b):
-        return (1.0 / b, -a / (b * b))
+        return (1.0 / b, -out / b)  # -a/b², without squaring a tiny b to zero
 
 
 class Neg(Op):
@@ -239,7 +239,7 @@ class Sum(Op):
     _ones: dict[int, tuple[float, ...]] = {}
 
     def forward(self, *inputs):
-        return math.fsum(inputs)
+        return sum(inputs)  # not math.fsum, which refuses inf + -inf where every other op gives NaN
 
     def local_grads(self, out, *inputs):
         ones = self._ones.get(len(inputs))

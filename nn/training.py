@@ -162,7 +162,7 @@ class ClassRule:
         flat = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
         labels = flat and values.size > 0 and values[0] >= 0 and bool(np.all(values == np.round(values)))
         self.label_count = int(values[-1]) + 1 if labels else None
-        one_hot = y.ndim == 2 and y.shape[1] > 1 and seen <= {0.0, 1.0}
+        one_hot = y.ndim == 2 and y.shape[1] > 1 and seen <= {0.0, 1.0} and bool(np.all(y.sum(axis=1) == 1))
         self.one_hot_width = y.shape[1] if one_hot else None
 
     def applies(self, width: int) -> bool:

@@ -281,3 +281,12 @@ def test_on_step_end_runs_after_every_update_with_the_batch_figures(moons):
 def test_predict_on_no_rows_keeps_the_output_width(backend):
     assert nn.predict(nn.MLP(2, [3, 4], seed=0, backend=backend), np.empty((0, 2))).shape == (0, 4)
     assert nn.predict(nn.Sequential(nn.Linear(2, 5)), np.empty((0, 2))).shape == (0, 5)
+
+
+def test_zero_one_rows_that_are_not_one_hot_get_no_accuracy():
+    from chainrule.nn.training import accuracy
+
+    multi_label = np.array([[1, 0, 1], [0, 0, 0]])
+    with pytest.raises(ValueError, match="accuracy with 3 outputs needs integer labels 0..2 or one-hot rows"):
+        accuracy(np.array([[0.9, 0.1, 0.8], [0.1, 0.1, 0.1]]), multi_label, loss="binary_cross_entropy")
+    assert accuracy(np.array([[0.9, 0.1, 0.8], [0.1, 0.7, 0.1]]), np.array([[1, 0, 0], [0, 1, 0]])) == 1.0

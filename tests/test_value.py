@@ -441,3 +441,14 @@ def test_numpy_numbers_are_values_too():
         Value(np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match="takes a real number, got complex"):
         Value(1j)
+
+
+def test_dividing_by_a_tiny_number_has_a_finite_local_derivative():
+    x, b = Value(0.0, "x"), Value(5.4e-277, "b")
+    (x / b).backward()
+    assert x.grad == 1 / 5.4e-277 and b.grad == 0.0  # d(x/b)/db = -x/b² = 0 at x = 0
+
+
+def test_an_n_ary_sum_of_inf_and_minus_inf_is_nan_as_for_plus():
+    total = autograd.sum([Value(math.inf), Value(-math.inf)])
+    assert math.isnan(total.data) and math.isnan((Value(math.inf) + Value(-math.inf)).data)
