@@ -1,8 +1,9 @@
 """The course's optimizers: SGD (with momentum), AdaGrad, RMSProp and Adam, with classic Keras defaults.
 
-Each update rule is written once, on arrays. A Tensor parameter is its own array;
-the Values of a scalar model are gathered into one array, updated, and written
-back, so the same formula serves both backends.
+Each update rule is written once, on arrays, and changes the array in place (as PyTorch's
+optimizers do: no new array per parameter and step). A Tensor parameter is its own array;
+the Values of a scalar model are gathered into one array, updated, and written back, so
+the same formula serves both backends.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Optimizer:
                 group.data = self.update(group.data, group.grad, state, lr)
 
     def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> np.ndarray:
-        """The new value of parameter array `w` given its gradient `g` (state persists between steps)."""
+        """Parameter array `w` moved in place by its gradient `g` (never changed), and returned; `state`
+        persists between steps."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -87,11 +89,13 @@ class SGD(Optimizer):
         if self.weight_decay:
             g = g + self.weight_decay * w
         if not self.momentum:
-            return w - lr * g
+            w -= lr * g
+            return w
         v = state.setdefault("velocity", np.zeros_like(w))
         v *= self.momentum
         v -= lr * g
-        return w + (self.momentum * v - lr * g if self.nesterov else v)
+        w += self.momentum * v - lr * g if self.nesterov else v
+        return w
 
 
 class Adagrad(Optimizer):
@@ -104,7 +108,8 @@ class Adagrad(Optimizer):
     def update(self, w, g, state, lr):
         h = state.setdefault("h", np.zeros_like(w))
         h += g * g
-        return w - lr * g / np.sqrt(h + self.eps)
+        w -= lr * g / np.sqrt(h + self.eps)
+        return w
 
 
 class RMSprop(Optimizer):
@@ -121,7 +126,8 @@ class RMSprop(Optimizer):
         h = state.setdefault("h", np.zeros_like(w))
         h *= self.rho
         h += (1.0 - self.rho) * g * g
-        return w - lr * g / np.sqrt(h + self.eps)
+        w -= lr * g / np.sqrt(h + self.eps)
+        return w
 
 
 class Adam(Optimizer):
@@ -153,7 +159,41 @@ class Adam(Optimizer):
         v *= self.beta2
         v += (1.0 - self.beta2) * g * g
         lr_t = lr * math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        return w - lr_t * m / (np.sqrt(v) + self.eps)
+        w -= lr_t * m / (np.sqrt(v) + self.eps)
+        return w
+
+
+class CosineSchedule:
+    """The learning rate after step t of T: lr₀ · ½(1 + cos(π t / T)), from lr₀ down to 0 at step T.
+
+    A slow start of the decay and a gentle landing at 0: the last epochs refine the weights with
+    ever smaller steps. Call it after each update, e.g. ``nn.fit(..., on_step_end=schedule)``, or
+    ``schedule.step()`` in a loop of your own. (An optimizer's own `decay` is Keras's
+    lr / (1 + decay · t) and works on top of it.)
+    """
+
+    def __init__(self, optimizer: Optimizer, steps: int) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"CosineSchedule needs an Optimizer, got {type(optimizer).__name__}")
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+            raise ValueError(f"steps must be a positive integer (the updates the schedule spans), got {steps!r}")
+        self.optimizer = optimizer
+        self.initial_lr = optimizer.lr
+        self.steps = int(steps)
+        self.done = 0
+
+    def step(self) -> None:
+        """Count one update and set the optimizer's rate for the next."""
+        self.done += 1
+        progress = min(self.done, self.steps) / self.steps
+        self.optimizer.lr = self.initial_lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def __call__(self, step: int, figures: dict[str, float] | None = None) -> None:
+        """`nn.fit`'s on_step_end: the same as `step()`."""
+        self.step()
+
+    def __repr__(self) -> str:
+        return f"CosineSchedule(lr {self.initial_lr:g} -> 0 over {self.steps} steps, {self.done} done)"
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
