@@ -77,11 +77,15 @@ class Function:
     """A differentiable tensor operation; subclass it to define your own."""
 
     __slots__ = ()
-    name = "?"
     fresh_grads = False
     """True when `vjp` returns for each parent an array made for that parent alone: not `grad`
     itself and nothing that another node or the op keeps. A leaf then keeps that array as its
     ``grad`` instead of a copy. Leave it False unless that holds for every call."""
+
+    @property
+    def name(self) -> str:
+        """How drawings and error messages name the op (subclasses set it as a class attribute)."""
+        return "?"
 
     def forward(self, *arrays: Any, **options: Any) -> Array:
         """The result from the operands' arrays (subclasses name their operands)."""
@@ -696,7 +700,7 @@ class CrossEntropy(Function):
 
 
 class Linear(Function):
-    """``x @ w.T + b``, the affine map of a fully connected layer, as one op.
+    """``x @ w.T + b``, the affine map of a fully connected layer, as one op, and optionally its activation.
 
     `x` is a batch (..., nin), `w` a weight (nout, nin) as in PyTorch, `b` an optional bias
     (nout,). One node instead of three (transpose, matmul, add), so a layer costs one op's
@@ -704,11 +708,21 @@ class Linear(Function):
     products and one sum: ``g @ w`` for x, ``gᵀ @ x`` for w (made directly in w's row-major
     layout, so the optimizer's elementwise update never mixes layouts) and the sum of g over
     the batch for b.
+
+    With an `activation` (an elementwise op such as `ReLU()`), the node is the whole layer,
+    act(x @ w.T + b): the activation's own forward and local derivative are applied to the
+    affine map, one node instead of two (the NumPy backend's hot path).
     """
 
-    __slots__ = ("x", "w", "b")
-    name = "linear"
+    __slots__ = ("x", "w", "b", "activation")
     fresh_grads = True
+
+    def __init__(self, activation: ElementwiseUnary | None = None) -> None:
+        self.activation = activation
+
+    @property
+    def name(self) -> str:
+        return "linear" if self.activation is None else f"{self.activation.name}∘linear"
 
     def forward(self, x: Array, w: Array, b: Array | None = None) -> Array:
         if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1] or (b is not None and b.shape != w.shape[:1]):
@@ -723,10 +737,12 @@ class Linear(Function):
                 out += b  # in place: the product is a new array that nothing else refers to yet
             else:
                 out = out + b
-        return out
+        return out if self.activation is None else self.activation.forward(out)
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
         x, w, b = self.x, self.w, self.b
+        if self.activation is not None:
+            grad = self.activation.grad(grad)  # to the gradient at x @ w.T + b
         if grad.ndim != 2:  # (..., nout) batches and single samples: the same products on rows
             grad = np.ascontiguousarray(grad)  # e.g. the zero-stride view from sum(): BLAS needs real strides
             rows, x_rows = grad.reshape(-1, w.shape[0]), x.reshape(-1, w.shape[1])
@@ -741,8 +757,9 @@ class Linear(Function):
         return grad_x, grad_w, (_cast(np.add.reduce(rows, axis=0), b.dtype) if needs[2] else None)
 
     def local_grads(self) -> tuple[Any, ...]:
-        local = ("g @ w", "gᵀ @ x")
-        return local if self.b is None else local + ("sum(g) over the batch",)
+        g = "g" if self.activation is None else f"({self.activation.name}'(z) ⊙ g)"
+        local = (f"{g} @ w", f"{g}ᵀ @ x")
+        return local if self.b is None else local + (f"sum{g if g != 'g' else '(g)'} over the batch",)
 
 
 def _cast(array: Array, dtype: np.dtype) -> Array:

@@ -424,8 +424,10 @@ class Recorder:
         sample_loss = self._sample_losses(output_values)
         self._check_mean(float(data_loss.data), sample_loss)
         activations, local_gradients, deltas = [], [], []
+        inputs = self.X
         for stage, outs in zip(self.stages, layer_outputs):
-            a, local, delta = _neuron_numbers(outs, stage.activation, grads)
+            a, local, delta = _neuron_numbers(outs, stage, inputs, grads)
+            inputs = a
             activations.append(a)
             local_gradients.append(local)
             deltas.append(delta * n)
@@ -516,15 +518,22 @@ def activate_array(z: np.ndarray, name: str) -> np.ndarray:
     return np.vectorize(lambda v: activate(Value(v), name).data, otypes=[np.float64])(z)
 
 
-def _neuron_numbers(outputs: Any, activation: str, grads: dict[Any, Any]) -> tuple[np.ndarray, ...]:
-    """Activations a, local derivatives da/dz and batch gradients dL/dz, each (n, nout), of one layer."""
+def _neuron_numbers(outputs: Any, stage: Stage, inputs: np.ndarray, grads: dict[Any, Any]) -> tuple[np.ndarray, ...]:
+    """Activations a, local derivatives da/dz and batch gradients dL/dz, each (n, nout), of one layer
+    whose `inputs` (n, nin) gave `outputs`."""
+    activation = stage.activation
     if isinstance(outputs, Tensor):
+        # A NumPy layer is one node, act(x @ wᵀ + b): dL/dz is dL/da times the activation's own local
+        # derivative, at the z that the layer's parameters make of its inputs.
         a = np.array(outputs.data, dtype=np.float64)
+        upstream = _array_or_zeros(grads.get(outputs), a.shape)
         if activation == "linear":
-            return a, np.ones_like(a), _array_or_zeros(grads.get(outputs), a.shape)
-        (local,) = outputs.local_grads
-        delta = _array_or_zeros(grads.get(outputs.parents[0]), a.shape)
-        return a, np.broadcast_to(np.asarray(local, dtype=np.float64), a.shape).copy(), delta
+            return a, np.ones_like(a), upstream
+        weights, biases = stage.parameters()
+        z = Tensor(inputs @ weights.T + biases, dtype=np.float64, requires_grad=True)
+        (local,) = activate(z, activation).local_grads
+        local = np.broadcast_to(np.asarray(local, dtype=np.float64), a.shape).copy()
+        return a, local, upstream * local
     a = np.array([[v.data for v in outs] for outs in outputs])
     if activation == "linear":
         return a, np.ones_like(a), np.array([[grads.get(v, 0.0) for v in outs] for outs in outputs])

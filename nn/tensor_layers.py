@@ -13,6 +13,13 @@ from .init import Seed, check_size, initial_weights, rng_from
 from .module import Module
 
 DTYPES = ("float32", "float64")
+LAYER_ACTIVATIONS: dict[str, type[tensor_ops.ElementwiseUnary] | None] = {
+    "linear": None,
+    "relu": tensor_ops.ReLU,
+    "tanh": tensor_ops.Tanh,
+    "sigmoid": tensor_ops.Sigmoid,
+}
+"""The activations a `Linear` layer applies inside its one op."""
 
 
 def check_dtype(dtype: Any) -> np.dtype:
@@ -56,12 +63,12 @@ class Linear(Module):
         nin = weight.shape[1]
         if x.ndim == 0 or x.shape[-1] != nin:
             raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {x.shape}")
-        # x @ weightᵀ + bias as one op (tensor_ops.Linear): one node per layer, not three
+        # act(x @ weightᵀ + bias) as one op (tensor_ops.Linear): one node per layer, not four
+        activation = LAYER_ACTIVATIONS[self.activation]
+        fused = tensor_ops.Linear(None if activation is None else activation())
         if bias is None:
-            out = Tensor.apply(tensor_ops.Linear(), (x, weight), x.data, weight.data)
-        else:
-            out = Tensor.apply(tensor_ops.Linear(), (x, weight, bias), x.data, weight.data, bias.data)
-        return activate(out, self.activation)
+            return Tensor.apply(fused, (x, weight), x.data, weight.data)
+        return Tensor.apply(fused, (x, weight, bias), x.data, weight.data, bias.data)
 
     def extra_repr(self) -> str:
         nout, nin = self.weight.shape
