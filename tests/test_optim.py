@@ -9,6 +9,8 @@ RMSProp (η=0.001, ρ=0.9): h = 0.1·g² so w1 = 1 − 0.001·8/√6.4 = 0.99683
 Adam (η=0.001): the first step is η·sign(g): (0.999, −0.999, 1.999); the second 0.998000053.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -190,3 +192,28 @@ def test_make_optimizer_passes_settings_and_refuses_ones_the_optimizer_lacks():
     with pytest.raises(TypeError) as error:
         make_optimizer("adam", params, weight_decay=0.01)
     assert str(error.value) == "adam takes no weight_decay; its settings are lr, beta1, beta2, eps, decay"
+
+
+def test_the_cosine_schedule_falls_from_the_rate_to_zero_along_a_cosine():
+    w = Parameter(1.0)
+    optimizer = nn.SGD([w], lr=0.2)
+    schedule = nn.optim.CosineSchedule(optimizer, steps=4)
+    rates = []
+    for step in range(1, 6):
+        schedule(step, {})
+        rates.append(optimizer.lr)
+    expected = [0.2 * 0.5 * (1 + math.cos(math.pi * min(k, 4) / 4)) for k in range(1, 6)]
+    assert rates == pytest.approx(expected) and rates[1] == pytest.approx(0.1) and rates[-1] == 0.0
+    with pytest.raises(ValueError, match=r"steps must be a positive integer \(the updates the schedule spans\), got 0"):
+        nn.optim.CosineSchedule(optimizer, 0)
+    with pytest.raises(TypeError, match="CosineSchedule needs an Optimizer, got list"):
+        nn.optim.CosineSchedule([w], 10)
+
+
+def test_fit_with_a_cosine_schedule_ends_at_rate_zero():
+    X, y = nn.data.logic_gate("and")
+    model = nn.MLP(2, [1], seed=0, backend="numpy")
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    nn.fit(model, X, y, "mse", optimizer, epochs=10, batch_size=2, progress=False,
+           on_step_end=nn.optim.CosineSchedule(optimizer, steps=20))
+    assert optimizer.lr == 0.0 and optimizer.iterations == 20
