@@ -52,19 +52,6 @@ def test_load_state_dict_casts_into_the_model_dtype():
     assert {p.data.dtype for p in model.parameters()} == {np.dtype("float32")}
 
 
-def test_float32_stays_float32_through_forward_backward_and_step():
-    model = nn.MLP(4, [6, 3], seed=0, backend="numpy")
-    out = model(np.ones((5, 4)))
-    assert out.dtype == np.float32
-    loss = nn.losses.cross_entropy(out, [0, 1, 2, 0, 1])
-    assert loss.dtype == np.float32
-    loss.backward()
-    assert {p.grad.dtype for p in model.parameters()} == {np.dtype("float32")}
-    optimizer = nn.Adam(model.parameters())
-    optimizer.step()
-    assert {p.data.dtype for p in model.parameters()} == {np.dtype("float32")}
-
-
 def test_tensor_layers_and_sequential():
     model = nn.Sequential(nn.Linear(4, 8, seed=0), nn.ReLU(), nn.Linear(8, 3, seed=1), nn.Softmax())
     probs = model(Tensor(np.ones((2, 4))))

@@ -23,6 +23,7 @@ def json_run(tmp_path_factory):
     return status, out.getvalue(), path
 
 
+@pytest.mark.slow
 def test_json_output_is_one_object_with_the_results(json_run):
     status, stdout, path = json_run
     assert status == 0
@@ -43,7 +44,8 @@ def test_json_output_is_one_object_with_the_results(json_run):
     assert result["saved"] == str(path)
 
 
-def test_save_writes_a_model_nn_load_reads(json_run):
+@pytest.mark.slow
+def test_save_writes_a_model_nn_load_reads(json_run, mnist):
     _, _, path = json_run
     state = nn.load(path)
     shapes = {key: array.shape for key, array in state.items()}
@@ -58,7 +60,7 @@ def test_save_writes_a_model_nn_load_reads(json_run):
     assert all(array.dtype == np.float32 for array in state.values())
     model = nn.MLP(784, [100, 100, 10], backend="numpy")
     model.load_state_dict(state)
-    X_test, y_test = nn.data.load_mnist()[2:]
+    X_test, y_test = mnist[2:]
     accuracy = np.mean(nn.predict(model, X_test).argmax(axis=1) == y_test)
     assert accuracy == pytest.approx(json.loads(json_run[1])["test_accuracy"])
 

@@ -49,12 +49,6 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def mnist(shared_dir: Path) -> tuple[np.ndarray, ...]:
-    """One full parse of the shared copy, found through CHAINRULE_DATA, shared by the module."""
-    return load_mnist(download=False)
-
-
-@pytest.fixture(scope="module")
 def idx(shared_dir: Path) -> Callable[[str], bytes]:
     """The decompressed IDX bytes of a shared file, by name without .gz (decompressed once)."""
 

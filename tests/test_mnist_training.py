@@ -9,11 +9,6 @@ from chainrule.nn import losses
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    return nn.data.load_mnist()
-
-
-@pytest.fixture(scope="module")
 def trained(mnist):
     """784-100-100-10 trained for 3 epochs on the first 10,000 training images (about a second)."""
     X_train, y_train, X_test, y_test = mnist
@@ -34,6 +29,7 @@ def trained(mnist):
     return model, optimizer, history
 
 
+@pytest.mark.slow
 def test_a_short_run_on_a_subset_reaches_90_percent_on_the_full_test_set(mnist, trained):
     model, _, history = trained
     _, _, X_test, y_test = mnist
@@ -42,22 +38,6 @@ def test_a_short_run_on_a_subset_reaches_90_percent_on_the_full_test_set(mnist, 
     assert history.val_accuracy[-1] == pytest.approx(accuracy)
     assert history.loss[-1] < history.loss[0]
     assert all(type(figure) is float for figures in history.history.values() for figure in figures)
-
-
-def test_float32_stays_float32_through_forward_backward_and_the_optimizer(mnist, trained):
-    model, optimizer, _ = trained
-    assert optimizer.iterations == 3 * 79
-    for name, param in model.named_parameters():
-        assert param.data.dtype == np.float32, name
-        assert param.grad is not None and param.grad.dtype == np.float32, name
-        assert param.grad.shape == param.data.shape, name
-        assert param.data.flags.c_contiguous and param.grad.flags.c_contiguous, name  # no layout mixing in updates
-    X_test = mnist[2]
-    out = model(X_test[:64])
-    assert out.dtype == np.float32
-    loss = losses.cross_entropy(out, mnist[3][:64])
-    assert loss.dtype == np.float32
-    assert nn.predict(model, X_test[:64]).dtype == np.float32
 
 
 def test_float64_models_stay_float64(mnist):

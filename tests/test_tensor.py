@@ -449,7 +449,12 @@ def test_sigmoid_is_stable_for_large_inputs():
 # --- dtypes through forward and backward ---
 
 
-def test_float32_stays_float32_through_forward_and_backward():
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+def test_float32_stays_float32_end_to_end(optimizer):
+    """Every op, a model's forward, loss and backward, and each optimizer's updates: a float64 number
+    anywhere (a constant, a local derivative, an optimizer's state) would turn float32 into float64."""
+    from chainrule import nn
+
     rng = np.random.default_rng(11)
     x = Tensor(rng.standard_normal((8, 5)).astype(np.float32), requires_grad=True)
     w = Tensor(rng.standard_normal((5, 4)).astype(np.float32), requires_grad=True)
@@ -467,6 +472,21 @@ def test_float32_stays_float32_through_forward_and_backward():
     loss.backward()
     for leaf in (x, w, b):
         assert leaf.grad.dtype == np.float32
+
+    model = nn.Sequential(nn.Linear(5, 6, activation="relu", seed=0), nn.Linear(6, 3, seed=1), nn.Tanh())
+    settings = {"weight_decay": 0.1} if optimizer in ("sgd", "momentum") else {}
+    step = nn.optim.make_optimizer(optimizer, model.parameters(), lr=np.float64(0.01), decay=0.5, **settings)
+    for _ in range(3):
+        out = model(rng.standard_normal((7, 5)))  # float64 inputs are cast to the model's dtype
+        loss = nn.losses.cross_entropy(out, [0, 1, 2, 0, 1, 2, 0])
+        assert out.dtype == loss.dtype == np.float32
+        step.zero_grad()
+        loss.backward()
+        step.step()
+    for name, param in model.named_parameters():
+        assert param.data.dtype == param.grad.dtype == np.float32, name
+        assert param.data.flags.c_contiguous and param.grad.flags.c_contiguous, name  # no layout mixing in updates
+    assert nn.predict(model, rng.standard_normal((2, 5))).dtype == np.float32
 
 
 def test_mixed_dtypes_promote_forward_and_cast_back_in_backward():

@@ -336,6 +336,7 @@ def test_same_graph_same_dot_and_same_svg_bytes(tmp_path, renderer):
 # --- large graphs ---
 
 
+@pytest.mark.slow
 def test_full_mlp_graph_has_about_a_thousand_nodes_and_renders(tmp_path):
     loss = mlp()
     count = len(topological_order(loss))
