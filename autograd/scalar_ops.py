@@ -300,17 +300,20 @@ class WithConstant(Op):
         return (self.op.local_grads(out, a, self.constant)[0],)
 
 
-_bound: dict[tuple[Op, float, bool], WithConstant] = {}
+_bound: tuple[dict[Op, dict[float, WithConstant]], dict[Op, dict[float, WithConstant]]] = ({}, {})
+"""The shared `WithConstant`s: by whether the number comes first, then by op, then by the number."""
 
 
 def with_constant(op: Op, constant: float, constant_first: bool) -> WithConstant:
     """A shared `WithConstant` for the few constants a program uses over and over."""
-    key = (op, constant, constant_first)
-    bound = _bound.get(key)
+    by_number = _bound[constant_first].get(op)
+    if by_number is None:
+        by_number = _bound[constant_first][op] = {}
+    bound = by_number.get(constant)
     if bound is None:
         bound = WithConstant(op, constant, constant_first)
-        if len(_bound) < 4096 and constant != 0:  # 0.0 == -0.0, but they must stay apart
-            _bound[key] = bound
+        if len(by_number) < 1024 and constant != 0:  # 0.0 == -0.0, but they must stay apart
+            by_number[constant] = bound
     return bound
 
 
