@@ -380,7 +380,8 @@ def fit(
     epoch_bar = tqdm(range(epochs), desc="training", unit="epoch", disable=None if progress else True, leave=False)
     for epoch in epoch_bar:
         started = time.perf_counter()
-        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        # one batch holds every sample whatever the order: shuffling it would change only the rounding
+        order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
                    disable=None if progress and steps > 1 else True)
         summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)

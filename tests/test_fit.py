@@ -290,3 +290,14 @@ def test_zero_one_rows_that_are_not_one_hot_get_no_accuracy():
     with pytest.raises(ValueError, match="accuracy with 3 outputs needs integer labels 0..2 or one-hot rows"):
         accuracy(np.array([[0.9, 0.1, 0.8], [0.1, 0.1, 0.1]]), multi_label, loss="binary_cross_entropy")
     assert accuracy(np.array([[0.9, 0.1, 0.8], [0.1, 0.7, 0.1]]), np.array([[1, 0, 0], [0, 1, 0]])) == 1.0
+
+
+def test_full_batch_training_needs_no_seed_to_be_reproducible():
+    X = np.random.default_rng(0).normal(size=(40, 5))
+    y = X @ np.arange(5.0)
+    runs = []
+    for _ in range(2):
+        model = nn.Linear(5, 1, seed=0, dtype="float64")
+        nn.fit(model, X, y, "mse", nn.Adam(model.parameters(), lr=0.05), epochs=50, progress=False)
+        runs.append(model.state_dict()["weight"])
+    assert np.array_equal(*runs)
