@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; bad input prints one line to stderr and returns 2, other failures 1; no traceback."""
+    # The commands' matrices are small: one BLAS thread is about as fast as two on them, and it never
+    # stalls for seconds when other programs keep the cores busy (read when NumPy first loads; yours wins).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
