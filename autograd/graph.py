@@ -31,9 +31,11 @@ class Node(Protocol):
 
     data: Any
     grad: Any
-    parents: tuple[Any, ...]
     label: str
     scope: str
+
+    @property
+    def parents(self) -> tuple[Any, ...]: ...
 
     @property
     def op(self) -> str: ...

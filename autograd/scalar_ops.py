@@ -304,11 +304,17 @@ _bound: tuple[dict[Op, dict[float, WithConstant]], dict[Op, dict[float, WithCons
 """The shared `WithConstant`s: by whether the number comes first, then by op, then by the number."""
 
 
-def with_constant(op: Op, constant: float, constant_first: bool) -> WithConstant:
-    """A shared `WithConstant` for the few constants a program uses over and over."""
+def shared_with_constant(op: Op, constant_first: bool) -> dict[float, WithConstant]:
+    """The shared `WithConstant`s of `op` by number, which `with_constant` fills (a fast path reads it first)."""
     by_number = _bound[constant_first].get(op)
     if by_number is None:
         by_number = _bound[constant_first][op] = {}
+    return by_number
+
+
+def with_constant(op: Op, constant: float, constant_first: bool) -> WithConstant:
+    """A shared `WithConstant` for the few constants a program uses over and over."""
+    by_number = shared_with_constant(op, constant_first)
     bound = by_number.get(constant)
     if bound is None:
         bound = WithConstant(op, constant, constant_first)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 from . import scalar_ops as ops
@@ -11,6 +12,35 @@ from .graph import add_context, backpropagate, check_forward, state, topological
 
 Number = int | float
 _isfinite = math.isfinite
+_new_object = object.__new__  # a module global is found faster than the class attribute Value.__new__
+
+
+def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
+    """The dunder method `name` for the binary `op`: ``self op other``, or ``other op self`` when
+    `name` is a reflected one such as ``__radd__``.
+
+    A Python number `other` is kept on a shared `WithConstant` op, not made a node. One function
+    per dunder (not a shared helper called from each) because every op of a scalar graph goes
+    through here: a Python call fewer is a tenth of the forward pass.
+    """
+    reflected = name.startswith("__r")
+    shared = ops.shared_with_constant(op, reflected)
+
+    def method(self: Value, other: Any) -> Value:
+        kind = type(other)
+        if kind is float or kind is int:
+            bound = shared.get(other) or ops.with_constant(op, float(other), reflected)
+            return _record(bound, bound.forward(self.data), self)
+        if isinstance(other, Value):
+            return Value.apply(op, other, self) if reflected else Value.apply(op, self, other)
+        number = _number(other)
+        if number is None:
+            return NotImplemented
+        bound = ops.with_constant(op, number, reflected)
+        return _record(bound, bound.forward(self.data), self)
+
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    return method
 
 
 class Value:
@@ -27,7 +57,9 @@ class Value:
     the op; NaN and inf inputs go through every op as NaN and inf.
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "scope", "_fn")
+    __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents")
+    # `_parents` is the parent itself for a one-parent op and a tuple otherwise: a tuple is one more
+    # object for Python's cyclic GC to walk on every full collection, and most nodes have one parent
 
     requires_grad = True
     """Gradients flow into every Value but a constant (numbers, and results computed under no_grad)."""
@@ -42,9 +74,9 @@ class Value:
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
-        self.parents: tuple[Value, ...] = ()
         self.scope = state.scope
         self._fn: ops.Op | None = None
+        self._parents: Value | tuple[Value, ...] = ()
 
     @staticmethod
     def apply(op: ops.Op, *inputs: Value) -> Value:
@@ -53,13 +85,11 @@ class Value:
         Under `no_grad` the result is a `Constant`: a leaf that takes no gradient.
         """
         arity = len(inputs)
+        if arity == 1:
+            return _record(op, op.forward(inputs[0].data), inputs[0])
         if arity == 2:
-            data = op.forward(inputs[0].data, inputs[1].data)
-        elif arity == 1:
-            data = op.forward(inputs[0].data)
-        else:
-            data = op.forward(*[x.data for x in inputs])
-        return _record(op, data, inputs)
+            return _record(op, op.forward(inputs[0].data, inputs[1].data), inputs)
+        return _record(op, op.forward(*[x.data for x in inputs]), inputs)
 
     @staticmethod
     def record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
@@ -68,9 +98,15 @@ class Value:
         `apply` in two halves, for callers that already hold the inputs' numbers (a layer reads its
         inputs once for all its neurons).
         """
-        return _record(op, data, inputs)
+        return _record(op, data, inputs[0] if len(inputs) == 1 else inputs)
 
     # --- the graph protocol (autograd.graph.Node) ---
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in the op's order (empty for a leaf)."""
+        parents = self._parents
+        return parents if isinstance(parents, tuple) else (parents,)
+
     @property
     def op(self) -> str:
         """The name of the op that made this Value ("" for a leaf)."""
@@ -106,7 +142,7 @@ class Value:
 
     def accumulate_grad(self, grad: float) -> None:
         """Store a gradient from a backward pass: leaves add it up, interior nodes keep the latest pass."""
-        if self.parents:
+        if self._parents:
             self.grad = grad
         else:
             self.grad += grad
@@ -131,7 +167,7 @@ class Value:
             return
         order = topological_order(self)
         for node in order:
-            if node.parents:
+            if node._fn is not None:
                 node.grad = 0.0
         self.grad += float(gradient)
         _chain_rule_in_place(order)
@@ -151,29 +187,14 @@ class Value:
             self._fn.backward(self.data, self.grad, self.parents)
 
     # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
-    def __add__(self, other: Value | Number) -> Value:
-        return _combine(ops.ADD, self, other, False)
-
-    def __radd__(self, other: Number) -> Value:
-        return _combine(ops.ADD, self, other, True)
-
-    def __sub__(self, other: Value | Number) -> Value:
-        return _combine(ops.SUB, self, other, False)
-
-    def __rsub__(self, other: Number) -> Value:
-        return _combine(ops.SUB, self, other, True)
-
-    def __mul__(self, other: Value | Number) -> Value:
-        return _combine(ops.MUL, self, other, False)
-
-    def __rmul__(self, other: Number) -> Value:
-        return _combine(ops.MUL, self, other, True)
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        return _combine(ops.DIV, self, other, False)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _combine(ops.DIV, self, other, True)
+    __add__ = _arithmetic(ops.ADD, "__add__")
+    __radd__ = _arithmetic(ops.ADD, "__radd__")
+    __sub__ = _arithmetic(ops.SUB, "__sub__")
+    __rsub__ = _arithmetic(ops.SUB, "__rsub__")
+    __mul__ = _arithmetic(ops.MUL, "__mul__")
+    __rmul__ = _arithmetic(ops.MUL, "__rmul__")
+    __truediv__ = _arithmetic(ops.DIV, "__truediv__")
+    __rtruediv__ = _arithmetic(ops.DIV, "__rtruediv__")
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
@@ -181,8 +202,7 @@ class Value:
         exponent = _number(other)
         return NotImplemented if exponent is None else Value.apply(ops.PowConst(exponent), self)
 
-    def __rpow__(self, other: Number) -> Value:
-        return _combine(ops.POW, self, other, True)
+    __rpow__ = _arithmetic(ops.POW, "__rpow__")
 
     def __neg__(self) -> Value:
         return Value.apply(ops.NEG, self)
@@ -241,18 +261,21 @@ class Constant(Value):
         pass
 
 
-def _record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
-    """`Value.record`: the one place a node is made (a `Constant` under no_grad)."""
+def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Value:
+    """`Value.record`: the one place a node is made (a `Constant` under no_grad).
+
+    `parents` is the one parent itself, or a tuple of two or more.
+    """
     if not _isfinite(data):
-        _check_result(op, data, inputs)
+        _check_result(op, data, parents)
     record = state
     if record.recording:
-        out = Value.__new__(Value)
-        out.parents = inputs
+        out = _new_object(Value)
+        out._parents = parents
         out._fn = op
     else:
-        out = Value.__new__(Constant)
-        out.parents = ()
+        out = _new_object(Constant)
+        out._parents = ()
         out._fn = None
     out.data = data
     out.grad = 0.0
@@ -275,16 +298,15 @@ def _chain_rule_in_place(order: list[Value]) -> None:
             fn = node._fn
             if fn is None:  # a leaf
                 continue
-            parents, grad = node.parents, node.grad
-            if len(parents) == 2:
+            parents, grad = node._parents, node.grad
+            if not isinstance(parents, tuple):
+                (da,) = fn.local_grads(node.data, parents.data)
+                parents.grad += da * grad
+            elif len(parents) == 2:
                 a, b = parents
                 da, db = fn.local_grads(node.data, a.data, b.data)
                 a.grad += da * grad
                 b.grad += db * grad
-            elif len(parents) == 1:
-                a = parents[0]
-                (da,) = fn.local_grads(node.data, a.data)
-                a.grad += da * grad
             else:
                 fn.backward(node.data, grad, parents)
     except (ArithmeticError, ValueError, TypeError) as error:
@@ -292,8 +314,9 @@ def _chain_rule_in_place(order: list[Value]) -> None:
         raise
 
 
-def _check_result(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> None:
+def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:
     """Raise OverflowError when finite inputs gave a result that is not (NaN and inf inputs go through)."""
+    inputs = parents if isinstance(parents, tuple) else (parents,)
     if all(_isfinite(x.data) for x in inputs) and _isfinite(getattr(op, "constant", 0.0)):
         operands = ", ".join(repr(x.data) for x in inputs)
         raise OverflowError(f"op {op.name!r} overflows a float: it gives {data!r} from {operands}")
@@ -339,21 +362,6 @@ def _number(x: Any) -> float | None:
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
         return float(x)
     return None
-
-
-def _combine(op: ops.Op, value: Value, other: Any, other_first: bool) -> Value:
-    """``value op other``, or ``other op value`` when `other_first`; a number `other` stays on the op."""
-    kind = type(other)
-    if kind is float or kind is int:
-        constant = float(other)
-    elif isinstance(other, Value):
-        return Value.apply(op, other, value) if other_first else Value.apply(op, value, other)
-    else:
-        number = _number(other)
-        if number is None:
-            return NotImplemented
-        constant = number
-    return Value.apply(ops.with_constant(op, constant, other_first), value)
 
 
 def _as_value(x: Any) -> Value | None:

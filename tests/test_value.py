@@ -1,5 +1,6 @@
 """The scalar engine: every op against finite differences, micrograd's published cases, the walk, errors."""
 
+import gc
 import math
 import sys
 import warnings
@@ -256,6 +257,24 @@ def test_million_op_chain_with_default_recursion_limit():
         node = node * 1.0000001 if i % 2 else node + 0.1
     node.backward()
     assert x.grad == pytest.approx(1.0000001**500_000, rel=1e-9)
+
+
+def test_a_node_with_one_parent_is_one_object_for_the_garbage_collector():
+    """Python's cyclic GC walks every tracked object at each full collection, so a graph's cost
+    there is its count of tracked objects: one per node, the parent held without a tuple."""
+    x = Value(0.5)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        node = x
+        for i in range(2000):
+            node = node * 1.0001 if i % 2 else (node + 0.1).relu()
+        grown = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    assert 3000 <= grown <= 3000 + 50
+    assert node.parents[0].parents[0].parents == (node.parents[0].parents[0].parents[0],)
 
 
 def test_topological_order_is_deterministic_and_parents_first():
