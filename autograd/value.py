@@ -12,7 +12,8 @@ from .graph import add_context, backpropagate, check_forward, state, topological
 
 Number = int | float
 _isfinite = math.isfinite
-_new_object = object.__new__  # a module global is found faster than the class attribute Value.__new__
+_new_object = object.__new__
+_WithConstant = ops.WithConstant  # a module global is found faster than the class attribute Value.__new__
 
 
 def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
@@ -300,7 +301,14 @@ def _chain_rule_in_place(order: list[Value]) -> None:
                 continue
             parents, grad = node._parents, node.grad
             if not isinstance(parents, tuple):
-                (da,) = fn.local_grads(node.data, parents.data)
+                if fn.__class__ is _WithConstant:  # `WithConstant.local_grads`, one Python call fewer
+                    inner, constant = fn.op, fn.constant
+                    if fn.constant_first:
+                        da = inner.local_grads(node.data, constant, parents.data)[1]
+                    else:
+                        da = inner.local_grads(node.data, parents.data, constant)[0]
+                else:
+                    (da,) = fn.local_grads(node.data, parents.data)
                 parents.grad += da * grad
             elif len(parents) == 2:
                 a, b = parents
