@@ -661,8 +661,7 @@ class CrossEntropy(Function):
         n = len(z)
         shifted = np.array(z.T, order="C")  # a copy, shifted in place
         shifted -= np.maximum.reduce(shifted, axis=0)
-        with np.errstate(under="ignore"):
-            probs = np.exp(shifted)
+        probs = np.exp(shifted)  # Tensor.apply lets exp underflow to 0 quietly
         totals = np.add.reduce(probs, axis=0)
         rows = self.rows
         if rows is None:

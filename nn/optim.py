@@ -38,8 +38,9 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Clear every parameter's gradient."""
-        for p in self.params:
-            p.zero_grad()
+        for group in self._groups:
+            for p in group if isinstance(group, list) else (group,):
+                p.zero_grad()
 
     def step(self) -> None:
         """One update of every parameter from its current gradient."""

@@ -259,6 +259,7 @@ class _Training:
         self.measure = measure  # None: decided from the outputs of the first batch
         self.on_step_end = on_step_end
         self.steps_done = 0
+        self.checked_width = -1  # the output width the class rule was last checked against
 
     def step(self, Xb: np.ndarray, yb: np.ndarray, where: str) -> tuple[float, np.ndarray | None]:
         """The course's three steps on one batch: the function's outputs, their loss, one step downhill."""
@@ -285,11 +286,13 @@ class _Training:
         if self.measure is False:
             return None
         outputs = _as_array(outputs)
-        applies = self.rule.applies(outputs.shape[1])
-        if self.measure is None:
-            self.measure = applies
-        elif not applies:
-            raise ValueError(f"metrics=['accuracy']: {_not_classes(self.rule.targets, outputs.shape[1])}")
+        if self.measure is None or self.checked_width != outputs.shape[1]:
+            applies = self.rule.applies(outputs.shape[1])
+            if self.measure is None:
+                self.measure = applies
+            elif not applies:
+                raise ValueError(f"metrics=['accuracy']: {_not_classes(self.rule.targets, outputs.shape[1])}")
+            self.checked_width = outputs.shape[1]
         return outputs if self.measure else None
 
     def epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, bar: Any, number: int) -> dict:
