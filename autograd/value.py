@@ -12,8 +12,8 @@ from .graph import add_context, backpropagate, check_forward, state, topological
 
 Number = int | float
 _isfinite = math.isfinite
-_new_object = object.__new__
-_WithConstant = ops.WithConstant  # a module global is found faster than the class attribute Value.__new__
+_new_object = object.__new__  # a module global is found faster than the class attribute Value.__new__
+_WithConstant = ops.WithConstant
 
 
 def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
@@ -168,7 +168,7 @@ class Value:
             return
         order = topological_order(self)
         for node in order:
-            if node._fn is not None:
+            if node._parents:
                 node.grad = 0.0
         self.grad += float(gradient)
         _chain_rule_in_place(order)
