@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -187,7 +188,14 @@ def verdict(ok: bool) -> str:
     return "pass" if ok else "FAIL"
 
 
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine slows the absolute figure (the chain's seconds)."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
+
+
 def main() -> int:
+    load_before = load_average()
+    print(f"load average (1 min): {load_before}")
     print(f"micrograd demo step (2-16-16-1, 100 moons points, hinge + L2), median of {STEPS} steps per run")
     ours_runs, best_runs = [], []
     for round_number in range(ROUNDS):
@@ -248,6 +256,7 @@ def main() -> int:
     widths = [max(len(row[i]) for row in [("target", "measured", "result"), *rows]) for i in range(3)]
     for row in [("target", "measured", "result"), tuple("-" * w for w in widths), *rows]:
         print("  ".join(text.ljust(w) for text, w in zip(row, widths)).rstrip())
+    print(f"\nload average {load_before} before, {load_average()} after")
     return 1 if any(row[2] == "FAIL" for row in rows) else 0
 
 
