@@ -704,8 +704,8 @@ class Linear(Function):
     `x` is a batch (..., nin), `w` a weight (nout, nin) as in PyTorch, `b` an optional bias
     (nout,). One node instead of three (transpose, matmul, add), so a layer costs one op's
     bookkeeping; the bias is added in place to the fresh product. Backward is two matrix
-    products and one sum: ``g @ w`` for x, ``gᵀ @ x`` for w (made directly in w's row-major
-    layout, so the optimizer's elementwise update never mixes layouts) and the sum of g over
+    products and one sum: ``g @ w`` for x, ``gᵀ @ x`` for w (made directly in w's own memory
+    layout, row or column by column, so the optimizer's elementwise update never mixes layouts) and the sum of g over
     the batch for b.
 
     With an `activation` (an elementwise op such as `ReLU()`), the node is the whole layer,
@@ -750,7 +750,9 @@ class Linear(Function):
             if not (grad.flags.c_contiguous or grad.flags.f_contiguous):
                 rows = grad = np.ascontiguousarray(grad)
         grad_x = _cast(grad @ w, x.dtype) if needs[0] else None
-        grad_w = _cast(rows.T @ x_rows, w.dtype) if needs[1] else None
+        grad_w = None
+        if needs[1]:  # made in w's own memory layout (see Matmul.vjp)
+            grad_w = _cast((x_rows.T @ rows).T if _column_major(w) else rows.T @ x_rows, w.dtype)
         if b is None:
             return grad_x, grad_w
         return grad_x, grad_w, (_cast(np.add.reduce(rows, axis=0), b.dtype) if needs[2] else None)

@@ -255,4 +255,6 @@ def _assign(param: Any, array: np.ndarray) -> None:
     if isinstance(param, Value):
         param.data = float(array)
     else:
-        param.data = np.array(array, dtype=param.data.dtype, copy=True)
+        data = np.empty_like(param.data)  # the parameter's own dtype and memory layout
+        data[...] = array
+        param.data = data

@@ -53,7 +53,11 @@ class Linear(Module):
             raise ValueError("activation 'step' has no gradient; the NumPy backend does not offer it")
         dtype = check_dtype(dtype)
         weights = initial_weights(nin, nout, activation, rng_from(seed))
-        self.weight = parameter(weights.astype(dtype), "weight")
+        # Stored column by column (Fortran order), so weightᵀ is an ordinary row-by-row (nin, nout)
+        # matrix and x @ weightᵀ is BLAS's plain product, 15-20% faster than with a transposed
+        # operand for MNIST's first layer (benchmarks/mnist.py); the gradient is made in the same
+        # layout, so the optimizer's updates never mix layouts.
+        self.weight = parameter(np.asfortranarray(weights, dtype=dtype), "weight")
         self.bias = parameter(np.zeros(nout, dtype=dtype), "bias") if bias else None
 
     def forward(self, x: Any) -> Any:

@@ -52,6 +52,21 @@ def test_load_state_dict_casts_into_the_model_dtype():
     assert {p.data.dtype for p in model.parameters()} == {np.dtype("float32")}
 
 
+def test_weights_are_stored_column_by_column_and_loading_keeps_that_layout():
+    """x @ weightᵀ is BLAS's plain product when weight is in Fortran order; gradients and loaded
+    arrays follow the same layout, so updates never mix layouts."""
+    model = nn.MLP(6, [5, 3], seed=0, backend="numpy")
+    x = np.random.default_rng(1).standard_normal((4, 6))
+    nn.losses.cross_entropy(model(x), [0, 1, 2, 0]).backward()
+    for layer in model.layers:
+        assert layer.weight.data.flags.f_contiguous and layer.weight.grad.flags.f_contiguous
+    expected = {k: v + 1.0 for k, v in model.state_dict().items()}
+    model.load_state_dict({k: np.ascontiguousarray(v) for k, v in expected.items()})
+    for key, value in model.state_dict().items():
+        assert np.array_equal(value, expected[key])
+    assert all(layer.weight.data.flags.f_contiguous for layer in model.layers)
+
+
 def test_tensor_layers_and_sequential():
     model = nn.Sequential(nn.Linear(4, 8, seed=0), nn.ReLU(), nn.Linear(8, 3, seed=1), nn.Softmax())
     probs = model(Tensor(np.ones((2, 4))))

@@ -485,7 +485,8 @@ def test_float32_stays_float32_end_to_end(optimizer):
         step.step()
     for name, param in model.named_parameters():
         assert param.data.dtype == param.grad.dtype == np.float32, name
-        assert param.data.flags.c_contiguous and param.grad.flags.c_contiguous, name  # no layout mixing in updates
+        same_layout = param.data.flags.c_contiguous == param.grad.flags.c_contiguous
+        assert same_layout and param.data.flags.f_contiguous == param.grad.flags.f_contiguous, name  # no mixing
     assert nn.predict(model, rng.standard_normal((2, 5))).dtype == np.float32
 
 
