@@ -33,16 +33,16 @@ def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
         kind = type(other)
         if kind is float or kind is int:
             bound = shared.get(other) or ops.with_constant(op, float(other), reflected)
-            constant = bound.constant
-            data = forward(constant, self.data) if reflected else forward(self.data, constant)
-            return _record(bound, data, self)
-        if isinstance(other, Value):
+        elif isinstance(other, Value):
             return Value.apply(op, other, self) if reflected else Value.apply(op, self, other)
-        number = _number(other)
-        if number is None:
-            return NotImplemented
-        bound = ops.with_constant(op, number, reflected)
-        return _record(bound, bound.forward(self.data), self)
+        else:
+            number = _number(other)
+            if number is None:
+                return NotImplemented
+            bound = ops.with_constant(op, number, reflected)
+        constant = bound.constant
+        data = forward(constant, self.data) if reflected else forward(self.data, constant)
+        return _record(bound, data, self)
 
     method.__name__, method.__qualname__ = name, f"Value.{name}"
     return method
