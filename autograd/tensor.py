@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numbers
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import tensor_ops as ops
-from .graph import backpropagate, check_forward, state
+from .graph import add_context, backpropagate, check_forward, state, topological_order
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _REAL_KINDS = "biuf"
@@ -26,7 +25,7 @@ class Tensor:
     keep a gradient, and they add to it on every backward pass, as in PyTorch.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn", "_fresh_grad")
+    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected method
 
     def __init__(
@@ -42,7 +41,6 @@ class Tensor:
         self.scope = state.scope
         self.is_parameter = bool(is_parameter)
         self._fn: ops.Function | None = None
-        self._fresh_grad: weakref.ref[np.ndarray] | None = None
 
     @staticmethod
     def apply(fn: ops.Function, parents: tuple[Tensor, ...], *arrays: Any) -> Tensor:
@@ -59,8 +57,7 @@ class Tensor:
                     record = True
                     break
         try:
-            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                data = fn.forward(*arrays)
+            data = _forward_raising(fn, arrays)
         except FloatingPointError as error:
             data = _not_finite(fn, arrays, error)
         out = Tensor._wrap(fn, data, parents if record else None)
@@ -76,7 +73,6 @@ class Tensor:
         out.label = ""
         out.scope = state.scope
         out.is_parameter = False
-        out._fresh_grad = None
         if parents is None:
             out.parents = ()
             out._fn = None
@@ -122,16 +118,8 @@ class Tensor:
         needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
             with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead
-                grads = fn.vjp(grad, needs)
-        else:
-            grads = fn.vjp(grad, needs)
-        # Tell each leaf whether the array it was just sent was made for it alone, so that
-        # `accumulate_grad` may keep that array instead of a copy (see Function.fresh_grads).
-        fresh = fn.fresh_grads
-        for parent, parent_grad in zip(parents, grads):
-            if not parent.parents:
-                parent._fresh_grad = weakref.ref(parent_grad) if fresh and parent_grad is not None else None
-        return grads
+                return fn.vjp(grad, needs)
+        return fn.vjp(grad, needs)
 
     def accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` to a leaf that requires grad; an interior node keeps this pass's gradient (no copy).
@@ -140,18 +128,10 @@ class Tensor:
         """
         if self.parents:
             self.grad = grad
+        elif not self.requires_grad:
             return
-        fresh, self._fresh_grad = self._fresh_grad, None
-        if not self.requires_grad:
-            return
-        if self.grad is None:
-            data = self.data
-            if fresh is not None and fresh() is grad and grad.dtype == data.dtype and grad.shape == data.shape:
-                # the very array an op with fresh gradients made for this leaf alone: nothing
-                # else refers to it, so it is kept as it is
-                self.grad = grad
-            else:
-                self.grad = np.array(grad, dtype=data.dtype)  # a copy: one gradient array may feed many nodes
+        elif self.grad is None:
+            self.grad = np.array(grad, dtype=self.data.dtype)  # a copy: one gradient array may feed many nodes
         else:
             self.grad += grad
 
@@ -181,9 +161,11 @@ class Tensor:
             seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
-        self._fresh_grad = None  # a leaf's own backward(): its gradient is the seed, which no op made
-        for node, grad in backpropagate(self, seed).items():
-            node.accumulate_grad(grad)
+        if state.anomaly or not self.parents:  # anomaly mode checks each op's result on the general walk
+            for node, grad in backpropagate(self, seed).items():
+                node.accumulate_grad(grad)
+        else:
+            _chain_rule_in_place(self, seed)
 
     # --- array attributes ---
     @property
@@ -333,8 +315,47 @@ class Tensor:
         return f"Tensor({np.array2string(self.data, separator=', ', prefix='Tensor(')}{extras})"
 
 
+def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
+    """`backward()`'s hot path: what `backpropagate` and `accumulate_grad` do, in one loop.
+
+    Each node's gradient is complete when the reverse topological order reaches it; it is kept on
+    the node and sent through the op's `vjp` to the parents. A leaf adds what it is sent straight
+    into its ``grad``, and keeps without a copy an array that an op with ``fresh_grads`` made for it
+    alone (the first gradient of a weight, say, is then the array ``x.T @ g`` itself).
+    """
+    grads = {root: seed}
+    lookup = grads.get
+    node = root
+    try:
+        for node in reversed(topological_order(root)):
+            fn = node._fn
+            grad = lookup(node)
+            if fn is None or grad is None:
+                continue
+            node.grad = grad
+            parents = node.parents
+            fresh = fn.fresh_grads
+            for parent, parent_grad in zip(parents, fn.vjp(grad, tuple([p.requires_grad for p in parents]))):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                if parent.parents:
+                    previous = lookup(parent)
+                    grads[parent] = parent_grad if previous is None else previous + parent_grad
+                elif parent.grad is not None:
+                    parent.grad += parent_grad
+                elif fresh and parent_grad.dtype == parent.data.dtype and parent_grad.shape == parent.data.shape:
+                    parent.grad = parent_grad
+                else:
+                    parent.grad = np.array(parent_grad, dtype=parent.data.dtype)
+    except (ArithmeticError, ValueError, TypeError) as error:
+        add_context(error, node, "backward")
+        raise
+
+
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
     """`data` as a float32 or float64 ndarray, by the rules in Tensor's docstring."""
+    if type(data) is np.ndarray and data.dtype in _FLOATS and (dtype is None or data.dtype == dtype):
+        return data  # the common case, a batch of inputs: kept as it is
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype not in _FLOATS:
@@ -365,6 +386,15 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
             )
         return array.astype(np.float32 if dtype is None else dtype, copy=False)
     raise TypeError(f"Tensor() takes a number, a (nested) list or a real ndarray, got {type(data).__name__}")
+
+
+@np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
+def _forward_raising(fn: ops.Function, arrays: tuple[Any, ...]) -> Any:
+    """`fn`'s forward with NumPy raising FloatingPointError where a result overflows, divides by zero or is
+    invalid (underflow to 0 is fine). A decorated function rather than a `with` block: the same error
+    state for two thirds of the cost, which every op of every forward pass pays; from NumPy 2.0 each
+    call sets and restores it on its own, so threads and nested calls keep their own state."""
+    return fn.forward(*arrays)
 
 
 def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointError) -> Any:

@@ -19,7 +19,8 @@ products, reductions, shapes, softmax and the fused ops) write their `vjp` out.
 Also:
 
 - ``fresh_grads`` (a class attribute, False unless set) says that `vjp` makes a new array for
-  each parent, so a leaf may keep it as its ``grad`` without a copy (`Linear`, `CrossEntropy`).
+  each parent, so `Tensor.backward` may keep it as a leaf's ``grad`` without a copy (`Linear`,
+  `CrossEntropy`).
 
 A binary op may have one operand that is a constant (a number or an array that is not a
 node): ``which`` says whether both operands are graph parents (BOTH) or only the LEFT or

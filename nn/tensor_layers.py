@@ -64,9 +64,9 @@ class Linear(Module):
         weight, bias = self.weight, self.bias
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=weight.dtype)
-        nin = weight.shape[1]
-        if x.ndim == 0 or x.shape[-1] != nin:
-            raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {x.shape}")
+        shape, nin = x.data.shape, weight.data.shape[1]
+        if not shape or shape[-1] != nin:
+            raise ValueError(f"Linear expected inputs with {nin} features (nin), got shape {shape}")
         # act(x @ weightᵀ + bias) as one op (tensor_ops.Linear): one node per layer, not four
         activation = LAYER_ACTIVATIONS[self.activation]
         fused = tensor_ops.Linear(None if activation is None else activation())

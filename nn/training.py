@@ -261,21 +261,21 @@ class _Training:
         self.steps_done = 0
         self.checked_width = -1  # the output width the class rule was last checked against
 
+    @np.errstate(over="ignore", invalid="ignore")  # a diverging run ends with the error below, not warnings
     def step(self, Xb: np.ndarray, yb: np.ndarray, where: str) -> tuple[float, np.ndarray | None]:
         """The course's three steps on one batch: the function's outputs, their loss, one step downhill."""
         try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                outputs = _forward(self.model, Xb, self.backend)  # 1. the function f(x; θ)
-                batch_loss = self.loss_fn(outputs, yb)  # 2. how good it is: the loss L(θ) on the batch
-                value = float(batch_loss.data)
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"the loss became {value} at {where}; the data is finite, so the training diverged: "
-                        f"try a smaller learning rate"
-                    )
-                self.optimizer.zero_grad()
-                batch_loss.backward()  # ∂L/∂θ for every parameter, by the chain rule
-                self.optimizer.step()  # 3. θ ← θ − η ∂L/∂θ
+            outputs = _forward(self.model, Xb, self.backend)  # 1. the function f(x; θ)
+            batch_loss = self.loss_fn(outputs, yb)  # 2. how good it is: the loss L(θ) on the batch
+            value = float(batch_loss.data)
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"the loss became {value} at {where}; the data is finite, so the training diverged: "
+                    f"try a smaller learning rate"
+                )
+            self.optimizer.zero_grad()
+            batch_loss.backward()  # ∂L/∂θ for every parameter, by the chain rule
+            self.optimizer.step()  # 3. θ ← θ − η ∂L/∂θ
         except (OverflowError, ZeroDivisionError) as error:
             raise FloatingPointError(f"training diverged at {where}: {error}; try a smaller learning rate") from error
         self.steps_done += 1

@@ -3,6 +3,7 @@ division by zero raise an error naming the op, and nothing warns from inside the
 
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -75,6 +76,22 @@ def test_float32_overflows_where_float64_does_not_and_says_so():
     with pytest.raises(OverflowError, match="op 'exp' overflows float32: the largest input is 100"):
         Tensor([100.0]).exp()
     assert np.isfinite(Tensor([100.0], dtype="float64").exp().data).all()
+
+
+def test_tensor_ops_leave_the_callers_numpy_error_state_as_it_was_in_every_thread():
+    def ops_then_error_state(setting: str) -> dict:
+        with np.errstate(all=setting):
+            before = np.geterr()
+            for _ in range(200):
+                (Tensor([2.0], requires_grad=True) * 3.0).exp()
+                with pytest.raises(OverflowError, match="op 'exp' overflows"):
+                    Tensor([1000.0]).exp()
+            assert np.geterr() == before
+            return np.geterr()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        states = list(pool.map(ops_then_error_state, ["ignore", "warn", "ignore", "warn"]))
+    assert [state["over"] for state in states] == ["ignore", "warn", "ignore", "warn"]
 
 
 def test_inf_inputs_go_through_as_inf():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import warnings
@@ -12,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule import autograd
-from chainrule.autograd import Tensor, Value
+from chainrule import autograd, nn
+from chainrule.autograd import Tensor, Value, tensor_ops
 from chainrule.autograd import graph as graph_module
 from chainrule.autograd import tensor as tensor_module
+from chainrule.autograd import value as value_module
 
 # --- helpers ---
 
@@ -660,24 +662,100 @@ def test_leaf_grads_never_share_memory():
 
 
 def test_tensor_and_value_share_the_graph_walk(monkeypatch):
-    assert tensor_module.backpropagate is graph_module.backpropagate
-    calls = []
+    walked = []
+    walk = graph_module.topological_order
 
-    def spy(root, seed, **kwargs):
-        calls.append(root)
-        return graph_module.backpropagate(root, seed, **kwargs)
+    def spy(root):
+        walked.append(root)
+        return walk(root)
 
-    monkeypatch.setattr(tensor_module, "backpropagate", spy)
+    for module in (graph_module, tensor_module, value_module):
+        monkeypatch.setattr(module, "topological_order", spy)
     x = Tensor([1.0, 2.0], requires_grad=True, label="x")
     w = Tensor([3.0, 4.0], requires_grad=True, label="w")
     h = x * w
     loss = h.sum()
     loss.backward()
-    assert calls == [loss]
+    scalar = Value(2.0) * 3.0
+    scalar.backward()
+    with autograd.detect_anomaly():
+        loss.backward()
+    assert walked == [loss, scalar, loss]
     order = autograd.topological_order(loss)
     assert order == [x, w, h, loss]
     autograd.zero_grad(loss)
     assert x.grad is None and w.grad is None
+
+
+def _graph_with_shared_nodes(dtype):
+    """A loss whose leaves and interior nodes feed several ops, with fused ops (fresh gradients) among them."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((5, 4)), dtype=dtype, label="x")
+    w = Tensor(rng.standard_normal((3, 4)), dtype=dtype, requires_grad=True, label="w")
+    b = Tensor(rng.standard_normal(3), dtype=dtype, requires_grad=True, label="b")
+    scale = Tensor(rng.standard_normal(3), dtype=dtype, requires_grad=True, label="scale")
+    w_out = Tensor(rng.standard_normal((3, 3)), dtype=dtype, requires_grad=True, label="w_out")
+    z = Tensor.apply(tensor_ops.Linear(tensor_ops.Tanh()), (x, w, b), x.data, w.data, b.data)
+    mixed = z * scale + z.exp() * b + w.sum()  # z feeds two ops; b and w feed the fused op and others
+    logits = Tensor.apply(tensor_ops.Linear(), (mixed, w_out), mixed.data, w_out.data)  # w_out: this op's alone
+    loss = nn.losses.cross_entropy(logits, np.array([0, 2, 1, 1, 0])) + (scale * scale).sum()
+    return loss, (w, b, scale, w_out)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_backward_hot_path_gives_the_general_walks_gradients(dtype):
+    fast_loss, fast = _graph_with_shared_nodes(dtype)
+    slow_loss, slow = _graph_with_shared_nodes(dtype)
+    fast_loss.backward()
+    with autograd.detect_anomaly():  # anomaly mode takes backpropagate, then accumulate_grad per node
+        slow_loss.backward()
+    for f, s in zip(fast, slow):
+        np.testing.assert_array_equal(f.grad, s.grad, err_msg=f.label)
+        assert f.grad.dtype == np.dtype(dtype)
+    fast_nodes, slow_nodes = autograd.topological_order(fast_loss), autograd.topological_order(slow_loss)
+    for f, s in zip(fast_nodes, slow_nodes):
+        if f.parents:
+            np.testing.assert_array_equal(f.grad, s.grad, err_msg=f.op)
+    fast_loss.backward()  # a second pass adds to the leaves
+    with autograd.detect_anomaly():
+        slow_loss.backward()
+    for f, s in zip(fast, slow):
+        np.testing.assert_allclose(f.grad, s.grad, rtol=1e-6, err_msg=f.label)
+
+
+def test_a_weight_keeps_the_gradient_array_its_op_made_and_adds_into_it():
+    loss, (*_, w_out) = _graph_with_shared_nodes("float64")
+    loss.backward()
+    first = w_out.grad
+    once = first.copy()
+    loss.backward()
+    assert w_out.grad is first  # the second pass adds into the array the first pass kept
+    np.testing.assert_allclose(first, 2 * once)
+
+
+class _ProductIgnoringNeeds(tensor_ops.Function):
+    """A user's op whose vjp returns a gradient for every operand, needed or not."""
+
+    __slots__ = ("a", "b")
+    name = "product"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def vjp(self, grad, needs):
+        return grad * self.b, grad * self.a
+
+
+def test_a_leaf_that_needs_no_grad_gets_none_even_from_an_op_that_sends_one():
+    for anomaly in (False, True):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        constant = Tensor([3.0, 4.0])
+        y = Tensor.apply(_ProductIgnoringNeeds(), (x, constant), x.data, constant.data)
+        with autograd.detect_anomaly() if anomaly else contextlib.nullcontext():
+            y.sum().backward()
+        np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+        assert constant.grad is None
 
 
 def test_protocol_attributes():
