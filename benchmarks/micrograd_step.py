@@ -7,7 +7,8 @@ reference cycles); chainrule as shipped. chainrule and micrograd at its best run
 alternating rounds, and the speed-up is the median over the rounds of each round's own
 ratio, so load that comes and goes on the machine hits both sides of a round alike.
 Also prints seconds for a 1,000,000-op chain (the median of three processes: this figure is
-in seconds, not a ratio, so the machine's own speed moves it) and memory per step's graph (tracemalloc),
+in seconds, not a ratio, so the machine's own speed moves it; the same chain on bare Python nodes,
+timed in the same rounds, shows how much) and memory per step's graph (tracemalloc),
 and trains micrograd's demo on chainrule to its final accuracy: micrograd's model as micrograd
 makes it (weights uniform in [-1, 1] from Python's `random`, biases 0) in an nn.MLP, its loss
 and its schedule (100 steps, lr 1.0 - 0.9 k/100), for micrograd's seed 1337 and seeds 0-4.
@@ -137,6 +138,32 @@ def chainrule_chain() -> dict:
     return {"seconds": time.perf_counter() - started, "forward_seconds": forward}
 
 
+class _BareNode:
+    """The least a graph node can be in Python: its number, gradient, one parent and local derivative."""
+
+    __slots__ = ("data", "grad", "parent", "local")
+
+    def __init__(self, data: float, parent: _BareNode | None, local: float) -> None:
+        self.data, self.grad, self.parent, self.local = data, 0.0, parent, local
+
+
+def bare_chain() -> dict:
+    """The chain's reference: the same million ops on `_BareNode`, one object per op as in chainrule, and
+    backward by following the parents (no graph walk, no op objects): a floor for any engine written in
+    Python. Timed in rounds with chainrule's chain, it says how much of a slow figure is the machine."""
+    started = time.perf_counter()
+    node = _BareNode(0.5, None, 1.0)
+    for i in range(1_000_000):
+        node = _BareNode(node.data * 1.0000001, node, 1.0000001) if i % 2 else _BareNode(node.data + 0.1, node, 1.0)
+    forward = time.perf_counter() - started
+    grad = 1.0
+    while node is not None:
+        node.grad = grad
+        grad *= node.local
+        node = node.parent
+    return {"seconds": time.perf_counter() - started, "forward_seconds": forward}
+
+
 def chainrule_demo() -> dict:
     """micrograd's demo trained to the end on chainrule: the final accuracy for each seed."""
     from chainrule.nn import MLP
@@ -247,11 +274,20 @@ def main() -> int:
     if shipped:
         typical = statistics.median(run["seconds"] for run in ours_runs)
         print(f"  speed-up vs micrograd as shipped: {shipped['seconds'] / typical:.2f}x (not a target)")
-    chains = [in_subprocess("chainrule-chain") for _ in range(CHAIN_RUNS)]
+    chains, bare = [], []
+    for _ in range(CHAIN_RUNS):  # in rounds with the bare-node reference, as the demo step with micrograd
+        chains.append(in_subprocess("chainrule-chain"))
+        bare.append(in_subprocess("bare-chain"))
     demo = in_subprocess("chainrule-demo")
-    if demo is None or None in chains:
+    if demo is None or None in chains or None in bare:
         return 1
     chain = statistics.median(run["seconds"] for run in chains)
+    overhead = statistics.median(c["seconds"] / b["seconds"] for c, b in zip(chains, bare))
+    print(
+        f"  1,000,000-op chain: chainrule {seconds_of(chains, 'seconds')} s, bare Python nodes "
+        f"{seconds_of(bare, 'seconds')} s in the same rounds: chainrule takes {overhead:.2f}x the bare chain "
+        f"(not a target: the seconds of both follow the machine's speed, their ratio much less)"
+    )
     rows.append((
         f"1,000,000-op chain, forward + backward, median of {CHAIN_RUNS} processes < {CHAIN_SECONDS:g} s",
         f"{chain:.2f} s (runs {seconds_of(chains, 'seconds')}; forward {seconds_of(chains, 'forward_seconds')})",
@@ -277,6 +313,7 @@ if __name__ == "__main__":
         runs = {
             "chainrule": chainrule_run,
             "chainrule-chain": chainrule_chain,
+            "bare-chain": bare_chain,
             "chainrule-demo": chainrule_demo,
             "micrograd": lambda: micrograd_run(best_case=False),
             "micrograd-best": lambda: micrograd_run(best_case=True),
