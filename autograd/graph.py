@@ -10,8 +10,9 @@ kind of node; `Value.backward` runs the same chain rule over floats straight int
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any, Protocol
 
 
@@ -82,11 +83,19 @@ class _State:
 state = _State()
 
 
-def topological_order(root: Any) -> list[Any]:
+_PARENTS_DONE = object()
+_public_parents = attrgetter("parents")
+
+
+def topological_order(root: Any, parents_of: Callable[[Any], Any] = _public_parents) -> list[Any]:
     """Every node `root` depends on, each after all of its parents.
 
     Iterative depth-first search (no recursion, so a chain of a million ops is
     fine), visiting parents in their stored order so the result is deterministic.
+    `parents_of(node)` gives a node's parents: a tuple, or the one parent itself
+    (not a tuple) for a node that has one. The default reads ``node.parents``;
+    `Value.backward` reads a Value's `_parents`, kept in that compact form, which
+    spares a tuple per node (a third of the walk's time on a chain).
     """
     order: list[Any] = []
     visited: set[Any] = set()
@@ -101,7 +110,13 @@ def topological_order(root: Any) -> list[Any]:
         if node in visited:
             continue
         mark(node)
-        parents = node.parents
+        parents = parents_of(node)
+        if parents.__class__ is not tuple:  # the one parent itself
+            push(node)
+            push(done)
+            if parents not in visited:
+                push(parents)
+            continue
         if not parents:
             emit(node)
             continue
@@ -111,9 +126,6 @@ def topological_order(root: Any) -> list[Any]:
             if parent not in visited:
                 push(parent)
     return order
-
-
-_PARENTS_DONE = object()
 
 
 def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[Any, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from . import scalar_ops as ops
@@ -14,6 +15,7 @@ Number = int | float
 _isfinite = math.isfinite
 _new_object = object.__new__  # a module global is found faster than the class attribute Value.__new__
 _WithConstant = ops.WithConstant
+_compact_parents = attrgetter("_parents")  # what `topological_order` reads in `backward()`: no 1-tuple per node
 
 
 def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
@@ -170,7 +172,7 @@ class Value:
             for node, grad in backpropagate(self, float(gradient)).items():
                 node.accumulate_grad(grad)
             return
-        order = topological_order(self)
+        order = topological_order(self, _compact_parents)
         for node in order:
             if node._parents:
                 node.grad = 0.0

@@ -1,6 +1,7 @@
 """One chain rule: Value.backward's hot path, backpropagate, autograd.grad and anomaly mode agree on random graphs."""
 
 import math
+from operator import attrgetter
 
 import pytest
 from hypothesis import given, settings
@@ -85,7 +86,9 @@ def test_every_way_of_running_the_chain_rule_gives_the_same_gradients(program):
     assert [leaf.grad for leaf in leaves] == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
     out, leaves, nodes = build(*program)
-    for node in reversed(autograd.topological_order(out)):  # micrograd's way: one _backward per node
+    order = autograd.topological_order(out)
+    assert autograd.topological_order(out, attrgetter("_parents")) == order  # backward()'s compact reading
+    for node in reversed(order):  # micrograd's way: one _backward per node
         if node is out:
             node.grad = 1.0
         node._backward()

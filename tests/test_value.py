@@ -289,6 +289,13 @@ def test_topological_order_is_deterministic_and_parents_first():
             assert position[id(parent)] < position[id(node)]
 
 
+def test_topological_order_reads_parents_through_a_given_function():
+    depends_on = {"loss": ("out",), "out": ("h", "w"), "h": ("x", "w"), "x": (), "w": ()}
+    assert autograd.topological_order("loss", depends_on.__getitem__) == ["x", "w", "h", "out", "loss"]
+    one_parent_itself = {"loss": "out", "out": ("h", "w"), "h": ("x", "w"), "x": (), "w": ()}
+    assert autograd.topological_order("loss", one_parent_itself.__getitem__) == ["x", "w", "h", "out", "loss"]
+
+
 def test_grad_leaves_dot_grad_untouched():
     x = Value(2.0)
     y = x**3
