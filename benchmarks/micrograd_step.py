@@ -149,8 +149,8 @@ class _BareNode:
 
 def bare_chain() -> dict:
     """The chain's reference: the same million ops on `_BareNode`, one object per op as in chainrule, and
-    backward by following the parents (no graph walk, no op objects): a floor for any engine written in
-    Python. Timed in rounds with chainrule's chain, it says how much of a slow figure is the machine."""
+    backward by following the parents (no graph walk, no op objects): about the least an engine written
+    in Python can take. Timed in rounds with chainrule's chain, it says how much of a slow figure is the machine."""
     started = time.perf_counter()
     node = _BareNode(0.5, None, 1.0)
     for i in range(1_000_000):
