@@ -111,7 +111,7 @@ def topological_order(root: Any, parents_of: Callable[[Any], Any] = _public_pare
             continue
         mark(node)
         parents = parents_of(node)
-        if parents.__class__ is not tuple:  # the one parent itself
+        if not isinstance(parents, tuple):  # the one parent itself
             push(node)
             push(done)
             if parents not in visited:
