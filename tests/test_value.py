@@ -295,6 +295,12 @@ def test_topological_order_reads_parents_through_a_given_function():
     one_parent_itself = {"loss": "out", "out": ("h", "w"), "h": ("x", "w"), "x": (), "w": ()}
     assert autograd.topological_order("loss", one_parent_itself.__getitem__) == ["x", "w", "h", "out", "loss"]
 
+    class Parents(tuple):
+        pass
+
+    a_tuple_subclass = {**depends_on, "out": Parents(("h", "w"))}
+    assert autograd.topological_order("loss", a_tuple_subclass.__getitem__) == ["x", "w", "h", "out", "loss"]
+
 
 def test_grad_leaves_dot_grad_untouched():
     x = Value(2.0)
