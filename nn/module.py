@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule.autograd import Tensor, Value, graph
 
+from .arrays import aligned_empty_like
 from .files import check_folder, write_atomic
 
 BACKENDS = ("scalar", "numpy")
@@ -255,6 +256,6 @@ def _assign(param: Any, array: np.ndarray) -> None:
     if isinstance(param, Value):
         param.data = float(array)
     else:
-        data = np.empty_like(param.data)  # the parameter's own dtype and memory layout
+        data = aligned_empty_like(param.data)  # the parameter's own dtype and memory layout
         data[...] = array
         param.data = data

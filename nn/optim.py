@@ -18,6 +18,8 @@ import numpy as np
 
 from chainrule.autograd import Value
 
+from .arrays import aligned_zeros_like
+
 
 class Optimizer:
     """Holds the parameters and per-parameter state; `step()` applies one update from their grads."""
@@ -65,6 +67,15 @@ class Optimizer:
         return f"{type(self).__name__}({settings})"
 
 
+def _state_array(state: dict[str, np.ndarray], name: str, like: np.ndarray) -> np.ndarray:
+    """The optimizer's array `name` for one parameter: zeros shaped like it on the first step (made
+    once, not on every step, and on a cache line as the parameter is), the same array after."""
+    array = state.get(name)
+    if array is None:
+        array = state[name] = aligned_zeros_like(like)
+    return array
+
+
 class SGD(Optimizer):
     """Gradient descent; with momentum γ: v = γv − η∇, w += v (Nesterov: w += γv − η∇)."""
 
@@ -92,7 +103,7 @@ class SGD(Optimizer):
         if not self.momentum:
             w -= lr * g
             return w
-        v = state.setdefault("velocity", np.zeros_like(w))
+        v = _state_array(state, "velocity", w)
         v *= self.momentum
         v -= lr * g
         w += self.momentum * v - lr * g if self.nesterov else v
@@ -107,7 +118,7 @@ class Adagrad(Optimizer):
         self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
-        h = state.setdefault("h", np.zeros_like(w))
+        h = _state_array(state, "h", w)
         h += g * g
         w -= lr * g / np.sqrt(h + self.eps)
         return w
@@ -124,7 +135,7 @@ class RMSprop(Optimizer):
         self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
-        h = state.setdefault("h", np.zeros_like(w))
+        h = _state_array(state, "h", w)
         h *= self.rho
         h += (1.0 - self.rho) * g * g
         w -= lr * g / np.sqrt(h + self.eps)
@@ -152,8 +163,8 @@ class Adam(Optimizer):
         self.eps = _number("eps", eps, low=0.0, strict=True)
 
     def update(self, w, g, state, lr):
-        m = state.setdefault("m", np.zeros_like(w))
-        v = state.setdefault("v", np.zeros_like(w))
+        m = _state_array(state, "m", w)
+        v = _state_array(state, "v", w)
         t = self.iterations
         m *= self.beta1
         m += (1.0 - self.beta1) * g

@@ -9,6 +9,7 @@ import numpy as np
 from chainrule.autograd import Tensor, tensor_ops
 
 from .activations import activate, check_activation
+from .arrays import aligned_copy
 from .init import Seed, check_size, initial_weights, rng_from
 from .module import Module
 
@@ -30,8 +31,8 @@ def check_dtype(dtype: Any) -> np.dtype:
 
 
 def parameter(array: np.ndarray, label: str) -> Tensor:
-    """A Tensor that a model learns."""
-    return Tensor(array, dtype=array.dtype, label=label, is_parameter=True)
+    """A Tensor that a model learns, its data copied onto a cache line (see `nn.arrays`)."""
+    return Tensor(aligned_copy(array), dtype=array.dtype, label=label, is_parameter=True)
 
 
 class Linear(Module):
