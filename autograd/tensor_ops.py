@@ -706,8 +706,8 @@ class Linear(Function):
     (nout,). One node instead of three (transpose, matmul, add), so a layer costs one op's
     bookkeeping; the bias is added in place to the fresh product. Backward is two matrix
     products and one sum: ``g @ w`` for x, ``gᵀ @ x`` for w (made directly in w's own memory
-    layout, row or column by column, so the optimizer's elementwise update never mixes layouts) and the sum of g over
-    the batch for b.
+    layout, row or column by column, so the optimizer's elementwise update never mixes
+    layouts) and the sum of g over the batch for b.
 
     With an `activation` (an elementwise op such as `ReLU()`), the node is the whole layer,
     act(x @ w.T + b): the activation's own forward and local derivative are applied to the

@@ -253,15 +253,8 @@ def timing_rows(data, epochs: int) -> list[Row]:
 
     def run_chainrule(name: str) -> tuple:
         history = nn.fit(
-            models[name],
-            X,
-            y,
-            "cross_entropy",
-            optimizers[name],
-            epochs=1,
-            batch_size=BATCH,
-            seed=rngs[name],
-            progress=False,
+            models[name], X, y, "cross_entropy", optimizers[name], epochs=1, batch_size=BATCH, seed=rngs[name],
+            progress=False
         )
         return history.epoch_seconds[0], history.loss[0], history.accuracy[0]  # the epoch as nn.fit clocks it
 

@@ -26,9 +26,10 @@ def aligned_empty_like(array: np.ndarray) -> np.ndarray:
     return flat.reshape(array.shape, order="F" if column_major else "C")
 
 
-def aligned_copy(array: np.ndarray) -> np.ndarray:
-    """A copy of `array` on a cache line, in the same memory order."""
-    copy = aligned_empty_like(array)
+def aligned_copy(array: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+    """A copy of `array`'s values on a cache line, with the shape, dtype and memory order of `like`
+    (`array` itself by default): a loaded weight keeps the parameter's own layout and dtype."""
+    copy = aligned_empty_like(array if like is None else like)
     copy[...] = array
     return copy
 

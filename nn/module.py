@@ -12,7 +12,7 @@ import numpy as np
 
 from chainrule.autograd import Tensor, Value, graph
 
-from .arrays import aligned_empty_like
+from .arrays import aligned_copy
 from .files import check_folder, write_atomic
 
 BACKENDS = ("scalar", "numpy")
@@ -256,6 +256,4 @@ def _assign(param: Any, array: np.ndarray) -> None:
     if isinstance(param, Value):
         param.data = float(array)
     else:
-        data = aligned_empty_like(param.data)  # the parameter's own dtype and memory layout
-        data[...] = array
-        param.data = data
+        param.data = aligned_copy(array, like=param.data)
