@@ -204,6 +204,18 @@ def _not_classes(y: np.ndarray, width: int) -> str:
 # --- the settings ---
 
 
+class _ProgressBar(tqdm):
+    """`fit`'s progress bars: tqdm without its monitor thread.
+
+    tqdm starts that thread for every bar, hidden ones included, so ``fit(progress=False)`` would
+    leave a thread behind in the caller's process (where, say, a later fork warns on Python 3.12+).
+    The monitor's one job is to redraw a bar left waiting 10 s for a large batch of updates (tqdm's
+    ``miniters``); fit's steps take about the same time each, so its bars can do without it.
+    """
+
+    monitor_interval = 0
+
+
 def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -380,12 +392,14 @@ def fit(
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()
-    epoch_bar = tqdm(range(epochs), desc="training", unit="epoch", disable=None if progress else True, leave=False)
+    epoch_bar = _ProgressBar(
+        range(epochs), desc="training", unit="epoch", disable=None if progress else True, leave=False
+    )
     for epoch in epoch_bar:
         started = time.perf_counter()
         # one batch holds every sample whatever the order: shuffling it would change only the rounding
         order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+        bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
                    disable=None if progress and steps > 1 else True)
         summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
         if validation is not None:

@@ -1,5 +1,8 @@
 """nn.fit and nn.predict on both backends: learning, History, bad input, divergence."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -301,3 +304,19 @@ def test_full_batch_training_needs_no_seed_to_be_reproducible():
         nn.fit(model, X, y, "mse", nn.Adam(model.parameters(), lr=0.05), epochs=50, progress=False)
         runs.append(model.state_dict()["weight"])
     assert np.array_equal(*runs)
+
+
+def test_fit_leaves_no_thread_behind() -> None:
+    """tqdm starts a monitor thread for every bar, even a hidden one; fit's bars start none."""
+    script = (
+        "import threading, numpy as np\n"
+        "from chainrule import nn\n"
+        "X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])\n"
+        "model = nn.Sequential(nn.Linear(2, 2, seed=0))\n"
+        "for progress in (False, True):\n"
+        "    nn.fit(model, X, np.array([0, 1, 1, 0]), 'cross_entropy', 'sgd', epochs=2, batch_size=2,"
+        " progress=progress)\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['MainThread']"
