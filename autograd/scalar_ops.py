@@ -121,7 +121,7 @@ class PowConst(Op):
         c = self.exponent
         if a == 0 and c < 0:
             raise ZeroDivisionError(f"op '**' raises zero to the negative power {c!r}")
-        if a < 0 and c != int(c):
+        if a < 0 and math.isfinite(c) and c != int(c):  # a NaN or inf exponent goes through, as in NumPy
             raise ValueError(f"op '**' raises the negative number {a!r} to the non-integer power {c!r}")
         try:
             return a**c

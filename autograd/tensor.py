@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from . import tensor_ops as ops
 from .graph import add_context, backpropagate, check_forward, state, topological_order
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_LARGEST = {dtype: float(np.finfo(dtype).max) for dtype in _FLOATS}
 _REAL_KINDS = "biuf"
 
 
@@ -158,7 +160,10 @@ class Tensor:
                 )
             seed = np.ones(self.shape, self.dtype)
         else:
-            seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
+            raw = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            if raw.dtype.kind not in _REAL_KINDS:
+                raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
+            seed = raw.astype(self.dtype, copy=False)
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
         if state.anomaly or not self.parents:  # anomaly mode checks each op's result on the general walk
@@ -414,14 +419,28 @@ def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointE
         return fn.forward(*arrays)
 
 
-def _constant(x: Any, dtype: np.dtype) -> Any:
-    """`x` as a constant operand in `dtype` (so a float64 constant cannot turn float32 into float64), or None."""
+def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
+    """`x` as a constant operand in `dtype` (so a float64 constant cannot turn float32 into float64), or None.
+
+    A finite constant too large for `dtype` is an OverflowError, as a finite op result that is not would be."""
     if isinstance(x, (float, int)):
+        if abs(x) > _LARGEST[dtype] and math.isfinite(x):
+            raise OverflowError(f"op {op.name!r}: the constant {x:g} overflows {dtype}")
         return dtype.type(x)
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
-        array = np.asarray(x)
+        try:
+            array = np.asarray(x)
+        except ValueError:
+            raise TypeError(f"op {op.name!r} takes a rectangular constant, got a ragged {type(x).__name__}") from None
         if array.dtype.kind not in _REAL_KINDS:
             raise TypeError(f"a Tensor op takes real constants, got {type(x).__name__} of dtype {array.dtype}")
+        if array.dtype.itemsize > dtype.itemsize and array.size:
+            magnitude = np.abs(array)
+            too_large = (magnitude > _LARGEST[dtype]) & (magnitude < np.inf)
+            if too_large.any():
+                raise OverflowError(
+                    f"op {op.name!r}: the constant {float(magnitude[too_large][0]):g} overflows {dtype}"
+                )
         return array.astype(dtype, copy=False)
     return None
 
@@ -431,11 +450,11 @@ def _binary(kind: type[ops.Binary], left: Any, right: Any) -> Tensor:
     if isinstance(left, Tensor):
         if isinstance(right, Tensor):
             return Tensor.apply(kind(ops.BOTH), (left, right), left.data, right.data)
-        constant = _constant(right, left.data.dtype)
+        constant = _constant(right, left.data.dtype, kind)
         if constant is None:
             return NotImplemented
         return Tensor.apply(kind(ops.LEFT), (left,), left.data, constant)
-    constant = _constant(left, right.data.dtype)
+    constant = _constant(left, right.data.dtype, kind)
     if constant is None:
         return NotImplemented
     return Tensor.apply(kind(ops.RIGHT), (right,), constant, right.data)

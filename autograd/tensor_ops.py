@@ -59,7 +59,9 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """`axis` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(_is_int(ax) for ax in axes):
+        raise TypeError(f"op {op!r}: axis must be None, an int or a tuple of ints, got {axis!r}")
     normalized = []
     for ax in axes:
         if not -ndim <= ax < ndim:
@@ -68,6 +70,10 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"op {op!r}: repeated axis in {axis!r}")
     return tuple(sorted(normalized))
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 def broadcast_error(op: str, a: Array, b: Array) -> ValueError:
@@ -258,8 +264,8 @@ class Pow(Elementwise):
 
     def local(self, operand):
         a, b = self.a, self.b
-        if operand == 0:
-            return b * a ** (b - 1)
+        if operand == 0:  # b·a^(b-1), and 0 where b = 0 (a**0 is constant; 0 · 0^-1 would give NaN)
+            return b * a ** np.where(b == 0, 1, b - 1)
         if a.size and np.any(a <= 0):
             raise ValueError(
                 f"op '**': the gradient for the exponent needs a positive base, got {float(np.min(a))!r}"
@@ -594,9 +600,9 @@ class Softmax(Unary):
         self.axis = axis
 
     def compute(self, a):
-        axis = self.axis
+        axis = self.axis = _softmax_axes(self.axis, a, self.name)
         with np.errstate(under="ignore"):
-            e = a - a.max(axis=axis, keepdims=True)
+            e = np.asarray(a - a.max(axis=axis, keepdims=True))  # an array even for a 0-d input
             np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
         return e
@@ -609,6 +615,11 @@ class Softmax(Unary):
         return "s * (g - sum(g * s))"
 
 
+def _softmax_axes(axis: Any, a: Array, op: str) -> Any:
+    """The axes a softmax normalizes over, checked against `a` (a 0-d input keeps NumPy's own reading)."""
+    return normalize_axes(axis, a.ndim, op) if a.ndim else axis
+
+
 class LogSoftmax(Unary):
     """``a - log(sum(exp(a)))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
 
@@ -619,7 +630,7 @@ class LogSoftmax(Unary):
         self.axis = axis
 
     def compute(self, a):
-        axis = self.axis
+        axis = self.axis = _softmax_axes(self.axis, a, self.name)
         out = a - a.max(axis=axis, keepdims=True)
         with np.errstate(under="ignore"):
             out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
@@ -632,6 +643,19 @@ class LogSoftmax(Unary):
 
     def local(self):
         return "g - softmax * sum(g)"
+
+
+def _check_labels(labels: Array, n: int, classes: int) -> None:
+    """ValueError unless `labels` are `n` integer classes in [0, classes), one per row of logits."""
+    if labels.shape != (n,) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"op 'cross_entropy': labels must be {n} integers (one per row of logits), got shape {labels.shape} "
+            f"of dtype {labels.dtype}"
+        )
+    if n:
+        low, high = np.minimum.reduce(labels), np.maximum.reduce(labels)
+        if low < 0 or high >= classes:
+            raise ValueError(f"cross_entropy: class targets must lie in [0, {classes - 1}], got {low}..{high}")
 
 
 class CrossEntropy(Function):
@@ -657,14 +681,18 @@ class CrossEntropy(Function):
     def forward(self, z: Array) -> Array:
         if z.ndim != 2:
             raise ValueError(f"op 'cross_entropy': logits must have shape (N, classes), got {z.shape}")
+        n, classes = z.shape
+        labels, rows = self.labels, self.rows
+        if labels is not None:
+            _check_labels(labels, n, classes)
+        elif rows is not None and rows.shape != z.shape:
+            raise ValueError(f"op 'cross_entropy': target rows have shape {rows.shape}, logits {z.shape}")
         # Worked on zᵀ, of shape (classes, N): each reduction then runs along N contiguous numbers
         # at a time rather than over N rows of only `classes` numbers, several times faster for 10.
-        n = len(z)
         shifted = np.array(z.T, order="C")  # a copy, shifted in place
         shifted -= np.maximum.reduce(shifted, axis=0)
         probs = np.exp(shifted)  # Tensor.apply lets exp underflow to 0 quietly
         totals = np.add.reduce(probs, axis=0)
-        rows = self.rows
         if rows is None:
             self.samples = samples = np.arange(n)
             per_sample = np.log(totals)

@@ -168,15 +168,20 @@ class Value:
                 "backward() on a Value that does not require grad: it is a constant, or was computed under "
                 "no_grad(); build the graph outside no_grad()"
             )
+        seed = _number(gradient)
+        if seed is None:
+            raise TypeError(
+                f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
+            )
         if state.anomaly:  # the general walk checks every op's backward result
-            for node, grad in backpropagate(self, float(gradient)).items():
+            for node, grad in backpropagate(self, seed).items():
                 node.accumulate_grad(grad)
             return
         order = topological_order(self, _compact_parents)
         for node in order:
             if node._parents:
                 node.grad = 0.0
-        self.grad += float(gradient)
+        self.grad += seed
         _chain_rule_in_place(order)
 
     # --- micrograd's names ---
@@ -331,7 +336,8 @@ def _chain_rule_in_place(order: list[Value]) -> None:
 def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:
     """Raise OverflowError when finite inputs gave a result that is not (NaN and inf inputs go through)."""
     inputs = parents if isinstance(parents, tuple) else (parents,)
-    if all(_isfinite(x.data) for x in inputs) and _isfinite(getattr(op, "constant", 0.0)):
+    constant = getattr(op, "constant", getattr(op, "exponent", 0.0))  # x ** c keeps c as its exponent
+    if all(_isfinite(x.data) for x in inputs) and _isfinite(constant):
         operands = ", ".join(repr(x.data) for x in inputs)
         raise OverflowError(f"op {op.name!r} overflows a float: it gives {data!r} from {operands}")
 

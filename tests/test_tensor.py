@@ -847,3 +847,87 @@ def test_iterating_a_tensor_gives_its_rows_in_the_graph():
     assert len(x) == 3 and [r.shape for r in rows] == [(2,)] * 3
     (rows[0] * 2.0 + rows[2]).sum().backward()
     assert np.array_equal(x.grad, [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]])
+
+
+# --- edge cases found in review ---
+
+
+def test_the_gradient_of_x_to_the_power_zero_is_zero_even_at_zero():
+    for exponent in (0, np.array([0.0, 0.0, 1.0])):
+        x = Tensor([0.0, 2.0, 0.0], dtype=np.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no 0 * inf on the way
+            (x**exponent).sum().backward()
+        expected = [0.0, 0.0, 1.0] if isinstance(exponent, np.ndarray) else [0.0, 0.0, 0.0]
+        np.testing.assert_array_equal(x.grad, expected)
+    x = Tensor([0.5, 2.0], dtype=np.float64, requires_grad=True)
+    (x**3).sum().backward()
+    np.testing.assert_allclose(x.grad, numerical_grads(lambda a: a**3, [x.data], 1.0)[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Tensor([2.0]) * 1e39, "op '*': the constant 1e+39 overflows float32"),
+        (lambda: 1e39 - Tensor([2.0]), "op '-': the constant 1e+39 overflows float32"),
+        (lambda: Tensor([2.0]) / 10**39, "op '/': the constant 1e+39 overflows float32"),
+        (lambda: Tensor([2.0]) + np.array([np.inf, -1e40]), "op '+': the constant 1e+40 overflows float32"),
+    ],
+)
+def test_a_finite_constant_too_large_for_the_dtype_is_an_overflow_error(make, message):
+    with pytest.raises(OverflowError, match=re.escape(message)):
+        make()
+    assert np.array_equal((Tensor([2.0]) + np.array([np.inf, 1.0])).data, [np.inf, 3.0])  # inf itself goes through
+
+
+def test_a_ragged_constant_is_a_type_error_naming_the_op():
+    with pytest.raises(TypeError, match="op '\\+' takes a rectangular constant, got a ragged list"):
+        Tensor([1.0, 2.0]) + [[1, 2], [3]]
+
+
+@pytest.mark.parametrize("gradient", [np.array([1 + 5j, 2]), ["1.5", "2"], [None, None]])
+def test_backward_refuses_a_gradient_that_is_not_real_numbers(gradient):
+    x = Tensor([1.0, 1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="backward\\(\\): gradient must hold real numbers, got an array of dtype"):
+        (x * 1).backward(gradient)
+    assert x.grad is None
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([2]), r"op 'cross_entropy': labels must be 4 integers \(one per row of logits\), got shape \(1,\)"),
+        (np.array([[0], [1], [2], [1]]), r"labels must be 4 integers .* got shape \(4, 1\)"),
+        (np.array([0.0, 1.0, 2.0, 1.0]), r"labels must be 4 integers .* of dtype float64"),
+        (np.array([-1, 0, 1, 2]), r"cross_entropy: class targets must lie in \[0, 2\], got -1..2"),
+        (np.array([0, 1, 3, 2]), r"cross_entropy: class targets must lie in \[0, 2\], got 0..3"),
+    ],
+)
+def test_the_cross_entropy_op_checks_its_labels(labels, message):
+    z = np.random.default_rng(0).standard_normal((4, 3))
+    with pytest.raises(ValueError, match=message):
+        Tensor.apply(tensor_ops.CrossEntropy(labels=labels), (Tensor(z),), z)
+
+
+def test_the_cross_entropy_op_checks_the_shape_of_its_rows():
+    z = np.zeros((4, 3))
+    with pytest.raises(ValueError, match=re.escape("op 'cross_entropy': target rows have shape (3, 3), logits (4, 3)")):
+        Tensor.apply(tensor_ops.CrossEntropy(rows=np.eye(3)), (Tensor(z),), z)
+
+
+def test_softmax_of_one_number_and_softmax_axis_errors():
+    assert Tensor(1.5).softmax().item() == 1.0 and Tensor(1.5).log_softmax().item() == 0.0
+    for method in ("softmax", "log_softmax"):
+        with pytest.raises(ValueError, match=f"op '{method}': axis 2 is out of range for a tensor with 2 dimensions"):
+            getattr(Tensor(np.zeros((2, 3))), method)(axis=2)
+    x = Tensor(np.array([[1.0, 2.0], [0.5, -1.0]]), dtype=np.float64, requires_grad=True)
+    (x.softmax(axis=-2) * np.array([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    s = np.exp(x.data) / np.exp(x.data).sum(axis=0)
+    weights = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(x.grad, s * (weights - (weights * s).sum(axis=0)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [1.0, "0", True, np.array([0])])
+def test_an_axis_that_is_not_an_int_is_a_type_error(axis):
+    with pytest.raises(TypeError, match="op 'sum': axis must be None, an int or a tuple of ints, got"):
+        Tensor(np.ones((2, 3))).sum(axis=axis)

@@ -484,3 +484,21 @@ def test_dividing_by_a_tiny_number_has_a_finite_local_derivative():
 def test_an_n_ary_sum_of_inf_and_minus_inf_is_nan_as_for_plus():
     total = autograd.sum([Value(math.inf), Value(-math.inf)])
     assert math.isnan(total.data) and math.isnan((Value(math.inf) + Value(-math.inf)).data)
+
+
+@pytest.mark.parametrize("gradient", ["2", None, [1.0], 1j])
+def test_backward_refuses_a_gradient_that_is_not_a_real_number(gradient):
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="backward\\(\\) takes a real number as the gradient, got"):
+        (x * 3).backward(gradient)
+    assert x.grad == 0.0
+
+
+def test_a_nan_or_inf_exponent_goes_through_as_in_python():
+    for base in (-2.0, 2.0):
+        assert math.isnan((Value(base) ** math.nan).data)
+        assert (Value(base) ** math.inf).data == base**math.inf == math.inf
+    with pytest.raises(ValueError, match="raises the negative number -2.0 to the non-integer power 0.5"):
+        Value(-2.0) ** 0.5
+    with pytest.raises(OverflowError, match="op '\\*\\*' overflows a float: 10.0 \\*\\* 400"):
+        Value(10.0) ** 400
