@@ -51,16 +51,44 @@ def _iter_flat(items: Any) -> Any:
 
 
 def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
-    """Predictions and targets matched element by element, and how many there are."""
+    """Predictions and targets matched element by element, and how many there are.
+
+    The two must have the same shape but for axes of length 1, so (N,) targets fit (N, 1)
+    predictions; a transposed or flattened target is refused rather than read in the wrong order.
+    """
     target = np.asarray(target, dtype=np.float64)
+    shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
+    if _squeezed(shape) != _squeezed(target.shape):
+        raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
     if _is_tensor(pred):
-        if target.size != pred.data.size:
-            raise ValueError(f"{name}: predictions have shape {pred.shape} but targets have shape {target.shape}")
         return pred, target.reshape(pred.shape).astype(pred.dtype), pred.data.size
     values = _flat_values(pred)
-    if target.size != len(values):
-        raise ValueError(f"{name}: {len(values)} predictions but {target.size} targets")
     return values, target.ravel().tolist(), len(values)
+
+
+def _nested_shape(pred: Any) -> tuple[int, ...]:
+    """The shape of Values nested in lists, as NumPy would give it (the first item's for the inner axes)."""
+    shape: list[int] = []
+    while not isinstance(pred, Value):
+        items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
+        if not items:
+            _flat_values(pred)  # the TypeError naming what is not a Value
+            break
+        shape.append(len(items))
+        pred = items[0]
+    return tuple(shape)
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(size for size in shape if size != 1)
+
+
+def _check_unit_interval(values: Any, what: str, name: str, hint: str = "") -> None:
+    """Refuse numbers outside [0, 1] (NaN goes through: a diverged run is reported as such)."""
+    values = np.asarray(values, dtype=np.float64)
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        raise ValueError(f"{name} takes {what} in [0, 1], got {values[outside].flat[0]:g}{hint}")
 
 
 def _mean(terms: Any, count: int) -> Any:
@@ -87,6 +115,11 @@ def mse(pred: Any, target: Any) -> Any:
 def binary_cross_entropy(pred: Any, target: Any) -> Any:
     """-mean(t·log p + (1-t)·log(1-p)) for probabilities p, clipped to [1e-7, 1-1e-7] (no gradient outside)."""
     pred, target, n = _elementwise(pred, target, "binary_cross_entropy")
+    _check_unit_interval(target, "targets", "binary_cross_entropy")
+    _check_unit_interval(
+        pred.data if _is_tensor(pred) else [p.data for p in pred], "probabilities (a sigmoid's outputs)",
+        "binary_cross_entropy", "; for raw scores use binary_cross_entropy_with_logits",
+    )
 
     def term(p: Any, t: Any) -> Any:
         inside = (p.data > CLIP) & (p.data < 1 - CLIP)
@@ -105,6 +138,7 @@ def binary_cross_entropy(pred: Any, target: Any) -> Any:
 def binary_cross_entropy_with_logits(pred: Any, target: Any) -> Any:
     """Binary cross-entropy on logits z, stable for any z: max(z, 0) - z·t + log(1 + exp(-|z|))."""
     pred, target, n = _elementwise(pred, target, "binary_cross_entropy_with_logits")
+    _check_unit_interval(target, "targets", "binary_cross_entropy_with_logits")
 
     def term(z: Any, t: Any) -> Any:
         sign = np.where(z.data > 0, -1.0, 1.0)  # −|z| = sign·z, taking z = 0 on the z < 0 side like relu'(0) = 0
@@ -139,8 +173,11 @@ def softmax(logits: Any, axis: int = -1) -> Any:
 
 
 def cross_entropy(logits: Any, target: Any) -> Any:
-    """Mean -log softmax(z)[t] over the batch: integer class targets or one-hot rows; log-sum-exp stable."""
+    """Mean -log softmax(z)[t] over the batch: integer class targets (shaped (N,) or (N, 1)) or one-hot
+    rows (soft ones too: each row non-negative and summing to 1); log-sum-exp stable."""
     target = np.asarray(target)
+    if target.ndim == 2 and target.shape[1] == 1:  # a column of class labels: never one-hot, as classes >= 2
+        target = target.reshape(-1)
     if _is_tensor(logits):
         if logits.ndim != 2:
             raise ValueError(f"cross_entropy: logits must have shape (N, classes), got {logits.shape}")
@@ -152,8 +189,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         if target.ndim == 2:
             _check_one_hot(target, n, classes)
             fused = tensor_ops.CrossEntropy(rows=target.astype(logits.dtype))
-        elif _labels_in_range(target, n, classes):
-            fused = tensor_ops.CrossEntropy(labels=target)  # the common case, checked with two reductions
+        elif target.dtype.kind in "iu" and target.shape == (n,):
+            fused = tensor_ops.CrossEntropy(labels=target)  # the common case: the op checks the range itself
         else:
             fused = tensor_ops.CrossEntropy(labels=_check_labels(target, n, classes))
         return autograd.Tensor.apply(fused, (logits,), logits.data)
@@ -161,10 +198,10 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     n, classes = len(rows), len(rows[0])
     one_hot = target.ndim == 2
     if one_hot:
-        weights = target.reshape(n, classes).astype(np.float64)
-        _check_one_hot(weights, n, classes)
+        _check_one_hot(target, n, classes)
+        weights = target.astype(np.float64)
     else:
-        labels = _check_labels(target.reshape(-1), n, classes)
+        labels = _check_labels(target.reshape(-1) if target.ndim == 0 else target, n, classes)
         weights = np.eye(classes)[labels]
     terms = []
     for row, w in zip(rows, weights):
@@ -208,6 +245,8 @@ def _rows(logits: Any, target: np.ndarray) -> list[Sequence[Value]]:
 def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
     if target.shape != (n,):
         raise ValueError(f"cross_entropy: {n} samples but targets have shape {target.shape}")
+    if target.dtype.kind not in "biuf":
+        raise TypeError(f"cross_entropy: class targets must be integers 0, 1, ..., got an array of {target.dtype}")
     if not np.all(np.equal(np.mod(target, 1), 0)):
         raise ValueError("cross_entropy: class targets must be integers (or pass one-hot rows)")
     labels = target.astype(np.int64)
@@ -218,14 +257,19 @@ def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
     return labels
 
 
-def _labels_in_range(target: np.ndarray, n: int, classes: int) -> bool:
-    """Whether `target` is already n integer class labels in [0, classes), as `_check_labels` would return them."""
-    return target.dtype.kind in "iu" and target.shape == (n,) and (not n or 0 <= target.min() <= target.max() < classes)
-
-
 def _check_one_hot(target: np.ndarray, n: int, classes: int) -> None:
     if target.shape != (n, classes):
         raise ValueError(f"cross_entropy: one-hot targets must have shape {(n, classes)}, got {target.shape}")
+    if target.dtype.kind not in "biuf":
+        raise ValueError(f"cross_entropy: one-hot targets must be numbers, got an array of dtype {target.dtype}")
+    totals = target.sum(axis=1, dtype=np.float64)
+    bad = np.flatnonzero((target < 0).any(axis=1) | ~(np.abs(totals - 1) <= 1e-4))
+    if bad.size:
+        row = bad[0]
+        raise ValueError(
+            f"cross_entropy: each one-hot row must be non-negative and sum to 1 (a distribution over the classes), "
+            f"but row {row} is {target[row].tolist()}"
+        )
 
 
 LOSSES = {
@@ -241,6 +285,8 @@ def get_loss(loss: Any) -> Any:
     """A loss function from its name (or the callable itself)."""
     if callable(loss):
         return loss
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a name such as 'mse' or a callable, got {type(loss).__name__} {loss!r}")
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a callable")
     return LOSSES[loss]

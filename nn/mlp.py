@@ -39,7 +39,7 @@ class MLP(Module):
         dtype: Any = None,
     ) -> None:
         nin = check_size("nin", nin)
-        if isinstance(nouts, (int, str)) or not nouts:
+        if not isinstance(nouts, (list, tuple)) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         sizes = [nin] + [check_size("layer size", n) for n in nouts]
         check_activation(activation)

@@ -76,11 +76,22 @@ class Module:
                     yield f"{name}.{i}", item
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """(dotted name, parameter) for every parameter, this module's first, then its children's."""
+        """(dotted name, parameter) for every parameter, this module's first, then its children's.
+
+        A parameter found in two places (a layer used twice, say) is listed once, under its first
+        name, so that an optimizer moves it once per step.
+        """
+        seen: set[int] = set()
+        for name, param in self._every_parameter(prefix):
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield name, param
+
+    def _every_parameter(self, prefix: str) -> Iterator[tuple[str, Any]]:
         for name, param in self._own_parameters():
             yield _join(prefix, name), param
         for name, child in self._children():
-            yield from child.named_parameters(_join(prefix, name))
+            yield from child._every_parameter(_join(prefix, name))
 
     def parameters(self) -> list[Any]:
         """Every parameter (Values or Tensors), in a stable order."""
@@ -154,7 +165,15 @@ class Module:
             array = np.asarray(state[key])
             if array.shape != now.shape:
                 raise ValueError(f"load_state_dict: {key!r} has shape {array.shape}, the model expects {now.shape}")
-            arrays[key] = array.astype(now.dtype, copy=False)
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {key!r} holds {array.dtype} values, not numbers")
+            with np.errstate(over="ignore"):  # reported below, naming the key
+                arrays[key] = array.astype(now.dtype, copy=False)
+            if not np.isfinite(arrays[key]).all() and np.isfinite(array).all():
+                raise ValueError(
+                    f"load_state_dict: {key!r} holds numbers too large for the model's {now.dtype} "
+                    f"(up to {float(np.abs(array).max()):g})"
+                )
         self._load_nested(arrays, "")
 
     def _load_nested(self, arrays: Mapping[str, np.ndarray], prefix: str) -> None:

@@ -250,6 +250,14 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
             raise TypeError(
                 f"{owner} takes Values or Tensors (a model's parameters()), got {type(p).__name__} at position {index}"
             )
+    first: dict[int, int] = {}
+    for index, p in enumerate(params):
+        earlier = first.setdefault(id(p), index)
+        if earlier != index:
+            raise ValueError(
+                f"{owner} got the same parameter twice (positions {earlier} and {index}): it would move twice "
+                f"per step; pass each parameter once"
+            )
     return params
 
 

@@ -14,6 +14,8 @@ from chainrule.autograd import Parameter, Value
 from .init import Seed, check_size, rng_from
 from .layers import as_inputs
 from .module import Module
+from .optim import _number
+from .training import _check_data, _numbers, _positive_int
 
 
 @dataclass
@@ -49,9 +51,12 @@ class Perceptron(Module):
         return autograd.sum([wi * xi for wi, xi in zip(self.w, x)] + [self.b]).step()
 
     def predict(self, X: Any) -> np.ndarray:
-        """0/1 predictions for each row of X."""
+        """0/1 predictions for each row of X, an array of shape (samples, nin)."""
+        X = _numbers(X, "X")
+        if X.ndim != 2:
+            raise ValueError(f"X must have shape (samples, {self.nin}), got {X.shape}")
         with autograd.no_grad():
-            return np.array([self(row).data for row in np.asarray(X, dtype=np.float64).tolist()])
+            return np.array([self(row).data for row in X.astype(np.float64).tolist()])
 
     def fit(
         self,
@@ -68,12 +73,12 @@ class Perceptron(Module):
         counted from 1; figures hold the epoch and that sample's error y − ŷ), e.g. to record a film
         with `nn.Recorder`.
         """
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64).reshape(-1)
-        if X.ndim != 2 or X.shape[1] != self.nin:
-            raise ValueError(f"X must have shape (samples, {self.nin}), got {X.shape}")
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        X, y = _check_data(self, X, y)
+        X, y = X.astype(np.float64), y.astype(np.float64).reshape(-1)
+        epochs = _positive_int(epochs, "epochs")
+        lr = _number("lr", lr, low=0.0, strict=True)
+        if len(y) != len(X):
+            raise ValueError(f"y must hold one 0/1 target per sample, got shape {y.shape} for {len(X)} samples")
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError(f"perceptron targets must be 0 or 1, got {np.unique(y).tolist()}")
         result = PerceptronResult(converged=False, epochs=0)

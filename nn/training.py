@@ -71,9 +71,13 @@ class History:
 
 def _numbers(values: Any, name: str) -> np.ndarray:
     """`values` as a real-valued ndarray, or TypeError naming what it holds instead."""
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        raise TypeError(f"{name} must be a rectangular array of numbers, got rows of different lengths") from None
     if array.dtype.kind not in "biuf":
-        example = array.ravel()[0].item() if array.size else None
+        example = array.ravel()[0] if array.size else None
+        example = example.item() if isinstance(example, np.generic) else example
         raise TypeError(
             f"{name} must hold numbers, got an array of {array.dtype} such as {example!r}"
             + ("; map each class name to an integer 0, 1, ... first" if name.startswith("y") else "")
@@ -108,6 +112,29 @@ def _check_data(model: Any, X: Any, y: Any, names: tuple[str, str] = ("X", "y"))
     _check_finite(X, x_name)
     _check_finite(y, y_name)
     return X, y
+
+
+def _as_dtype(X: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """`X` in the model's dtype; ValueError if a value is too large for it (float32 would make it inf)."""
+    with np.errstate(over="ignore"):  # reported below, with the largest value
+        converted = X.astype(dtype, copy=False)
+    if converted is not X and converted.dtype.kind == "f" and not np.isfinite(converted).all():
+        largest = float(np.abs(X).max())
+        raise ValueError(
+            f"{name} holds numbers too large for the model's {converted.dtype} (up to {largest:g}; "
+            f"{converted.dtype} reaches {float(np.finfo(converted.dtype).max):.3g}): scale the data first"
+        )
+    return converted
+
+
+def _not_a_loss(loss: Any) -> str:
+    """What is wrong with what a loss function returned, when it is not one number in a graph."""
+    data = getattr(loss, "data", None)
+    shape = f" of shape {np.shape(data)}" if isinstance(data, np.ndarray) else ""
+    return (
+        f"the loss function must return one number as a Value or a Tensor (a graph to differentiate), "
+        f"got {type(loss).__name__}{shape}"
+    )
 
 
 def _forward(model: Any, X: np.ndarray, backend: str) -> Any:
@@ -154,6 +181,10 @@ class ClassRule:
         binary = seen <= {0.0, 1.0} or self.signs
         self.middle = 0.0 if self.signs else 0.5
         if threshold is not None:
+            if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
+                raise TypeError(f"threshold must be a number (or None for the rule's own), got {threshold!r}")
+            if not math.isfinite(threshold):
+                raise ValueError(f"threshold must be a finite number, got {threshold!r}")
             self.threshold: float | None = float(threshold)
         elif binary:
             self.threshold = 0.0 if loss_name in LOGIT_LOSSES else self.middle
@@ -187,6 +218,8 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     outputs = np.asarray(outputs, dtype=np.float64)
     outputs = outputs.reshape(len(outputs), -1)
     y = _numbers(y, "y")
+    if y.ndim == 0 or len(y) != len(outputs):
+        raise ValueError(f"outputs have {len(outputs)} rows but y has {len(y) if y.ndim else 'a single number'}")
     rule = ClassRule(y, loss, threshold)
     if not rule.applies(outputs.shape[1]):
         raise ValueError(_not_classes(y, outputs.shape[1]))
@@ -237,6 +270,12 @@ def _check_optimizer(optimizer: Any, model: Any) -> Optimizer:
     if isinstance(optimizer, str):
         return make_optimizer(optimizer, model.parameters())
     if isinstance(optimizer, Optimizer):
+        updated = {id(p) for p in optimizer.params}
+        if not any(id(p) in updated for p in model.parameters()):
+            raise ValueError(
+                f"the {type(optimizer).__name__} optimizer updates none of this model's parameters, so training "
+                f"would change nothing: make it from this model, {type(optimizer).__name__}(model.parameters(), ...)"
+            )
         return optimizer
     what = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else type(optimizer).__name__
     raise TypeError(
@@ -279,7 +318,10 @@ class _Training:
         try:
             outputs = _forward(self.model, Xb, self.backend)  # 1. the function f(x; θ)
             batch_loss = self.loss_fn(outputs, yb)  # 2. how good it is: the loss L(θ) on the batch
-            value = float(batch_loss.data)
+            try:
+                value = float(batch_loss.data)
+            except (AttributeError, TypeError, ValueError):
+                raise TypeError(_not_a_loss(batch_loss)) from None
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"the loss became {value} at {where}; the data is finite, so the training diverged: "
@@ -341,6 +383,21 @@ class _Training:
             figures["val_accuracy"] = self.rule.accuracy(_as_array(outputs), y)
         return figures
 
+    def check_validation_classes(self, y: np.ndarray, width: int) -> None:
+        """ValueError if accuracy will be measured and the validation targets are not classes of the
+        training targets' kind (a model with `width` outputs)."""
+        if not (self.measure or (self.measure is None and self.rule.applies(width))):
+            return
+        if width == 1:
+            extra = sorted(set(np.unique(y).tolist()) - set(np.unique(self.rule.targets).tolist()))
+            if extra:
+                raise ValueError(
+                    f"validation y holds {', '.join(f'{v:g}' for v in extra[:6])}, which the training targets do "
+                    f"not: accuracy would read it as a class it is not"
+                )
+        elif not ClassRule(y).applies(width):
+            raise ValueError(f"validation y: {_not_classes(y, width)}")
+
 
 def fit(
     model: Any,
@@ -380,6 +437,9 @@ def fit(
     loss_fn = get_loss(loss)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
     wanted = _check_metrics(metrics)
+    for flag, name in ((shuffle, "shuffle"), (progress, "progress")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     epochs = _positive_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
     validation = _check_validation(model, validation_data)
@@ -388,7 +448,9 @@ def fit(
         None if wanted is None else "accuracy" in wanted, on_step_end,
     )
     if backend == "numpy":
-        X = X.astype(model.parameters()[0].dtype, copy=False)
+        X = _as_dtype(X, model.parameters()[0].dtype, "X")
+    if validation is not None:  # before any training, which a wrong validation set would waste
+        training.check_validation_classes(validation[1], predict(model, X[:1]).shape[1])
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()

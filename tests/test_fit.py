@@ -245,6 +245,12 @@ def test_nan_or_inf_in_the_data_is_refused_before_training_naming_the_rows(backe
         ({"epochs": 1.0}, ValueError, "epochs must be a positive integer, got 1.0"),
         ({"validation_data": (np.zeros((3, 2)),)}, ValueError, "validation_data must be a pair \\(X_val, y_val\\)"),
         ({"validation_data": (np.zeros((3, 2)), np.zeros(2))}, ValueError, "validation X has 3 samples but"),
+        ({"validation_data": (np.zeros((3, 2)), np.array([0.0, 3.0, 1.0]))}, ValueError,
+         "validation y holds 3, which the training targets do not: accuracy would read it as a class it is not"),
+        ({"threshold": float("nan")}, ValueError, "threshold must be a finite number, got nan"),
+        ({"threshold": "0.5"}, TypeError, r"threshold must be a number \(or None for the rule's own\), got '0.5'"),
+        ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got 'no'"),
+        ({"progress": "no"}, TypeError, "progress must be True or False, got 'no'"),
     ],
 )
 def test_bad_fit_arguments_name_the_argument(moons, kwargs, error, message):
@@ -320,3 +326,61 @@ def test_fit_leaves_no_thread_behind() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['MainThread']"
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_an_optimizer_of_another_model_is_refused(backend):
+    model, other = (nn.MLP(2, [3, 1], seed=seed, backend=backend) for seed in (0, 1))
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"the SGD optimizer updates none of this model's parameters"):
+        nn.fit(model, X, y, "mse", nn.SGD(other.parameters(), lr=0.1), progress=False)
+
+
+def test_values_too_large_for_a_float32_model_are_refused_before_training():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"X holds numbers too large for the model's float32 \(up to 1e\+39; "
+                                         r"float32 reaches 3.4e\+38\): scale the data first"):
+        nn.fit(model, np.array([[1e39, 0.0], [0.0, 1.0]]), np.array([0.0, 1.0]), "mse", "sgd", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_validation_targets_of_other_classes_are_refused_for_several_outputs():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    model = nn.MLP(2, [4, 3], seed=0, backend="numpy")
+    with pytest.raises(ValueError, match=r"validation y: accuracy with 3 outputs needs integer labels 0..2"):
+        nn.fit(model, X, [0, 1, 2], "cross_entropy", "sgd", progress=False,
+               validation_data=(X, [0.0, 0.5, 1.0]))
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+@pytest.mark.parametrize(
+    "loss, got",
+    [(lambda outputs, y: 1.0, "got float$"), (lambda outputs, y: np.float64(1.0), "got float64$")],
+)
+def test_a_loss_function_that_returns_no_graph_is_a_type_error(backend, loss, got):
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    model = nn.MLP(2, [3, 1], seed=0, backend=backend)
+    expected = r"the loss function must return one number as a Value or a Tensor \(a graph to differentiate\), " + got
+    with pytest.raises(TypeError, match=expected):
+        nn.fit(model, X, y, loss, "sgd", progress=False)
+
+
+def test_a_loss_function_that_returns_several_numbers_is_a_type_error():
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    with pytest.raises(TypeError, match=r"one number as a Value or a Tensor .*got Tensor of shape \(2, 1\)"):
+        nn.fit(model, X, y, lambda outputs, targets: outputs * 1.0, "sgd", progress=False)
+
+
+def test_ragged_or_object_data_is_a_type_error_naming_it():
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match="X must be a rectangular array of numbers, got rows of different lengths"):
+        nn.fit(model, [[1.0, 2.0], [3.0]], [0.0, 1.0], "mse", "sgd", progress=False)
+    with pytest.raises(TypeError, match=r"X must hold numbers, got an array of object such as \[1, 2\]"):
+        nn.fit(model, np.array([[1, 2], [3]], dtype=object), [0.0, 1.0], "mse", "sgd", progress=False)
+
+
+def test_accuracy_refuses_outputs_and_targets_of_different_lengths():
+    with pytest.raises(ValueError, match="outputs have 3 rows but y has 2"):
+        nn.training.accuracy(np.zeros((3, 2)), [0, 1])

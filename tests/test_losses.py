@@ -143,7 +143,27 @@ def test_loss_gradients_match_finite_differences(loss, targets, inputs):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: losses.mse(values(1.0, 2.0), [1.0]), "mse: 2 predictions but 1 targets"),
+        (lambda: losses.mse(values(1.0, 2.0), [1.0]),
+         r"mse: predictions have shape \(2,\) but targets have shape \(1,\)"),
+        # a target with the right number of entries in another shape would be read in the wrong order
+        (lambda: losses.mse(tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.zeros((2, 3))),
+         r"mse: predictions have shape \(3, 2\) but targets have shape \(2, 3\)"),
+        (lambda: losses.mse(tensor([[1.0, 2.0], [3.0, 4.0]]), np.zeros(4)),
+         r"mse: predictions have shape \(2, 2\) but targets have shape \(4,\)"),
+        (lambda: losses.hinge([values(1.0, 2.0), values(3.0, 4.0)], [1, -1, 1, -1]),
+         r"hinge: predictions have shape \(2, 2\) but targets have shape \(4,\)"),
+        (lambda: losses.binary_cross_entropy(tensor([[0.3]]), [[-1.0]]),
+         r"binary_cross_entropy takes targets in \[0, 1\], got -1"),
+        (lambda: losses.binary_cross_entropy_with_logits(tensor([[2.0]]), [[3.0]]),
+         r"binary_cross_entropy_with_logits takes targets in \[0, 1\], got 3"),
+        (lambda: losses.binary_cross_entropy(values(-0.5), [0.0]),
+         r"takes probabilities \(a sigmoid's outputs\) in \[0, 1\], got -0.5; "
+         r"for raw scores use binary_cross_entropy_with_logits"),
+        (lambda: losses.binary_cross_entropy(tensor([[0.5], [1.5]]), [[0.0], [1.0]]), r"in \[0, 1\], got 1.5"),
+        (lambda: losses.cross_entropy(tensor([[1.0, 2.0], [0.0, 1.0]]), [[2.0, -1.0], [0.0, 1.0]]),
+         r"each one-hot row must be non-negative and sum to 1 .*, but row 0 is \[2.0, -1.0\]"),
+        (lambda: losses.cross_entropy([values(1.0, 2.0), values(0.0, 1.0)], [[0.0, 1.0], [0.0, 0.0]]),
+         r"each one-hot row must be non-negative and sum to 1 .*, but row 1 is \[0.0, 0.0\]"),
         (lambda: losses.mse(tensor([[1.0, 2.0]]), [1.0]), r"mse: predictions have shape \(1, 2\) but targets"),
         (lambda: losses.cross_entropy(values(1.0, 2.0), 2), r"class targets must lie in \[0, 1\], got 2\.\.2"),
         (lambda: losses.cross_entropy(values(1.0, 2.0), 0.5), "class targets must be integers"),
@@ -159,6 +179,10 @@ def test_bad_loss_input(call, message):
 def test_unknown_loss_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown loss 'nll'; expected one of mse, binary_cross_entropy"):
         losses.get_loss("nll")
+    with pytest.raises(TypeError, match=r"loss must be a name such as 'mse' or a callable, got list \['mse'\]"):
+        losses.get_loss(["mse"])
+    with pytest.raises(TypeError, match="class targets must be integers 0, 1, ..., got an array of <U1"):
+        losses.cross_entropy(tensor([[1.0, 2.0], [0.0, 1.0]]), np.array(["a", "b"]))
 
 
 @pytest.mark.parametrize("backend", ["scalar", "numpy"])
@@ -181,3 +205,23 @@ def test_a_flat_list_of_logits_is_one_sample_and_wants_one_label():
 def test_a_loss_of_plain_numbers_names_what_it_got():
     with pytest.raises(TypeError, match=r"predictions must be Values \(a model's outputs\) or a Tensor, got float 1"):
         losses.mse([1.0, 2.0], [1.0, 2.0])
+
+
+def test_cross_entropy_reads_a_column_of_labels_as_labels_on_both_backends():
+    logits = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 0.0, 1.0]])
+    labels = np.array([0, 1, 2])
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[[0, 1, 2], labels]))
+    for column in (labels.reshape(-1, 1), labels.reshape(-1, 1).astype(float)):
+        assert losses.cross_entropy(Tensor(logits, dtype=np.float64), column).item() == pytest.approx(expected, 1e-12)
+        rows = [values(*row) for row in logits.tolist()]
+        assert losses.cross_entropy(rows, column).data == pytest.approx(expected, 1e-12)
+
+
+def test_elementwise_losses_take_targets_that_differ_only_by_axes_of_length_one():
+    pred = np.array([[0.25], [0.5], [0.75]])
+    target = np.array([0.0, 1.0, 1.0])
+    expected = float(np.mean((pred[:, 0] - target) ** 2))
+    assert losses.mse(Tensor(pred, dtype=np.float64), target).item() == pytest.approx(expected, 1e-12)
+    assert losses.mse([values(p) for p in pred[:, 0]], target.reshape(1, 3)).data == pytest.approx(expected, 1e-12)
+    assert losses.mse(values(0.5)[0], [[1.0]]).data == pytest.approx(0.25, 1e-12)

@@ -215,6 +215,13 @@ def test_default_folder_without_variable_is_the_user_cache(tmp_path: Path, monke
         load_mnist(download=False)
 
 
+def test_a_timeout_must_be_a_positive_number(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="timeout must be a number of seconds, got 'x'"):
+        load_mnist(root=tmp_path, download=False, timeout="x")
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds, got 0"):
+        load_mnist(root=tmp_path, download=False, timeout=0)
+
+
 def test_only_the_missing_file_is_reported(shared_dir: Path, tmp_path: Path) -> None:
     populate(tmp_path, shared_dir, skip=("t10k-labels-idx1-ubyte",))
     with pytest.raises(FileNotFoundError, match=r"missing in .*: t10k-labels-idx1-ubyte\.gz \(download=False\)"):

@@ -91,6 +91,22 @@ def test_load_state_dict_rejects_wrong_shape_naming_key_and_shapes():
         model.load_state_dict(state)
 
 
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_load_state_dict_refuses_numbers_the_model_cannot_hold_and_changes_nothing(backend):
+    model = nn.MLP(3, [4, 2], seed=0, backend=backend)
+    before = model.state_dict()
+    state = dict(before)
+    state["layers.1.bias"] = np.array([1.0, 1e300])
+    message = r"'layers\.1\.bias' holds numbers too large for the model's float32 \(up to 1e\+300\)"
+    if backend == "numpy":
+        with pytest.raises(ValueError, match=message):
+            model.load_state_dict(state)
+    state["layers.1.bias"] = np.array(["a", "b"])
+    with pytest.raises(TypeError, match=r"'layers\.1\.bias' holds <U1 values, not numbers"):
+        model.load_state_dict(state)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
 def test_load_state_dict_lists_missing_and_unexpected_keys():
     model = nn.MLP(3, [4, 2], seed=0)
     state = model.state_dict()
@@ -142,11 +158,36 @@ def test_named_parameters():
     assert len(names) == 9
 
 
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_a_layer_used_twice_is_one_set_of_parameters_moved_once_per_step(backend):
+    if backend == "numpy":
+        layer = nn.Linear(2, 2, seed=0, dtype="float64")
+        model = nn.Sequential(layer, nn.Tanh(), layer)
+    else:
+        layer = nn.Layer(2, 2, activation="tanh", seed=0)
+        model = nn.Module()
+        model.layers = [layer, layer]
+    names = [name for name, _ in model.named_parameters()]
+    first_place = "0." if backend == "numpy" else "layers.0."
+    assert len(names) == len(layer.parameters()) and all(name.startswith(first_place) for name in names)
+    before = [np.array(p.data, dtype=float) for p in layer.parameters()]
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    optimizer.zero_grad()
+    x = [1.0, -2.0] if backend == "scalar" else np.array([[1.0, -2.0]])
+    out = layer(layer(x)) if backend == "scalar" else model(x)
+    (sum(out) if backend == "scalar" else out.sum()).backward()
+    grads = [np.array(p.grad, dtype=float) for p in layer.parameters()]
+    optimizer.step()
+    for p, start, grad in zip(layer.parameters(), before, grads):
+        np.testing.assert_allclose(np.array(p.data, dtype=float), start - 0.1 * grad, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "make, error, message",
     [
         (lambda: nn.MLP(0, [1]), ValueError, "nin must be a positive integer, got 0"),
         (lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list"),
+        (lambda: nn.MLP(2, np.array([3, 1])), ValueError, r"nouts must be a non-empty list .* got array\(\[3, 1\]\)"),
         (lambda: nn.MLP(2, [3], activation="gelu"), ValueError, "unknown activation 'gelu'; expected one of relu"),
         (lambda: nn.MLP(2, [3], backend="cuda"), ValueError, "unknown backend 'cuda'"),
         (lambda: nn.MLP(2, [3], seed="x"), TypeError, "seed must be an int"),
@@ -166,6 +207,36 @@ def test_perceptron_learns_linearly_separable_gates(gate):
     result = perceptron.fit(X, y, epochs=100, lr=0.1)
     assert result.converged and result.accuracy[-1] == 1.0
     assert perceptron.predict(X).tolist() == y.tolist()
+
+
+@pytest.mark.parametrize(
+    "changes, error, message",
+    [
+        ({"X": [[np.nan, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]}, ValueError,
+         r"X has NaN or inf in 1 of 4 rows \(rows 0\)"),
+        ({"X": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "X is empty"),
+        ({"X": [[0.0], [1.0], [0.0], [1.0]]}, ValueError, "X rows have 1 features but the model expects nin=2"),
+        ({"y": [0, 1, 1]}, ValueError, "X has 4 samples but y has 3"),
+        ({"y": np.zeros((4, 2))}, ValueError, r"y must hold one 0/1 target per sample, got shape \(8,\) for 4 samples"),
+        ({"epochs": -3}, ValueError, "epochs must be a positive integer, got -3"),
+        ({"epochs": "3"}, ValueError, "epochs must be a positive integer, got '3'"),
+        ({"lr": -1.0}, ValueError, "lr must be a finite number > 0, got -1.0"),
+        ({"lr": "0.1"}, TypeError, "lr must be a number, got '0.1'"),
+    ],
+)
+def test_perceptron_fit_refuses_bad_input(changes, error, message):
+    X, y = logic_gate("and")
+    perceptron = nn.Perceptron(2)
+    with pytest.raises(error, match=message):
+        perceptron.fit(**{"X": X, "y": y, **changes})
+    assert [w.data for w in perceptron.w] == [0.0, 0.0] and perceptron.b.data == 0.0
+
+
+def test_perceptron_predict_wants_rows():
+    with pytest.raises(ValueError, match=r"X must have shape \(samples, 2\), got \(2,\)"):
+        nn.Perceptron(2).predict([0.0, 1.0])
+    with pytest.raises(TypeError, match="X must hold numbers"):
+        nn.Perceptron(2).predict([["a", "b"]])
 
 
 def test_perceptron_fails_on_xor_without_raising():
@@ -215,6 +286,14 @@ def test_moons_shape_labels_and_seed():
     assert np.array_equal(X, nn.data.moons(101, noise=0.1, seed=0)[0])
     with pytest.raises(ValueError, match="n >= 2"):
         nn.data.moons(1)
+    with pytest.raises(ValueError, match="moons\\(\\) needs a finite noise >= 0, got nan"):
+        nn.data.moons(10, noise=float("nan"))
+    with pytest.raises(TypeError, match="moons\\(\\) needs noise to be a number, got 'a'"):
+        nn.data.moons(10, noise="a")
+    X, y = nn.data.moons(10, noise=0, seed=0)  # n // 2 on each moon, in a shuffled order
+    assert y.sum() == 5 and not np.array_equal(y, np.sort(y))
+    upper = X[y == 0]
+    np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0)
 
 
 # --- saving and loading: names, permissions, folders and files that are not models ---

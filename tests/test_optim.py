@@ -201,3 +201,9 @@ def test_fit_with_a_cosine_schedule_ends_at_rate_zero():
     nn.fit(model, X, y, "mse", optimizer, epochs=10, batch_size=2, progress=False,
            on_step_end=nn.optim.CosineSchedule(optimizer, steps=20))
     assert optimizer.lr == 0.0 and optimizer.iterations == 20
+
+
+def test_a_parameter_given_twice_is_refused():
+    params = loss_and_params()[1]
+    with pytest.raises(ValueError, match=r"Adam got the same parameter twice \(positions 0 and 3\)"):
+        nn.Adam(params + params[:1])

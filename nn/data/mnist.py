@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import http.client
 import math
+import numbers
 import os
 import struct
 import urllib.request
@@ -147,10 +148,13 @@ def load_mnist(
         ValueError: a file is not valid gzip, is truncated, has the wrong IDX header, or
             its decompressed SHA-256 differs from the published one. The file is left
             alone: delete it (and allow downloading) to fetch a fresh copy.
-        TypeError: ``mirrors`` is a single string instead of a sequence of URLs.
+        TypeError: ``mirrors`` is a single string instead of a sequence of URLs, or ``timeout``
+            is not a number (ValueError if it is not positive).
     """
     if isinstance(mirrors, (str, bytes)):
         raise TypeError(f"mirrors must be a sequence of base URLs, not a single string: {mirrors!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     folder = _resolve_folder(root)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 _INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -29,12 +32,15 @@ def moons(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half-circles (scikit-learn's make_moons): X of shape (n, 2), labels y in {0, 1}.
 
-    The first ``n // 2`` points lie on the upper moon (label 0), the rest on the lower one.
+    ``n // 2`` points lie on the upper moon (label 0) and the rest on the lower one, returned in a
+    random order (from `seed`), as scikit-learn's ``shuffle=True`` does.
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
         raise ValueError(f"moons() needs n >= 2 points, got {n!r}")
-    if noise < 0:
-        raise ValueError(f"moons() needs noise >= 0, got {noise!r}")
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"moons() needs noise to be a number, got {noise!r}")
+    if not 0 <= noise < math.inf:
+        raise ValueError(f"moons() needs a finite noise >= 0, got {noise!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n_upper = n // 2
     n_lower = n - n_upper
