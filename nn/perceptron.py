@@ -86,7 +86,7 @@ class Perceptron(Module):
         for epoch in range(1, epochs + 1):
             mistakes = 0
             for row, target in zip(X.tolist(), y.tolist()):
-                error = target - self(row).data
+                error = target - self._respond(row, epoch, lr)
                 if error:
                     mistakes += 1
                     for wi, xi in zip(self.w, row):
@@ -101,6 +101,15 @@ class Perceptron(Module):
                 result.converged = True
                 break
         return result
+
+    def _respond(self, row: list[float], epoch: int, lr: float) -> float:
+        """The perceptron's 0/1 answer to one sample during `fit`; FloatingPointError if the weights overflowed."""
+        try:
+            return self(row).data
+        except OverflowError as error:
+            raise FloatingPointError(
+                f"the perceptron's weights overflowed in epoch {epoch} ({error}): lr={lr:g} is too large"
+            ) from error
 
     def extra_repr(self) -> str:
         return f"{self.nin}"

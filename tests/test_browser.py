@@ -6,6 +6,7 @@ machine and fail under CI=true.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from chainrule import Value, viz
 from chainrule.cli import main
+from chainrule.viz.text import number
 
 pytestmark = pytest.mark.slow
 
@@ -248,3 +250,16 @@ def test_the_backward_stepper_advances_with_the_arrow_key(browser, tmp_path):
     )
     visit.clean()
     visit.page.close()
+
+
+def test_the_pages_numbers_match_pythons(browser):
+    """film.js's `num` (run in Chromium, as the page runs it) writes numbers as viz.text.number does."""
+    script = (Path(viz.__file__).parent / "assets" / "film.js").read_text(encoding="utf-8")
+    source = re.search(r"^  function num\(x\) \{\n.*?^  \}\n", script, re.S | re.M).group(0)
+    page = browser.new_page()
+    try:
+        cases = [-1.5e-5, 1.5e-5, -123456.0, 0.70710678, -3.0, 2.5e7, -0.0]
+        shown = page.evaluate(f"(xs) => {{ {source} return xs.map(num); }}", cases)
+    finally:
+        page.close()
+    assert shown == [number(x) for x in cases]

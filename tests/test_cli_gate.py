@@ -83,10 +83,13 @@ def test_film_of_the_perceptron_has_one_frame_per_sample_presented(tmp_path, cap
     [
         (["xand"], "argument NAME: invalid choice: 'xand'"),
         (["xor", "--model", "svm"], "argument --model: invalid choice: 'svm'"),
-        (["xor", "--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
-        (["xor", "--seed", "1.5"], "argument --seed: expected an integer >= 0, got '1.5'"),
-        (["xor", "--hidden", "0"], "argument --hidden: expected a positive integer, got '0'"),
-        (["xor", "--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+        (["xor", "--seed", "-1"], "argument --seed: expected an integer >= 0 up to 2147483647, got '-1'"),
+        (["xor", "--seed", "1.5"], "argument --seed: expected an integer >= 0 up to 2147483647, got '1.5'"),
+        (["xor", "--hidden", "0"], "argument --hidden: expected a positive integer up to 2147483647, got '0'"),
+        (["xor", "--steps", "0"], "argument --steps: expected a positive integer up to 2147483647, got '0'"),
+        (["xor", "--steps", "99999999999999999999999"],
+         "argument --steps: expected a positive integer up to 2147483647, got '99999999999999999999999'"),
+        (["xor", "--hidden", "2147483648"], "argument --hidden: expected a positive integer up to 2147483647"),
         (["xor", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
         (["xor", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
         (["xor", "--film", "out.txt"], "argument --film: expected a .html file, got"),
@@ -110,6 +113,13 @@ def test_bad_input_is_one_line_exit_2_before_any_training(tmp_path, capsys, monk
 def test_the_mlp_that_does_not_learn_exits_1(capsys):
     assert main(["gate", "xnor", "--steps", "2", "--lr", "0.001"]) == 1
     assert "did not learn XNOR in 2 steps; try more --steps or another --lr" in capsys.readouterr().out
+
+
+def test_a_perceptron_learning_rate_that_overflows_is_one_line_naming_it(capsys):
+    assert main(["gate", "and", "--model", "perceptron", "--lr", "1e308"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the perceptron's weights overflowed in epoch 1" in err
+    assert err.rstrip().endswith("lr=1e+308 is too large") and "Traceback" not in err
 
 
 def test_outputs_printed_are_the_models(capsys):

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from chainrule.cli import expr, main
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 AT = "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_the_neuron_example_writes_an_svg_with_every_value(tmp_path, capsys):
@@ -71,6 +73,7 @@ BAD = [
     ("2 + 3", "x=1", "uses no variables"),
     ("tanh + x", "x=1", "'tanh' is a function"),
     ("_x", "x=1", "may not start with '_'"),
+    ("*".join(["x"] * 33), "x=1", "'x' is used 33 times, and a drawing lays out at most 32 uses of one value"),
 ]
 
 
@@ -103,6 +106,21 @@ def test_bad_output_path_is_refused_before_anything_runs(tmp_path, capsys, outpu
     err = capsys.readouterr().err
     assert err.startswith("chainrule graph: ") and reason in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_that_is_a_file_is_named_as_such(tmp_path, capsys):
+    (tmp_path / "afile").touch()
+    assert main(["graph", "x", "--at", "x=1", "-o", str(tmp_path / "afile" / "a.svg")]) == 2
+    err = capsys.readouterr().err
+    assert f"{str(tmp_path / 'afile')!r} is a file, not a folder" in err and err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_the_result_takes_a_name_no_variable_has(tmp_path, capsys):
+    out = tmp_path / "o.svg"
+    assert main(["graph", "f*out + out", "--at", "f=2,out=3", "-o", str(out)]) == 0
+    labels = [t.text for t in ET.fromstring(out.read_text()).iter(f"{SVG}text")]
+    assert labels.count("f") == labels.count("out") == labels.count("out2") == 1
 
 
 def test_the_parser_never_evaluates_what_it_refuses(tmp_path):
@@ -198,12 +216,13 @@ def test_one_name_in_two_spellings_is_given_twice(tmp_path, capsys):
 
 
 def test_html_for_too_long_an_expression_is_refused_naming_the_option(tmp_path, capsys):
-    expression = " + ".join(f"x*{i}" for i in range(1, 80))
-    argv = ["graph", expression, "--at", "x=1", "-o", str(tmp_path / "n.svg"), "--html", str(tmp_path / "s.html")]
+    expression = " + ".join(f"x{i % 4}*{i}" for i in range(1, 80))  # 4 variables, 79 products, 78 sums
+    at = "x0=1,x1=1,x2=1,x3=1"
+    argv = ["graph", expression, "--at", at, "-o", str(tmp_path / "n.svg"), "--html", str(tmp_path / "s.html")]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err == (
-        "chainrule graph: argument --html: the expression has 158 values and the page draws one picture per "
+        "chainrule graph: argument --html: the expression has 161 values and the page draws one picture per "
         "value, at most 150: use a shorter expression, or leave out --html\n"
     )
     assert list(tmp_path.iterdir()) == []

@@ -32,7 +32,7 @@ def test_moons_learns_and_writes_the_film_and_the_graph(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--seed", "-3"], "argument --seed: expected an integer >= 0, got '-3'"),
+        (["--seed", "-3"], "argument --seed: expected an integer >= 0 up to 2147483647, got '-3'"),
         (["--film", "moons.svg"], "argument --film: expected a .html file, got"),
         (["--svg", "missing/m.svg"], "argument --svg: cannot write"),
         (["--steps", "3"], "unrecognized arguments: --steps 3"),

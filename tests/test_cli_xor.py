@@ -25,11 +25,11 @@ def test_xor_that_does_not_learn_exits_1(capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+        (["--steps", "0"], "argument --steps: expected a positive integer up to 2147483647, got '0'"),
         (["--lr", "-1"], "argument --lr: expected a positive number, got '-1'"),
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
-        (["--seed", "x"], "argument --seed: expected an integer >= 0, got 'x'"),
-        (["--seed", "-1"], "argument --seed: expected an integer >= 0, got '-1'"),
+        (["--seed", "x"], "argument --seed: expected an integer >= 0 up to 2147483647, got 'x'"),
+        (["--seed", "-1"], "argument --seed: expected an integer >= 0 up to 2147483647, got '-1'"),
         (["--film", "xor.svg"], "argument --film: expected a .html file, got"),
     ],
 )

@@ -232,6 +232,13 @@ def test_perceptron_fit_refuses_bad_input(changes, error, message):
     assert [w.data for w in perceptron.w] == [0.0, 0.0] and perceptron.b.data == 0.0
 
 
+def test_perceptron_weights_that_overflow_name_the_learning_rate():
+    X, y = logic_gate("and")
+    with pytest.raises(FloatingPointError, match=r"the perceptron's weights overflowed in epoch 1 \(op 'sum' "
+                                                 r"overflows a float.*\): lr=1e\+308 is too large"):
+        nn.Perceptron(2, seed=0).fit(X, y, lr=1e308)
+
+
 def test_perceptron_predict_wants_rows():
     with pytest.raises(ValueError, match=r"X must have shape \(samples, 2\), got \(2,\)"):
         nn.Perceptron(2).predict([0.0, 1.0])

@@ -111,6 +111,21 @@ def test_array_summaries():
     assert summary(np.array([[1.0, -2.0], [3.0, 4.5]])) == "[[1, \u22122], [3, 4.5]]"
     assert summary(np.arange(10.0)) == "mean 4.5 \u00b7 min 0 \u00b7 max 9"
     assert summary("g @ b\u1d40") == "g @ b\u1d40"
+    near_largest = np.full(5, 3e38, np.float32)  # a float32 sum of these overflows; their mean does not
+    assert summary(near_largest) == "mean 3e38 \u00b7 min 3e38 \u00b7 max 3e38"
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_labels_are_drawn_as_written_backslashes_and_control_characters_included(tmp_path, renderer):
+    labels = [r"C:\Graphs", r"\N", "\\", "a\x1bb", "x<&>\"y"]
+    shown = [r"C:\Graphs", r"\N", "\\", r"a\x1bb", "x<&>\"y"]
+    for label, expected in zip(labels, shown):
+        x = Value(2.0, label=label)
+        out = x * 3
+        out.backward()
+        path = viz.render(out, tmp_path / "label.svg", renderer=renderer)
+        texts = [t.text for t in ET.fromstring(path.read_text()).iter("{http://www.w3.org/2000/svg}text")]
+        assert expected in texts, (label, texts)
 
 
 # --- the picture ---

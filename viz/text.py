@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from typing import Any
 
 MINUS = "\u2212"
@@ -57,7 +58,8 @@ def summary(x: Any) -> str:
         return "[]"
     if array.size <= 4:
         return _nested(array)
-    return f"mean {number(array.mean())} \u00b7 min {number(array.min())} \u00b7 max {number(array.max())}"
+    mean = array.mean(dtype=np.float64)  # float32 would overflow summing entries near its largest
+    return f"mean {number(mean)} \u00b7 min {number(array.min())} \u00b7 max {number(array.max())}"
 
 
 def _nested(array: Any) -> str:
@@ -95,8 +97,14 @@ def _constant_text(constant: Any) -> str:
 
 
 def escape(text: str) -> str:
-    """Text made safe inside a Graphviz HTML-like label."""
-    return html.escape(text, quote=True)
+    """Text made safe inside a Graphviz HTML-like label, shown as written.
+
+    Graphviz still expands ``\\N``, ``\\G`` and the like inside such labels, so a backslash is doubled
+    (Graphviz reads ``\\\\`` as one); a control character (not allowed in the SVG's XML) is shown as its
+    escape."""
+    if not text.isprintable():
+        text = "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text)
+    return html.escape(text, quote=True).replace("\\", "\\\\")
 
 
 def text_width(text: str, size: float) -> float:

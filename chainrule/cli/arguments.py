@@ -17,17 +17,25 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line on stderr with exit status 2."""
 
 
+LARGEST_INT = 2**31 - 1
+"""The largest integer option accepted: more steps, epochs or units than this is a typo, and past
+2**63 Python's own sizes fail with messages that name no option."""
+
+
 def bounded(kind: type, *, positive: bool) -> Callable[[str], int | float]:
-    """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite."""
+    """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite
+    (an int at most `LARGEST_INT`)."""
     noun = "integer" if kind is int else "number"
     what = f"a positive {noun}" if positive else f"an {noun} >= 0" if kind is int else f"a {noun} >= 0"
+    if kind is int:
+        what += f" up to {LARGEST_INT}"
 
     def convert(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not math.isfinite(value) or (value <= 0 if positive else value < 0):
+        if not math.isfinite(value) or (value <= 0 if positive else value < 0) or (kind is int and value > LARGEST_INT):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
 
@@ -61,6 +69,8 @@ def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]
             if path.is_dir():
                 raise argparse.ArgumentTypeError(f"{str(path)!r} (where {text!r} would be saved) is a folder")
         folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(folder)!r} is a file, not a folder")
         if not folder.is_dir():
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} does not exist")
         if not os.access(folder, os.W_OK):

@@ -91,7 +91,7 @@
     if (x === 0) return "0";
     let text = Number(x.toPrecision(4)).toString();
     if (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-4) text = x.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
-    return text.replace("-", "\u2212");
+    return text.replaceAll("-", "\u2212");
   }
 
   function factor(x) {
