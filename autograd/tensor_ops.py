@@ -481,6 +481,8 @@ class Mean(Sum):
         count = 1
         for ax in self.axes:
             count *= a.shape[ax]
+        if not count and np.size(out):
+            raise ValueError(f"op 'mean': the mean of no entries is undefined (shape {a.shape}, axes {self.axes})")
         self.count = count
         return out / count if count else out
 
@@ -503,6 +505,8 @@ class Max(Unary):
 
     def compute(self, a):
         self.axes = axes = normalize_axes(self.axis, a.ndim, self.name)
+        if a.size == 0 and any(a.shape[ax] == 0 for ax in axes):
+            raise ValueError(f"op 'max': the largest of no entries is undefined (shape {a.shape}, axes {axes})")
         return a.max(axis=axes, keepdims=self.keepdims)
 
     def grad(self, grad):
@@ -601,6 +605,8 @@ class Softmax(Unary):
 
     def compute(self, a):
         axis = self.axis = _softmax_axes(self.axis, a, self.name)
+        if a.size == 0:  # nothing to normalize
+            return a.copy()
         with np.errstate(under="ignore"):
             e = np.asarray(a - a.max(axis=axis, keepdims=True))  # an array even for a 0-d input
             np.exp(e, out=e)
@@ -631,6 +637,8 @@ class LogSoftmax(Unary):
 
     def compute(self, a):
         axis = self.axis = _softmax_axes(self.axis, a, self.name)
+        if a.size == 0:  # nothing to normalize
+            return a.copy()
         out = a - a.max(axis=axis, keepdims=True)
         with np.errstate(under="ignore"):
             out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))

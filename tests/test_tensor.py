@@ -931,3 +931,15 @@ def test_softmax_of_one_number_and_softmax_axis_errors():
 def test_an_axis_that_is_not_an_int_is_a_type_error(axis):
     with pytest.raises(TypeError, match="op 'sum': axis must be None, an int or a tuple of ints, got"):
         Tensor(np.ones((2, 3))).sum(axis=axis)
+
+
+def test_a_mean_or_max_of_no_entries_is_refused_naming_the_op():
+    with pytest.raises(ValueError, match=re.escape("op 'mean': the mean of no entries is undefined (shape (0,)")):
+        Tensor(np.zeros(0)).mean()
+    with pytest.raises(ValueError, match=re.escape("op 'mean': the mean of no entries is undefined (shape (3, 0)")):
+        Tensor(np.zeros((3, 0))).mean(axis=1)
+    with pytest.raises(ValueError, match=re.escape("op 'max': the largest of no entries is undefined (shape (0, 3)")):
+        Tensor(np.zeros((0, 3))).max(axis=0)
+    assert Tensor(np.zeros((0, 3))).mean(axis=1).shape == (0,)  # no mean is asked for
+    assert Tensor(np.zeros((0, 3))).max(axis=1).shape == (0,)
+    assert Tensor(np.zeros((2, 0))).softmax().shape == Tensor(np.zeros((2, 0))).log_softmax(axis=0).shape == (2, 0)
