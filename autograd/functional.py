@@ -54,7 +54,8 @@ def gradcheck(
 ) -> bool:
     """Compare the analytic gradient of a scalar function of Values with central differences.
 
-    Returns True, or raises AssertionError naming the first input whose two numbers disagree.
+    Returns True, or raises AssertionError naming the first input whose two numbers disagree
+    (a NaN on either side never agrees).
     """
     points = [float(x.data if isinstance(x, Value) else x) for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
@@ -74,7 +75,7 @@ def gradcheck(
         plus = evaluate(points[:i] + [point + eps] + points[i + 1 :]).data
         minus = evaluate(points[:i] + [point - eps] + points[i + 1 :]).data
         numerical = (plus - minus) / (2 * eps)
-        if abs(analytic[i] - numerical) > atol + rtol * abs(numerical):
+        if not abs(analytic[i] - numerical) <= atol + rtol * abs(numerical):  # NaN fails too
             name = f" ({label!r})" if label else ""
             raise AssertionError(
                 f"gradcheck: input {i}{name} at {point!r}: analytic gradient {analytic[i]!r} "

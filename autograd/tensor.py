@@ -23,8 +23,9 @@ class Tensor:
     Python numbers and lists become float32; a float32 or float64 ndarray keeps its dtype
     (and its memory: no copy is made), an integer or bool array becomes float32, and
     ``dtype=`` overrides all of these. ``grad`` is None until ``backward()`` reaches this
-    Tensor; then it is an array of the same shape. Only leaves with ``requires_grad=True``
-    keep a gradient, and they add to it on every backward pass, as in PyTorch.
+    Tensor; then it is an array of the same shape. Leaves with ``requires_grad=True`` add to
+    their gradient on every backward pass, as in PyTorch; interior nodes keep the latest
+    pass's gradient (so that drawings can show it); leaves that do not require grad get none.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn")
@@ -50,7 +51,8 @@ class Tensor:
 
         `parents` are the Tensor operands only; a constant operand appears in `arrays` alone. As
         for `Value`, finite inputs that give a result that is not finite raise an error naming the
-        op (OverflowError, ZeroDivisionError), while NaN and inf inputs go through.
+        op (OverflowError, ZeroDivisionError), while NaN and inf inputs go through (but for what
+        the op's own rule refuses, such as dividing by zero or the log of −inf).
         """
         record = False
         if state.recording:
@@ -142,7 +144,7 @@ class Tensor:
         self.grad = None
 
     def backward(self, gradient: Any = None) -> None:
-        """Fill in ``grad`` on every leaf this Tensor depends on that requires grad.
+        """Fill in ``grad`` on every node this Tensor depends on that requires grad (see the class docstring).
 
         Without `gradient` this Tensor must hold a single number (d self / d self = 1);
         otherwise `gradient` is d(something)/d(self) and must have this Tensor's shape.

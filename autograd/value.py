@@ -61,7 +61,9 @@ class Value:
     ``Value(2.0)``, ``Value(2.0, "x")`` and ``Value(2.0, label="x")`` make a leaf; so does
     micrograd's ``Value(2.0, (), "")`` (a graph grows only through ops). An op whose inputs
     are finite but whose result is not (overflow, division by zero) raises an error naming
-    the op; NaN and inf inputs go through every op as NaN and inf.
+    the op; NaN and inf inputs go through every op as NaN and inf, except where the op's own
+    rule refuses them as it refuses finite numbers (dividing by zero, the log of −inf, a
+    fractional power of −inf).
     """
 
     __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents")

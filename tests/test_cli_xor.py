@@ -98,3 +98,10 @@ def test_demo_film_path_that_is_a_folder_is_refused(tmp_path, capsys):
     assert main(["demo", "--svg", str(tmp_path / "xor.svg")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "chainrule demo: cannot write the film to" in captured.err
+
+
+def test_xor_help_describes_only_the_mlp(capsys):
+    with pytest.raises(SystemExit):
+        main(["xor", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--steps STEPS full-batch updates (300)" in out and "perceptron" not in out

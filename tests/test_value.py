@@ -358,6 +358,13 @@ class WrongSquare(Op):
         return (3 * a,)
 
 
+def test_gradcheck_fails_where_a_gradient_is_nan():
+    with pytest.raises(AssertionError, match=r"input 0 at 1\.0: analytic gradient nan but central difference nan"):
+        gradcheck(lambda a: a * float("nan"), [1.0])
+    with pytest.raises(AssertionError, match=r"input 0 at 0\.0: analytic gradient nan but central difference 500"):
+        gradcheck(lambda a: a.relu() ** 0.5, [0.0])
+
+
 def test_gradcheck_catches_a_wrong_derivative():
     expected = r"input 0 \('x'\) at 1\.5: analytic gradient 4\.5 but central difference 2\.99999"
     with pytest.raises(AssertionError, match=expected):

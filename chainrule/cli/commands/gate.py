@@ -39,11 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, choose_gate: bool = True) 
     parser.add_argument("--hidden", type=positive_int, help="hidden neurons of the MLP (4)")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), help="the MLP's optimizer (adam)")
     parser.add_argument("--lr", type=positive_float, help="learning rate (0.1)")
-    parser.add_argument(
-        "--steps", type=positive_int,
-        help="MLP: full-batch updates (300); perceptron: at most this many epochs (50), "
-             "stopping at the first epoch without a mistake",
-    )
+    steps = "full-batch updates (300)"
+    if choose_gate:
+        steps = (
+            f"MLP: {steps}; perceptron: at most this many epochs (50), stopping at the first epoch without a mistake"
+        )
+    parser.add_argument("--steps", type=positive_int, help=steps)
     parser.add_argument("--seed", type=non_negative_int, default=0, help="initial weights (0)")
     parser.add_argument("--svg", metavar="PATH", type=output_file(".svg", ".png"),
                         help="draw the gradient graph of input (1, 0) after training to PATH (.svg or .png)")
