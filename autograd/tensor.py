@@ -11,6 +11,7 @@ import numpy as np
 
 from . import tensor_ops as ops
 from .graph import add_context, backpropagate, check_forward, state, topological_order
+from .value import Value
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _LARGEST = {dtype: float(np.finfo(dtype).max) for dtype in _FLOATS}
@@ -425,6 +426,11 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
     """`x` as a constant operand in `dtype` (so a float64 constant cannot turn float32 into float64), or None.
 
     A finite constant too large for `dtype` is an OverflowError, as a finite op result that is not would be."""
+    if isinstance(x, Value):
+        raise TypeError(
+            f"op {op.name!r}: a Tensor and a Value do not mix (each engine has its own graph): use Tensor(v.data) "
+            f"for the number, or Values throughout"
+        )
     if isinstance(x, (float, int)):
         if abs(x) > _LARGEST[dtype] and math.isfinite(x):
             raise OverflowError(f"op {op.name!r}: the constant {x:g} overflows {dtype}")

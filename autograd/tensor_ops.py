@@ -248,15 +248,19 @@ class Pow(Elementwise):
     name = "**"
 
     def forward(self, a, b):
-        if np.any(a < 0):
+        if np.any(a <= 0):
             try:
                 bad = (a < 0) & (b != np.floor(b))
+                zero = (a == 0) & (b < 0)
             except ValueError:
                 raise broadcast_error(self.name, a, b) from None
             if bad.any():
                 base = float(np.broadcast_to(a, bad.shape)[bad][0])
                 power = float(np.broadcast_to(b, bad.shape)[bad][0])
                 raise ValueError(f"op '**' raises the negative number {base!r} to the non-integer power {power!r}")
+            if zero.any():  # as Value says it, rather than the general "divides by zero"
+                power = float(np.broadcast_to(b, zero.shape)[zero][0])
+                raise ZeroDivisionError(f"op '**' raises zero to the negative power {power!r}")
         return super().forward(a, b)
 
     def compute(self, a, b):

@@ -101,7 +101,8 @@ def test_demo_film_path_that_is_a_folder_is_refused(tmp_path, capsys):
 
 
 def test_xor_help_describes_only_the_mlp(capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as leaving:
         main(["xor", "--help"])
+    assert leaving.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--steps STEPS full-batch updates (300)" in out and "perceptron" not in out

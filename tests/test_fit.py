@@ -44,6 +44,11 @@ def test_history_records_validation_and_epoch_times(moons):
                      progress=False)
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"}
     assert len(history.val_loss) == 3 and history["loss"] is history.loss
+    X_val, y_val = X[::2] + 0.1, y[::2]
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=1, validation_data=(X_val, y_val), progress=False)
+    outputs = nn.predict(model, X_val)[:, 0].astype(np.float64)
+    assert history.val_loss[0] == pytest.approx(float(np.mean((outputs - y_val) ** 2)), rel=1e-5)
+    assert history.val_accuracy[0] == np.mean((outputs > 0.5) == (y_val > 0.5))
     with pytest.raises(AttributeError, match="History has no 'precision'"):
         history.precision
 

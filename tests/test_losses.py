@@ -46,7 +46,51 @@ def test_binary_cross_entropy_known_values():
 
 def test_binary_cross_entropy_clips_certain_wrong_answers():
     assert losses.binary_cross_entropy(Value(0.0), 1).data == pytest.approx(-math.log(1e-7))
-    assert math.isfinite(losses.binary_cross_entropy(tensor([1.0, 0.0]), [0, 1]).item())
+    p = tensor([1.0, 0.0])
+    loss = losses.binary_cross_entropy(p, [0, 1])
+    assert loss.item() == pytest.approx(-math.log(1e-7), rel=1e-9)  # each term -log(1e-7), averaged
+    loss.backward()
+    np.testing.assert_array_equal(p.grad, [0.0, 0.0])  # no gradient outside the clip
+    v = Value(0.0)
+    losses.binary_cross_entropy([v], [1.0]).backward()
+    assert v.grad == 0.0
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_binary_cross_entropy_with_soft_targets_value_and_gradient(backend):
+    p, t = np.array([0.3, 0.8, 0.5]), np.array([0.2, 0.9, 0.5])
+    expected = float(np.mean(-(t * np.log(p) + (1 - t) * np.log(1 - p))))
+    expected_grad = (p - t) / (p * (1 - p)) / len(p)
+    pred = tensor(p) if backend == "numpy" else values(*p)
+    loss = losses.binary_cross_entropy(pred, t)
+    assert float(loss.data) == pytest.approx(expected, rel=1e-12)
+    loss.backward()
+    grads = pred.grad if backend == "numpy" else [v.grad for v in pred]
+    np.testing.assert_allclose(grads, expected_grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_binary_cross_entropy_with_logits_and_soft_targets(backend):
+    z, t = np.array([-1.5, 0.0, 2.0]), np.array([0.2, 0.9, 0.5])
+    s = 1 / (1 + np.exp(-z))
+    expected = float(np.mean(-(t * np.log(s) + (1 - t) * np.log(1 - s))))
+    pred = tensor(z) if backend == "numpy" else values(*z)
+    loss = losses.binary_cross_entropy_with_logits(pred, t)
+    assert float(loss.data) == pytest.approx(expected, rel=1e-12)
+    loss.backward()
+    grads = pred.grad if backend == "numpy" else [v.grad for v in pred]
+    np.testing.assert_allclose(grads, (s - t) / len(z), rtol=1e-12)
+
+
+def test_cross_entropy_with_soft_rows_on_values_matches_numpy_and_central_differences():
+    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    rows = np.array([[0.1, 0.8, 0.1], [0.25, 0.25, 0.5]])
+    log_softmax = z - z.max(axis=1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+    expected = float(-(rows * log_softmax).sum() / len(z))
+    logits = [values(*row) for row in z]
+    assert losses.cross_entropy(logits, rows).data == pytest.approx(expected, rel=1e-12)
+    assert gradcheck(lambda *flat: losses.cross_entropy([list(flat[:3]), list(flat[3:])], rows), z.ravel().tolist())
 
 
 def test_bce_with_logits_known_values_and_stability():
@@ -225,3 +269,23 @@ def test_elementwise_losses_take_targets_that_differ_only_by_axes_of_length_one(
     assert losses.mse(Tensor(pred, dtype=np.float64), target).item() == pytest.approx(expected, 1e-12)
     assert losses.mse([values(p) for p in pred[:, 0]], target.reshape(1, 3)).data == pytest.approx(expected, 1e-12)
     assert losses.mse(values(0.5)[0], [[1.0]]).data == pytest.approx(0.25, 1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: losses.cross_entropy(tensor([1.0, 2.0, 3.0]), [0]),
+         r"cross_entropy: logits must have shape \(N, classes\), got \(3,\)"),
+        (lambda: losses.cross_entropy(tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0]]), [[0.0, 1.0], [1.0, 0.0]]),
+         r"cross_entropy: one-hot targets must have shape \(2, 3\), got \(2, 2\)"),
+        (lambda: losses.cross_entropy([values(1.0, 2.0), values(0.0, 1.0)], [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]),
+         r"cross_entropy: one-hot targets must have shape \(2, 2\), got \(2, 3\)"),
+        (lambda: losses.cross_entropy([values(1.0, 2.0), values(0.0, 1.0, 2.0)], [0, 1]),
+         "cross_entropy needs the same number of logits for every sample"),
+        (lambda: losses.cross_entropy(tensor([[1.0, 2.0]]), np.array([[True, "x"]], dtype=object)),
+         "cross_entropy: one-hot targets must be numbers, got an array of dtype object"),
+    ],
+)
+def test_cross_entropy_shape_errors_name_the_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

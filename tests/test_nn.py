@@ -413,3 +413,41 @@ def test_save_under_a_file_says_the_folder_is_not_one(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         nn.MLP(2, [3, 1], seed=0).save(target)
     assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"
+
+
+def test_a_neuron_takes_micrograds_nonlin_and_checks_its_weights():
+    linear = nn.Neuron(2, nonlin=False, weights=[0.5, -1.0], bias=0.25)
+    assert linear([2.0, 3.0]).data == 0.5 * 2.0 - 1.0 * 3.0 + 0.25  # no ReLU: the negative sum stays
+    relu = nn.Neuron(2, nonlin=True, weights=[0.5, -1.0], bias=0.25)
+    assert relu([2.0, 3.0]).data == 0.0
+    with pytest.raises(ValueError, match="Neuron got 3 weights for nin=2"):
+        nn.Neuron(2, weights=[1.0, 2.0, 3.0])
+
+
+def test_a_module_without_forward_says_so():
+    class Empty(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Empty does not define forward\\(\\)"):
+        Empty()([1.0])
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda X, y: nn.Recorder(nn.Sequential(nn.Tanh()), X, y, "mse"), ValueError,
+         "Sequential has no parameters, so it is neither a scalar nor a NumPy model"),
+        (lambda X, y: nn.Recorder(nn.MLP(2, [3, 1], seed=0), X, np.stack([y, y], axis=1), "mse"), ValueError,
+         r"y must hold one target per sample: 4 samples but y has shape \(8,\)"),
+        (lambda X, y: nn.Recorder(nn.MLP(2, [3, 1], seed=0), X, y[:3], "mse"), ValueError,
+         "X has 4 samples but y has 3"),
+        (lambda X, y: nn.Recorder(nn.MLP(3, [3, 1], seed=0), np.hstack([X, X[:, :1]]), y, "mse"), ValueError,
+         "Recorder films models with 2 inputs \\(a point of the plane\\); this one has 3"),
+        (lambda X, y: nn.Recorder(nn.MLP(2, [3, 2], seed=0), X, y, "mse"), ValueError,
+         "Recorder films models with 1 output \\(two classes\\); this one has 2"),
+    ],
+)
+def test_recorder_refuses_what_it_cannot_film(make, error, message):
+    X, y = logic_gate("xor")
+    with pytest.raises(error, match=message):
+        make(X, y)

@@ -358,6 +358,12 @@ class WrongSquare(Op):
         return (3 * a,)
 
 
+@pytest.mark.parametrize("base", [-2.0, 0.0])
+def test_a_value_exponent_needs_a_positive_base(base):
+    with pytest.raises(ValueError, match=f"op '\\*\\*' with a Value exponent needs a positive base, got {base}"):
+        Value(base) ** Value(2.0)
+
+
 def test_gradcheck_fails_where_a_gradient_is_nan():
     with pytest.raises(AssertionError, match=r"input 0 at 1\.0: analytic gradient nan but central difference nan"):
         gradcheck(lambda a: a * float("nan"), [1.0])
@@ -509,3 +515,28 @@ def test_a_nan_or_inf_exponent_goes_through_as_in_python():
         Value(-2.0) ** 0.5
     with pytest.raises(OverflowError, match="op '\\*\\*' overflows a float: 10.0 \\*\\* 400"):
         Value(10.0) ** 400
+
+
+def test_the_functional_helpers_name_what_they_were_given():
+    with pytest.raises(TypeError, match="autograd.grad\\(\\) needs a Value output, got float"):
+        grad(1.0, [Value(1.0)])
+    with pytest.raises(TypeError, match="autograd.grad\\(\\) inputs must be Values, got float at position 1"):
+        x = Value(1.0)
+        grad(x * 2, [x, 1.0])
+    with pytest.raises(TypeError, match="gradcheck: f must return a Value, got float"):
+        gradcheck(lambda a: 1.0, [1.0])
+    with pytest.raises(TypeError, match="autograd.sum\\(\\) takes Values or numbers, got str at position 1"):
+        autograd.sum([Value(1.0), "a"])
+    empty = autograd.sum([])
+    assert empty.data == 0.0 and not empty.requires_grad
+    total = autograd.sum([Value(1.0), 2, 3.5])
+    assert total.data == 6.5
+
+
+def test_gradcheck_takes_its_own_step_and_tolerances():
+    # x³ at 1: the central difference is 3 + eps², so a tolerance below eps² fails and one above passes
+    cube = lambda a: a * a * a  # noqa: E731
+    assert gradcheck(cube, [1.0], eps=1e-2, atol=2e-4, rtol=0.0)
+    expected = r"analytic gradient 3\.0 but central difference 3\.0000999.*\(eps=0\.01, atol=5e-05, rtol=0\.0\)"
+    with pytest.raises(AssertionError, match=expected):
+        gradcheck(cube, [1.0], eps=1e-2, atol=5e-5, rtol=0.0)
