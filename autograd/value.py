@@ -170,11 +170,12 @@ class Value:
                 "backward() on a Value that does not require grad: it is a constant, or was computed under "
                 "no_grad(); build the graph outside no_grad()"
             )
-        seed = _number(gradient)
-        if seed is None:
+        try:
+            seed = _as_float(gradient)
+        except TypeError:
             raise TypeError(
                 f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
-            )
+            ) from None
         if state.anomaly:  # the general walk checks every op's backward result
             for node, grad in backpropagate(self, seed).items():
                 node.accumulate_grad(grad)

@@ -261,7 +261,7 @@ def _check_one_hot(target: np.ndarray, n: int, classes: int) -> None:
     if target.shape != (n, classes):
         raise ValueError(f"cross_entropy: one-hot targets must have shape {(n, classes)}, got {target.shape}")
     if target.dtype.kind not in "biuf":
-        raise ValueError(f"cross_entropy: one-hot targets must be numbers, got an array of dtype {target.dtype}")
+        raise TypeError(f"cross_entropy: one-hot targets must be numbers, got an array of dtype {target.dtype}")
     totals = target.sum(axis=1, dtype=np.float64)
     bad = np.flatnonzero((target < 0).any(axis=1) | ~(np.abs(totals - 1) <= 1e-4))
     if bad.size:

@@ -505,6 +505,10 @@ def test_backward_refuses_a_gradient_that_is_not_a_real_number(gradient):
     with pytest.raises(TypeError, match="backward\\(\\) takes a real number as the gradient, got"):
         (x * 3).backward(gradient)
     assert x.grad == 0.0
+    for number in (np.float32(2.0), np.array(2.0), 2):
+        y = Value(1.0)
+        (y * 3).backward(number)
+        assert y.grad == 6.0
 
 
 def test_a_nan_or_inf_exponent_goes_through_as_in_python():
