@@ -100,7 +100,7 @@ def _root_names() -> Iterator[str]:
 
 def _check_uses(order: list[Value]) -> None:
     """UsageError if one value feeds more than USE_LIMIT ops: Graphviz's layout time grows steeply with
-    the edges out of one node (about 1 s for 30 uses, 5 s for 40, 13 s for 45 on a laptop)."""
+    the edges out of one node (x*x*...*x took 0.9 s with 30 factors, 5 s with 40, 13 s with 45, dot 2.43)."""
     uses = Counter(parent for node in order for parent in node.parents)
     if not uses:
         return
