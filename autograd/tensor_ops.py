@@ -657,7 +657,7 @@ class LogSoftmax(Unary):
         return "g - softmax * sum(g)"
 
 
-def _check_labels(labels: Array, n: int, classes: int) -> None:
+def check_labels(labels: Array, n: int, classes: int) -> None:
     """ValueError unless `labels` are `n` integer classes in [0, classes), one per row of logits."""
     if labels.shape != (n,) or labels.dtype.kind not in "iu":
         raise ValueError(
@@ -696,7 +696,7 @@ class CrossEntropy(Function):
         n, classes = z.shape
         labels, rows = self.labels, self.rows
         if labels is not None:
-            _check_labels(labels, n, classes)
+            check_labels(labels, n, classes)
         elif rows is not None and rows.shape != z.shape:
             raise ValueError(f"op 'cross_entropy': target rows have shape {rows.shape}, logits {z.shape}")
         # Worked on zᵀ, of shape (classes, N): each reduction then runs along N contiguous numbers
