@@ -218,6 +218,18 @@ class Tensor:
         return bool(self.data)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The data for NumPy, refused (TypeError) for a Tensor that requires grad.
+
+        ``np.dot(t, w)``, ``np.concatenate([t, u])`` or ``Tensor([t, u])`` would otherwise drop
+        such a Tensor from its graph and give gradients of zero without a word (PyTorch refuses
+        too): ``t.data`` is the array, explicitly.
+        """
+        if self.requires_grad:
+            raise TypeError(
+                f"a Tensor that requires grad is not converted to an ndarray, which would drop it from its graph: "
+                f"use Tensor ops (t @ w, t.sum(), ...) to keep the gradient, or t.data for the numbers "
+                f"(shape {self.shape})"
+            )
         if copy:
             return np.array(self.data, dtype=dtype)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -380,9 +392,10 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
                 dtype = array.dtype
             else:
                 dtype = np.float64 if kind == "f" and array.dtype.itemsize > 8 else np.float32
-        return array.astype(dtype, copy=False)
+        return _narrowed(array, np.dtype(dtype), "Tensor(): the number")
     if isinstance(data, numbers.Real):
-        return np.asarray(data, dtype=np.float32 if dtype is None else dtype)
+        number = np.asarray(float(data))  # float(): an int too large for any float is Python's own OverflowError
+        return _narrowed(number, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
     if isinstance(data, (list, tuple)):
         try:
             array = np.asarray(data)
@@ -392,7 +405,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
             raise TypeError(
                 f"Tensor() takes a {type(data).__name__} of real numbers, got one that NumPy reads as {array.dtype}"
             )
-        return array.astype(np.float32 if dtype is None else dtype, copy=False)
+        return _narrowed(array, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
     raise TypeError(f"Tensor() takes a number, a (nested) list or a real ndarray, got {type(data).__name__}")
 
 
@@ -442,15 +455,19 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
             raise TypeError(f"op {op.name!r} takes a rectangular constant, got a ragged {type(x).__name__}") from None
         if array.dtype.kind not in _REAL_KINDS:
             raise TypeError(f"a Tensor op takes real constants, got {type(x).__name__} of dtype {array.dtype}")
-        if array.dtype.itemsize > dtype.itemsize and array.size:
-            magnitude = np.abs(array)
-            too_large = (magnitude > _LARGEST[dtype]) & (magnitude < np.inf)
-            if too_large.any():
-                raise OverflowError(
-                    f"op {op.name!r}: the constant {float(magnitude[too_large][0]):g} overflows {dtype}"
-                )
-        return array.astype(dtype, copy=False)
+        return _narrowed(array, dtype, f"op {op.name!r}: the constant")
     return None
+
+
+def _narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+    """`array` in `dtype`; OverflowError (starting with `what`) if a finite entry is too large for it,
+    rather than the inf a cast to float32 would make of it. NaN and inf entries go through."""
+    if array.dtype.itemsize > dtype.itemsize and array.size:
+        magnitude = np.abs(array)
+        too_large = (magnitude > _LARGEST[dtype]) & (magnitude < np.inf)
+        if too_large.any():
+            raise OverflowError(f"{what} {float(array[too_large][0]):g} overflows {dtype}")
+    return array.astype(dtype, copy=False)
 
 
 def _binary(kind: type[ops.Binary], left: Any, right: Any) -> Tensor:

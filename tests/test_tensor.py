@@ -873,13 +873,52 @@ def test_the_gradient_of_x_to_the_power_zero_is_zero_even_at_zero():
         (lambda: Tensor([2.0]) * 1e39, "op '*': the constant 1e+39 overflows float32"),
         (lambda: 1e39 - Tensor([2.0]), "op '-': the constant 1e+39 overflows float32"),
         (lambda: Tensor([2.0]) / 10**39, "op '/': the constant 1e+39 overflows float32"),
-        (lambda: Tensor([2.0]) + np.array([np.inf, -1e40]), "op '+': the constant 1e+40 overflows float32"),
+        (lambda: Tensor([2.0]) + np.array([np.inf, -1e40]), "op '+': the constant -1e+40 overflows float32"),
     ],
 )
 def test_a_finite_constant_too_large_for_the_dtype_is_an_overflow_error(make, message):
     with pytest.raises(OverflowError, match=re.escape(message)):
         make()
     assert np.array_equal((Tensor([2.0]) + np.array([np.inf, 1.0])).data, [np.inf, 3.0])  # inf itself goes through
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Tensor([1e39]),
+        lambda: Tensor(np.float64(1e39), dtype="float32"),
+        lambda: Tensor(np.array([1.0, 1e39]), dtype="float32"),
+        lambda: nn.predict(nn.MLP(2, [3, 1], seed=0, backend="numpy"), np.array([[1e39, 0.0]])),
+    ],
+)
+def test_a_finite_number_too_large_for_float32_is_an_overflow_error_not_inf(make):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from a cast either
+        with pytest.raises(OverflowError, match=re.escape("Tensor(): the number 1e+39 overflows float32")):
+            make()
+        assert np.isnan(Tensor([np.nan, -np.inf]).data[0]) and Tensor(np.array([np.inf])).data[0] == np.inf
+        assert Tensor(np.array([1e39]), dtype="float64").data[0] == 1e39
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda a, b: a * [b],
+        lambda a, b: Tensor([a, b]),
+        lambda a, b: Tensor([a.sum(), b.sum()]),
+        lambda a, b: np.dot(np.ones(2), b),
+        lambda a, b: np.concatenate([a, b]),
+        lambda a, b: np.asarray(b),
+    ],
+)
+def test_a_tensor_that_requires_grad_is_never_silently_made_an_array(convert):
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    with pytest.raises(TypeError, match="a Tensor that requires grad is not converted to an ndarray, which would drop "
+                                        "it from its graph: use Tensor ops"):
+        convert(a, b)
+    constant = Tensor([3.0, 4.0])  # no graph to drop: converts as an array does
+    assert np.array_equal(np.asarray(constant), [3.0, 4.0]) and np.array_equal((a * [constant]).data, [[3.0, 8.0]])
+    assert np.array_equal(np.asarray(autograd.Tensor.__array__(Tensor([1.0]), copy=True)), [1.0])
 
 
 def test_a_ragged_constant_is_a_type_error_naming_the_op():
