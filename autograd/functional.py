@@ -34,6 +34,11 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}")
+    if not output.requires_grad:  # its gradients would all read 0, which is not the derivative
+        raise RuntimeError(
+            "autograd.grad() of a Value that does not require grad: it is a constant, or was computed under "
+            "no_grad(); build the graph (and take a gradient you will differentiate again) outside no_grad()"
+        )
     targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for position, target in enumerate(targets):
         if not isinstance(target, Value):

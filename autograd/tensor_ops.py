@@ -694,6 +694,8 @@ class CrossEntropy(Function):
         if z.ndim != 2:
             raise ValueError(f"op 'cross_entropy': logits must have shape (N, classes), got {z.shape}")
         n, classes = z.shape
+        if not n:
+            raise ValueError("op 'cross_entropy': an empty batch (no rows of logits) has no mean loss")
         labels, rows = self.labels, self.rows
         if labels is not None:
             check_labels(labels, n, classes)
@@ -714,12 +716,12 @@ class CrossEntropy(Function):
             nll = rows.sum(axis=1) @ np.log(totals) - (rows.T * shifted).sum()
         probs /= totals
         self.probs = probs  # the softmax, (classes, N)
-        return np.asarray(nll / n if n else nll, dtype=z.dtype)
+        return np.asarray(nll / n, dtype=z.dtype)
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
         probs = self.probs
         n = probs.shape[1]
-        scale = float(grad) / n if n else float(grad)  # a Python number keeps the arrays' dtype
+        scale = float(grad) / n  # a Python number keeps the arrays' dtype
         rows = self.rows
         if rows is None:
             out = probs * scale

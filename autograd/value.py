@@ -80,6 +80,11 @@ class Value:
             label = _label_from(positional, label)
         if not isinstance(label, str):
             raise TypeError(f"Value() label must be a str, got {type(label).__name__} {label!r}")
+        if isinstance(data, Value):
+            raise TypeError(
+                f"Value() of a Value would cut it from its graph: use the Value itself, or Value(v.data) for a new "
+                f"leaf holding its number ({data.data:g})"
+            )
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
@@ -346,7 +351,7 @@ def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -
 
 
 def _as_float(data: Any) -> float:
-    """A Value's number from a real number, a NumPy scalar or a 0-d array; anything else is a TypeError."""
+    """A number from a Value, a real number, a NumPy scalar or a 0-d array; anything else is a TypeError."""
     if isinstance(data, Value):
         return data.data
     if isinstance(data, numbers.Real):

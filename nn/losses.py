@@ -60,9 +60,14 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
     if _squeezed(shape) != _squeezed(target.shape):
         raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
-    if _is_tensor(pred):
-        return pred, target.reshape(pred.shape).astype(pred.dtype), pred.data.size
-    values = _flat_values(pred)
+    count = pred.data.size if _is_tensor(pred) else None
+    values = None if _is_tensor(pred) else _flat_values(pred)
+    if values is not None and len(values) != target.size:  # rows of different lengths: the shape read only the first
+        raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
+    if not target.size:
+        raise ValueError(f"{name}: an empty batch (no predictions) has no mean loss")
+    if values is None:
+        return pred, target.reshape(pred.shape).astype(pred.dtype), count
     return values, target.ravel().tolist(), len(values)
 
 
@@ -158,14 +163,27 @@ def hinge(pred: Any, target: Any) -> Any:
 
 
 def softmax(logits: Any, axis: int = -1) -> Any:
-    """exp(z) / sum(exp(z)) for one sample's logits as Values (a list of Values), a Tensor along
-    `axis` (a Tensor), or plain numbers (an ndarray along `axis`)."""
+    """exp(z) / sum(exp(z)) for one sample's logits as Values (a list of Values), a batch of them
+    (rows of Values, each row normalized on its own), a Tensor along `axis` (a Tensor), or plain
+    numbers (an ndarray along `axis`)."""
     if _is_tensor(logits):
         return logits.softmax(axis=axis)
     if not isinstance(logits, Value) and not any(isinstance(z, Value) for z in _iter_flat(logits)):
         shifted = np.exp(np.asarray(logits, dtype=np.float64) - np.max(logits, axis=axis, keepdims=True))
         return shifted / shifted.sum(axis=axis, keepdims=True)
-    logits = _flat_values(logits)
+    if isinstance(logits, Value) or all(isinstance(z, Value) for z in logits):  # one sample's logits
+        if axis not in (0, -1):
+            raise ValueError(f"softmax of one sample's logits (a list of Values) takes axis 0 or -1, got {axis!r}")
+        return _softmax_of_values(_flat_values(logits))
+    if axis not in (1, -1):  # a batch as rows of Values, the one layout this path reads
+        raise ValueError(f"softmax of a batch of Value rows normalizes each row: axis 1 or -1, got {axis!r}")
+    rows = [list(row) if hasattr(row, "__iter__") else row for row in logits]
+    if not all(isinstance(row, list) and row and all(isinstance(z, Value) for z in row) for row in rows):
+        raise TypeError("softmax takes one sample's logits as a list of Values, or a batch as rows of Values")
+    return [_softmax_of_values(row) for row in rows]
+
+
+def _softmax_of_values(logits: list[Value]) -> list[Value]:
     shift = max(z.data for z in logits)
     exps = [(z - shift).exp() for z in logits]
     total = autograd.sum(exps)
@@ -224,8 +242,10 @@ def l2(parameters: Iterable[Any]) -> Any:
 
 def _rows(logits: Any, target: np.ndarray) -> list[Sequence[Value]]:
     """The logits as one row per sample; a flat list of Values is one sample's (for one label or one-hot row)."""
-    if isinstance(logits, Value) or not len(logits):
+    if isinstance(logits, Value):
         raise ValueError(ONE_OUTPUT)
+    if not len(logits):
+        raise ValueError("cross_entropy: an empty batch (no logits) has no mean loss")
     if isinstance(logits[0], Value):
         if target.ndim == 1 and target.size > 1:  # several targets, so one Value per sample
             raise ValueError(ONE_OUTPUT if target.size == len(logits) else (

@@ -26,8 +26,8 @@ def is_parameter(x: Any) -> bool:
 class Module:
     """Base class of every layer and model.
 
-    Attributes holding parameters, lists of parameters, modules or lists of
-    modules are found automatically, in the order they were assigned. Calling a
+    Attributes holding parameters, lists of parameters, modules, or lists or dicts
+    of modules are found automatically, in the order they were assigned. Calling a
     module runs `forward` with the nodes it creates tagged with the module's path
     (``layers.1.neurons.3``), which `viz` uses to group a neuron's ops.
     """
@@ -133,7 +133,19 @@ class Module:
         return self._children()
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Name -> copy of each learned array; a layer gives ``weight`` (nout, nin) and ``bias`` (nout,)."""
+        """Name -> copy of each learned array; a layer gives ``weight`` (nout, nin) and ``bias`` (nout,).
+
+        A parameter that `parameters()` returns but no attribute holds (micrograd's style: plain
+        Values and a `parameters()` of one's own) could be neither saved nor loaded: ValueError.
+        """
+        named = {id(param) for _, param in self.named_parameters()}
+        unnamed = [param for param in self.parameters() if id(param) not in named]
+        if unnamed:
+            raise ValueError(
+                f"state_dict: {type(self).__name__}.parameters() gives {len(unnamed)} parameter(s) that no attribute "
+                f"holds as a Parameter, so they could not be saved or loaded: keep them in attributes as "
+                f"autograd.Parameter(x) (lists of them too) or Tensor(x, is_parameter=True), or in modules"
+            )
         state = dict(self._state_arrays())
         for name, child in self._state_children():
             for key, array in child.state_dict().items():
@@ -263,12 +275,17 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:
+    """The modules an attribute holds: itself, or those in a list, tuple or dict (named by position or key)."""
     if isinstance(value, Module):
         yield name, value
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             if isinstance(item, Module):
                 yield f"{name}.{i}", item
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, Module):
+                yield f"{name}.{key}", item
 
 
 def _assign(param: Any, array: np.ndarray) -> None:

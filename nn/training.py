@@ -448,7 +448,12 @@ def fit(
         None if wanted is None else "accuracy" in wanted, on_step_end,
     )
     if backend == "numpy":
-        X = _as_dtype(X, model.parameters()[0].dtype, "X")
+        dtype = model.parameters()[0].dtype
+        X = _as_dtype(X, dtype, "X")
+        _as_dtype(y, dtype, "y")  # only checked: a loss reads targets in the model's dtype, and labels stay ints
+        if validation is not None:
+            validation = (_as_dtype(validation[0], dtype, "validation X"), validation[1])
+            _as_dtype(validation[1], dtype, "validation y")
     if validation is not None:  # before any training, which a wrong validation set would waste
         training.check_validation_classes(validation[1], predict(model, X[:1]).shape[1])
     rng = rng_from(seed)

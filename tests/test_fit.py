@@ -341,12 +341,22 @@ def test_an_optimizer_of_another_model_is_refused(backend):
         nn.fit(model, X, y, "mse", nn.SGD(other.parameters(), lr=0.1), progress=False)
 
 
-def test_values_too_large_for_a_float32_model_are_refused_before_training():
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("X", {"X": [[1e39, 0.0], [0.0, 1.0]]}),
+        ("y", {"y": [1e39, 1.0]}),  # blamed on the learning rate before: "the training diverged"
+        ("validation X", {"validation_data": ([[0.0, -1e39]], [1.0])}),
+        ("validation y", {"validation_data": ([[0.0, 1.0]], [1e39])}),
+    ],
+)
+def test_values_too_large_for_a_float32_model_are_refused_before_training(name, data):
     model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
     before = model.state_dict()
-    with pytest.raises(ValueError, match=r"X holds numbers too large for the model's float32 \(up to 1e\+39; "
+    arguments = {"X": [[0.0, 1.0], [1.0, 0.0]], "y": [0.0, 1.0], **data}
+    with pytest.raises(ValueError, match=rf"^{name} holds numbers too large for the model's float32 \(up to 1e\+39; "
                                          r"float32 reaches 3.4e\+38\): scale the data first"):
-        nn.fit(model, np.array([[1e39, 0.0], [0.0, 1.0]]), np.array([0.0, 1.0]), "mse", "sgd", progress=False)
+        nn.fit(model, loss="mse", optimizer="sgd", metrics=(), progress=False, **arguments)
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
 
 

@@ -289,3 +289,35 @@ def test_cross_entropy_shape_errors_name_the_shapes(call, message):
         call()
     with pytest.raises(TypeError, match="cross_entropy: one-hot targets must be numbers, got an array of dtype object"):
         losses.cross_entropy(tensor([[1.0, 2.0]]), np.array([[True, "x"]], dtype=object))
+
+
+def test_softmax_of_a_batch_of_value_rows_normalizes_each_row():
+    rows = softmax([[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]])
+    expected = softmax(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert np.allclose([[p.data for p in row] for row in rows], expected, rtol=0, atol=1e-15)
+    assert np.allclose([p.data for p in softmax([Value(1.0), Value(2.0)], axis=0)], expected[0], rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="softmax of a batch of Value rows normalizes each row: axis 1 or -1, got 0"):
+        softmax([[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)]], axis=0)
+    with pytest.raises(ValueError, match="softmax of one sample's logits \\(a list of Values\\) takes axis 0 or -1"):
+        softmax([Value(1.0), Value(2.0)], axis=1)
+    with pytest.raises(TypeError, match="softmax takes one sample's logits as a list of Values, or a batch as rows"):
+        softmax([[Value(1.0), [Value(2.0)]], [Value(3.0), Value(4.0)]])
+
+
+def test_rows_of_predictions_of_different_lengths_are_refused_not_truncated():
+    with pytest.raises(ValueError, match="mse: 3 predictions \\(in rows of different lengths\\) but 4 targets"):
+        losses.mse([[Value(1.0), Value(2.0)], [Value(3.0)]], [[1.0, 2.0], [3.0, 100.0]])
+
+
+@pytest.mark.parametrize("name", ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"])
+def test_an_empty_batch_has_no_mean_loss(name):
+    with pytest.raises(ValueError, match=f"{name}: an empty batch \\(no predictions\\) has no mean loss"):
+        losses.LOSSES[name](Tensor(np.zeros((0, 1)), requires_grad=True), np.zeros(0))
+
+
+@pytest.mark.parametrize("target", [np.zeros(0, dtype=int), np.zeros((0, 3))])
+def test_cross_entropy_of_an_empty_batch_is_refused_on_both_backends(target):
+    with pytest.raises(ValueError, match="op 'cross_entropy': an empty batch \\(no rows of logits\\) has no mean loss"):
+        losses.cross_entropy(Tensor(np.zeros((0, 3)), requires_grad=True), target)
+    with pytest.raises(ValueError, match="cross_entropy: an empty batch \\(no logits\\) has no mean loss"):
+        losses.cross_entropy([], target)

@@ -451,3 +451,43 @@ def test_recorder_refuses_what_it_cannot_film(make, error, message):
     X, y = logic_gate("xor")
     with pytest.raises(error, match=message):
         make(X, y)
+
+
+def test_modules_in_a_dict_are_found_named_by_key_and_trained():
+    class Net(nn.Module):
+        def __init__(self):
+            self.hidden = {"a": nn.Layer(2, 3, "tanh", seed=0)}
+            self.out = nn.Layer(3, 1, "linear", seed=1)
+
+        def forward(self, x):
+            return self.out(self.hidden["a"](x))
+
+    net = Net()
+    assert len(net.parameters()) == 13
+    assert list(net.state_dict()) == ["hidden.a.weight", "hidden.a.bias", "out.weight", "out.bias"]
+    assert net.hidden["a"].neurons[0].w[0].scope == "hidden.a.neurons.0"
+    before = net.hidden["a"].state_dict()["weight"]
+    X, y = nn.data.logic_gate("xor")
+    nn.fit(net, X, y, "mse", nn.SGD(net.parameters(), lr=0.5), epochs=2, progress=False)
+    assert not np.array_equal(before, net.hidden["a"].state_dict()["weight"])
+
+
+def test_a_state_dict_that_would_leave_parameters_out_is_refused(tmp_path):
+    class MicrogradStyle(nn.Module):  # plain Values and a parameters() of its own
+        def __init__(self):
+            self.w = [Value(0.5), Value(-0.3)]
+            self.b = Value(0.1)
+
+        def forward(self, x):
+            return sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    model = MicrogradStyle()
+    message = (r"state_dict: MicrogradStyle.parameters\(\) gives 3 parameter\(s\) that no attribute holds as a "
+               r"Parameter, so they could not be saved or loaded")
+    for act in (model.state_dict, lambda: model.save(tmp_path / "m"), lambda: model.load_state_dict({})):
+        with pytest.raises(ValueError, match=message):
+            act()
+    assert list(tmp_path.iterdir()) == []

@@ -544,3 +544,27 @@ def test_gradcheck_takes_its_own_step_and_tolerances():
     expected = r"analytic gradient 3\.0 but central difference 3\.0000999.*\(eps=0\.01, atol=5e-05, rtol=0\.0\)"
     with pytest.raises(AssertionError, match=expected):
         gradcheck(cube, [1.0], eps=1e-2, atol=5e-5, rtol=0.0)
+
+
+def test_grad_of_a_value_computed_under_no_grad_is_refused_not_zero():
+    x = Value(3.0)
+    with autograd.no_grad():
+        y = x * x
+    with pytest.raises(RuntimeError, match="grad\\(\\) of a Value that does not require grad: it is a constant"):
+        grad(y, [x])
+    z = x * x * x
+    with autograd.no_grad():
+        (slope,) = grad(z, [x], create_graph=True)  # a number now, not a graph: its own gradient is not 0
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        grad(slope, [x])
+    (slope,) = grad(z, [x], create_graph=True)
+    assert slope.data == 27.0 and grad(slope, [x]) == [18.0]
+
+
+def test_a_value_made_from_a_value_is_refused_rather_than_cut_from_its_graph():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match="Value\\(\\) of a Value would cut it from its graph: use the Value itself, "
+                                        "or Value\\(v.data\\) for a new leaf holding its number \\(6\\)"):
+        Value(x * 3)
+    fresh = Value((x * 3).data)
+    assert fresh.data == 6.0 and fresh.parents == ()
