@@ -157,9 +157,14 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
 
 
 def add_context(error: BaseException, node: Any, phase: str) -> None:
-    """Add a note naming the op to an error raised inside its `phase` pass, keeping its type and arguments."""
-    if hasattr(error, "add_note"):  # Python 3.11+
-        error.add_note(f"(in the {phase} pass of op {node.op!r})")
+    """Add a note naming the op to an error raised inside its `phase` pass, keeping its type and arguments.
+
+    Python 3.11+ shows the note with the traceback; on 3.10 it is in ``error.__notes__`` all the same."""
+    note = f"(in the {phase} pass of op {node.op!r})"
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", ()), note]
 
 
 def _check_finite(node: Node, values: Any, phase: str) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule import autograd
-from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck
+from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck, graph
 
 finite = st.floats(-5, 5, allow_nan=False)
 positive = st.floats(0.1, 5, allow_nan=False)
@@ -449,8 +449,19 @@ def test_error_during_backward_names_the_op():
             return (1.0 / (a - a),)
 
     x = Value(1.0)
-    with pytest.raises(ZeroDivisionError, match="\\(in the backward pass of op 'fragile'\\)"):
+    with pytest.raises(ZeroDivisionError, match="\\(in the backward pass of op 'fragile'\\)") as raised:
         Value.apply(Fragile(), x).backward()
+    assert raised.value.__notes__ == ["(in the backward pass of op 'fragile')"]
+
+
+def test_the_op_is_named_in_the_notes_where_exceptions_have_no_add_note():
+    class OldStyleError:  # as every exception is on Python 3.10
+        pass
+
+    error = OldStyleError()
+    graph.add_context(error, Value(2.0) * 3, "backward")
+    graph.add_context(error, Value(2.0).exp(), "backward")
+    assert error.__notes__ == ["(in the backward pass of op '*')", "(in the backward pass of op 'exp')"]
 
 
 def test_no_grad_records_no_parents():

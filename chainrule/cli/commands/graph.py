@@ -12,6 +12,7 @@ An expression may start with a minus sign ("-x*w"). Names are read as Python rea
 from __future__ import annotations
 
 import argparse
+import errno
 import itertools
 import keyword
 import math
@@ -162,6 +163,22 @@ def build(text: str, values: dict[str, float]) -> Value:
         if not root.label:
             root.label = next(name for name in _root_names() if name not in values)
         root.backward()
+        for node in order:
+            if not math.isfinite(node.grad):
+                name = node.label or f"the result of op {node.op!r}"
+                raise UsageError(
+                    f"{PREFIX}d{root.label}/d{name} is {node.grad} here: a gradient too large for a float, or "
+                    f"infinite (as d√x/dx at 0); try other values"
+                )
     except (ValueError, ArithmeticError) as error:
-        raise UsageError(f"{PREFIX}{error}") from None
+        raise UsageError(f"{PREFIX}{_reason(error)}") from None
     return root
+
+
+def _reason(error: BaseException) -> str:
+    """An error's message with the op the engine names in its notes: Python's own OverflowError of ``**``
+    reads "(34, 'Numerical result out of range')", which says neither what overflowed nor where."""
+    python_range_error = isinstance(error, OverflowError) and error.args[:1] == (errno.ERANGE,)
+    message = "a result too large for a float" if python_range_error else str(error)
+    notes = " ".join(getattr(error, "__notes__", ()))
+    return f"{message} {notes}" if notes else message
