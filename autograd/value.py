@@ -347,6 +347,8 @@ def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -
     constant = getattr(op, "constant", getattr(op, "exponent", 0.0))  # x ** c keeps c as its exponent
     if all(_isfinite(x.data) for x in inputs) and _isfinite(constant):
         operands = ", ".join(repr(x.data) for x in inputs)
+        if isinstance(op, ops.WithConstant):
+            operands += f" and the constant {op.constant!r}"
         raise OverflowError(f"op {op.name!r} overflows a float: it gives {data!r} from {operands}")
 
 

@@ -15,10 +15,14 @@ def check_activation(name: str) -> str:
 
 
 def activate(node: Any, name: str) -> Any:
-    """Apply the named activation to a Value or a Tensor ("linear" leaves it as it is)."""
+    """Apply the named activation to a Value, to each of a list of Values (a scalar layer's outputs), or to a
+    Tensor ("linear" leaves it as it is)."""
     if name == "linear":
         return node
+    if isinstance(node, (list, tuple)):
+        return [activate(item, name) for item in node]
     method = getattr(node, name, None)
     if method is None:
-        raise ValueError(f"activation {name!r} is not available for {type(node).__name__}")
+        kind = type(node).__name__
+        raise TypeError(f"activation {name!r} applies to a Value, a list of Values or a Tensor, got {kind}")
     return method()

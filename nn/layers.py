@@ -62,9 +62,9 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def forward(self, x: Sequence[Any]) -> Value:
+        x = as_inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expected {len(self.w)} inputs (nin), got {len(x)}")
-        x = as_inputs(x)
         return self.respond(x, [v.data for v in x])
 
     def respond(self, x: Sample, numbers: list[float]) -> Value:
@@ -106,9 +106,9 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         nin = len(self.neurons[0].w)
+        x = as_inputs(x)
         if len(x) != nin:
             raise ValueError(f"Layer expected {nin} inputs (nin), got {len(x)}")
-        x = as_inputs(x)
         numbers = [v.data for v in x]
         outputs = Sample()
         previous = graph.state.scope

@@ -34,6 +34,15 @@ class Optimizer:
         self._state: list[dict[str, np.ndarray]] = [{} for _ in self._groups]
 
     @property
+    def lr(self) -> float:
+        """The learning rate η. It may change between steps (a schedule), and is checked as in the constructor."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _number("lr", value, low=0.0)
+
+    @property
     def params(self) -> list[Any]:
         """The parameters this optimizer updates."""
         return [p for group in self._groups for p in (group if isinstance(group, list) else [group])]
@@ -63,7 +72,8 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "iterations")
+        public = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "iterations"}
+        settings = ", ".join(f"{k}={v!r}" for k, v in {"lr": self.lr, **public}.items())
         return f"{type(self).__name__}({settings})"
 
 

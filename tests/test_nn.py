@@ -1,6 +1,7 @@
 """nn modules on the scalar engine: structure, state dicts, saving, the perceptron and the XOR nets."""
 
 import io
+import math
 import os
 import pickle
 import stat
@@ -491,3 +492,18 @@ def test_a_state_dict_that_would_leave_parameters_out_is_refused(tmp_path):
         with pytest.raises(ValueError, match=message):
             act()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_activation_modules_apply_to_each_output_of_a_scalar_layer():
+    model = nn.Sequential(nn.Layer(2, 3, "linear", seed=0), nn.Tanh(), nn.Layer(3, 1, "linear", seed=1))
+    hidden = nn.Layer(2, 3, "linear", seed=0)([0.5, -1.0])
+    expected = nn.Layer(3, 1, "linear", seed=1)([math.tanh(h.data) for h in hidden])[0].data
+    assert model([0.5, -1.0])[0].data == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(TypeError, match="activation .tanh. applies to a Value, a list of Values or a Tensor, got fl"):
+        nn.Tanh()(3.0)
+
+
+@pytest.mark.parametrize("module", [nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0)])
+def test_a_single_value_as_a_sample_says_what_a_sample_is(module):
+    with pytest.raises(TypeError, match="expected a sequence of numbers or Values \\(one sample\\), got Value"):
+        module(Value(1.0))

@@ -10,6 +10,7 @@ Adam (η=0.001): the first step is η·sign(g): (0.999, −0.999, 1.999); the se
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -207,3 +208,16 @@ def test_a_parameter_given_twice_is_refused():
     params = loss_and_params()[1]
     with pytest.raises(ValueError, match=r"Adam got the same parameter twice \(positions 0 and 3\)"):
         nn.Adam(params + params[:1])
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (-5, ValueError, "lr must be a finite number >= 0, got -5"),
+    (float("nan"), ValueError, "lr must be a finite number >= 0, got nan"),
+    ("0.1", TypeError, "lr must be a number, got '0.1'"),
+])
+def test_a_learning_rate_set_between_steps_is_checked_as_in_the_constructor(value, error, message):
+    optimizer = nn.SGD(nn.MLP(2, [1], seed=0).parameters(), lr=0.1)
+    with pytest.raises(error, match=re.escape(message)):
+        optimizer.lr = value
+    optimizer.lr = np.float32(0.5)  # a schedule's new rate
+    assert optimizer.lr == 0.5 and type(optimizer.lr) is float and repr(optimizer).startswith("SGD(lr=0.5, ")

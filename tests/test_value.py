@@ -2,6 +2,7 @@
 
 import gc
 import math
+import re
 import sys
 import warnings
 
@@ -579,3 +580,13 @@ def test_a_value_made_from_a_value_is_refused_rather_than_cut_from_its_graph():
         Value(x * 3)
     fresh = Value((x * 3).data)
     assert fresh.data == 6.0 and fresh.parents == ()
+
+
+@pytest.mark.parametrize("make, operands", [
+    (lambda: Value(1e308) + 1e308, "1e+308 and the constant 1e+308"),
+    (lambda: 1e308 * Value(10.0), "10.0 and the constant 1e+308"),
+    (lambda: Value(1e308) * Value(10.0), "1e+308, 10.0"),
+])
+def test_an_overflow_names_every_operand_the_constant_too(make, operands):
+    with pytest.raises(OverflowError, match=f"overflows a float: it gives inf from {re.escape(operands)}$"):
+        make()
