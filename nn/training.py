@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -249,6 +250,15 @@ class _ProgressBar(tqdm):
     monitor_interval = 0
 
 
+def _tqdm_disable(wanted: bool) -> bool | None:
+    """tqdm's ``disable`` for a bar: hidden when not `wanted`; else shown in a terminal or a Jupyter kernel,
+    whose output area redraws a bar as a terminal does though it is not one (tqdm alone hides it there),
+    and hidden when the output goes to a file or a pipe."""
+    if not wanted:
+        return True
+    return False if type(sys.stderr).__module__.startswith("ipykernel") else None
+
+
 def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -459,15 +469,13 @@ def fit(
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()
-    epoch_bar = _ProgressBar(
-        range(epochs), desc="training", unit="epoch", disable=None if progress else True, leave=False
-    )
+    epoch_bar = _ProgressBar(range(epochs), desc="training", unit="epoch", disable=_tqdm_disable(progress), leave=False)
     for epoch in epoch_bar:
         started = time.perf_counter()
         # one batch holds every sample whatever the order: shuffling it would change only the rounding
         order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
         bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                   disable=None if progress and steps > 1 else True)
+                           disable=_tqdm_disable(progress and steps > 1))
         summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
         if validation is not None:
             summary.update(training.validate(*validation))

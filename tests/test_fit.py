@@ -1,5 +1,6 @@
 """nn.fit and nn.predict on both backends: learning, History, bad input, divergence."""
 
+import io
 import subprocess
 import sys
 
@@ -399,3 +400,23 @@ def test_ragged_or_object_data_is_a_type_error_naming_it():
 def test_accuracy_refuses_outputs_and_targets_of_different_lengths():
     with pytest.raises(ValueError, match="outputs have 3 rows but y has 2"):
         nn.training.accuracy(np.zeros((3, 2)), [0, 1])
+
+
+class _KernelOutput(io.StringIO):
+    """What a Jupyter kernel gives a notebook as stderr: not a terminal, yet its output area redraws a bar."""
+
+
+_KernelOutput.__module__ = "ipykernel.iostream"
+
+
+@pytest.mark.parametrize("stream, progress, shown", [
+    (_KernelOutput, True, True),
+    (_KernelOutput, False, False),
+    (io.StringIO, True, False),  # a file or a pipe: no bar to fill a log with
+])
+def test_the_progress_bar_shows_in_a_jupyter_kernel_as_in_a_terminal(monkeypatch, stream, progress, shown):
+    output = stream()
+    monkeypatch.setattr(sys, "stderr", output)
+    X, y = nn.data.logic_gate("xor")
+    nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, "mse", "sgd", epochs=2, batch_size=2, progress=progress)
+    assert ("epoch 2/2" in output.getvalue()) is shown and ("training" in output.getvalue()) is shown
