@@ -32,6 +32,18 @@ def as_inputs(x: Sequence[Any]) -> Sample:
     return values
 
 
+def _with_nonlin(activation: str, nonlin: Any) -> str:
+    """The activation, or the one micrograd's ``nonlin=`` names: True for ReLU, False for none (only a bool)."""
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, (bool, np.bool_)):
+        hint = f"; for {nonlin!r} write activation={nonlin!r}" if isinstance(nonlin, str) else ""
+        raise TypeError(f"nonlin is micrograd's True (ReLU) or False (no activation), got {nonlin!r}{hint}")
+    if activation != "relu":
+        raise ValueError(f"give the activation once: activation={activation!r} or micrograd's nonlin={nonlin!r}")
+    return "relu" if nonlin else "linear"
+
+
 class Neuron(Module):
     """act(w · x + b): the weighted sum is one node (op ``w·x+b``, whose edges carry xᵢ, wᵢ and 1), then the
     activation; micrograd draws the same sum as n products and n additions."""
@@ -47,9 +59,7 @@ class Neuron(Module):
         bias: float = 0.0,
     ) -> None:
         nin = check_size("nin", nin)
-        if nonlin is not None:  # micrograd's Neuron(nin, nonlin=False)
-            activation = "relu" if nonlin else "linear"
-        self.activation = check_activation(activation)
+        self.activation = check_activation(_with_nonlin(activation, nonlin))
         if weights is None:
             weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
         elif len(weights) != nin:
@@ -98,9 +108,7 @@ class Layer(Module):
         seed: Seed = None,
     ) -> None:
         nin, nout = check_size("nin", nin), check_size("nout", nout)
-        if nonlin is not None:
-            activation = "relu" if nonlin else "linear"
-        self.activation = check_activation(activation)
+        self.activation = activation = check_activation(_with_nonlin(activation, nonlin))
         weights = initial_weights(nin, nout, activation, rng_from(seed))
         self.neurons = [Neuron(nin, activation, weights=row) for row in weights]
 

@@ -4,6 +4,7 @@ import io
 import math
 import os
 import pickle
+import re
 import stat
 
 import numpy as np
@@ -507,3 +508,17 @@ def test_activation_modules_apply_to_each_output_of_a_scalar_layer():
 def test_a_single_value_as_a_sample_says_what_a_sample_is(module):
     with pytest.raises(TypeError, match="expected a sequence of numbers or Values \\(one sample\\), got Value"):
         module(Value(1.0))
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda m: m(2, nonlin="tanh"), TypeError,
+     "nonlin is micrograd's True (ReLU) or False (no activation), got 'tanh'; for 'tanh' write activation='tanh'"),
+    (lambda m: m(2, nonlin=1), TypeError, "nonlin is micrograd's True (ReLU) or False (no activation), got 1"),
+    (lambda m: m(2, "tanh", nonlin=False), ValueError,
+     "give the activation once: activation='tanh' or micrograd's nonlin=False"),
+])
+@pytest.mark.parametrize("module", [nn.Neuron, lambda nin, *args, **kwargs: nn.Layer(nin, 3, *args, **kwargs)])
+def test_micrograds_nonlin_takes_only_a_bool_and_never_overrides_an_activation(module, make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make(module)
+    assert module(2, nonlin=False).activation == "linear" and module(2, nonlin=True).activation == "relu"
