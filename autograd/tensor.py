@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterator
@@ -419,20 +420,27 @@ def _forward_raising(fn: ops.Function, arrays: tuple[Any, ...]) -> Any:
 
 
 def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointError) -> Any:
-    """`fn`'s result when NumPy flagged it: an error if the inputs were finite, else NaN and inf go through."""
-    finite = all(np.isfinite(a).all() for a in arrays if isinstance(a, (np.ndarray, np.generic)))
-    if finite:
-        largest = max((float(np.abs(a).max()) for a in arrays if np.size(a)), default=0.0)
-        what = str(error).split(" encountered")[0]
-        if "divide" in what:
-            raise ZeroDivisionError(f"op {fn.name!r} divides by zero") from None
-        if "overflow" in what:
-            raise OverflowError(
-                f"op {fn.name!r} overflows {arrays[0].dtype}: the largest input is {largest:g}"
-            ) from None
-        raise ValueError(f"op {fn.name!r} gives NaN from finite inputs ({what}); the largest is {largest:g}") from None
+    """`fn`'s result when NumPy flagged it: an error if finite inputs gave an entry that is not finite, else NaN
+    and inf go through. An elementwise op is judged entry by entry (``exp([nan, 800])`` still overflows at 800);
+    any other op, whose entries each read many inputs, by all its inputs at once."""
     with np.errstate(all="ignore"):
-        return fn.forward(*arrays)
+        data = fn.forward(*arrays)
+    finite = [np.isfinite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic))]
+    if all(mask.all() for mask in finite):
+        refused = True
+    elif isinstance(fn, (ops.Elementwise, ops.ElementwiseUnary)):
+        refused = bool((functools.reduce(np.logical_and, finite) & ~np.isfinite(data)).any())
+    else:
+        refused = False
+    if not refused:
+        return data
+    largest = max((float(np.abs(a[mask]).max()) for a, mask in zip(arrays, finite) if mask.any()), default=0.0)
+    what = str(error).split(" encountered")[0]
+    if "divide" in what:
+        raise ZeroDivisionError(f"op {fn.name!r} divides by zero") from None
+    if "overflow" in what:
+        raise OverflowError(f"op {fn.name!r} overflows {arrays[0].dtype}: the largest input is {largest:g}") from None
+    raise ValueError(f"op {fn.name!r} gives NaN from finite inputs ({what}); the largest is {largest:g}") from None
 
 
 def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:

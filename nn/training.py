@@ -30,8 +30,10 @@ from chainrule.autograd import no_grad
 
 from .init import Seed, rng_from
 from .losses import LOSSES, get_loss
+from .mlp import MLP
 from .module import backend_of
 from .optim import Optimizer, make_optimizer
+from .tensor_layers import Sequential, Softmax
 
 METRICS = ("accuracy",)
 LOGIT_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
@@ -126,6 +128,28 @@ def _as_dtype(X: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
             f"{converted.dtype} reaches {float(np.finfo(converted.dtype).max):.3g}): scale the data first"
         )
     return converted
+
+
+SCORE_LOSSES = ("cross_entropy", *LOGIT_LOSSES)
+"""The losses that take raw scores (logits) and squash them themselves."""
+
+
+def _check_scores_for(loss_name: str, model: Any) -> None:
+    """ValueError if `loss_name` takes raw scores but the model (an MLP or a Sequential) ends in a sigmoid
+    or a softmax: the squashing would happen twice, training a different model without a word."""
+    layers = model.layers if isinstance(model, (MLP, Sequential)) and model.layers else None
+    if loss_name not in SCORE_LOSSES or layers is None:
+        return
+    last = layers[-1]
+    squash = "softmax" if isinstance(last, Softmax) else getattr(last, "activation", getattr(last, "name", ""))
+    if squash in ("sigmoid", "softmax"):
+        own = {"cross_entropy": " and applies softmax itself",
+               "binary_cross_entropy_with_logits": " and applies the sigmoid itself"}.get(loss_name, "")
+        other = loss_name == "binary_cross_entropy_with_logits" and squash == "sigmoid"
+        raise ValueError(
+            f"{loss_name} takes raw scores (logits){own}, but the model's last layer applies {squash}: drop it from "
+            f"the model{', or use binary_cross_entropy on its probabilities' if other else ''}"
+        )
 
 
 def _not_a_loss(loss: Any) -> str:
@@ -446,6 +470,7 @@ def fit(
     X, y = _check_data(model, X, y)
     loss_fn = get_loss(loss)
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+    _check_scores_for(loss_name, model)
     wanted = _check_metrics(metrics)
     for flag, name in ((shuffle, "shuffle"), (progress, "progress")):
         if not isinstance(flag, (bool, np.bool_)):

@@ -1,6 +1,7 @@
 """nn.fit and nn.predict on both backends: learning, History, bad input, divergence."""
 
 import io
+import re
 import subprocess
 import sys
 
@@ -420,3 +421,27 @@ def test_the_progress_bar_shows_in_a_jupyter_kernel_as_in_a_terminal(monkeypatch
     X, y = nn.data.logic_gate("xor")
     nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, "mse", "sgd", epochs=2, batch_size=2, progress=progress)
     assert ("epoch 2/2" in output.getvalue()) is shown and ("training" in output.getvalue()) is shown
+
+
+@pytest.mark.parametrize("make, loss, message", [
+    (lambda: nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0, backend="numpy"),
+     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits takes raw scores (logits) and applies the "
+     "sigmoid itself, but the model's last layer applies sigmoid: drop it from the model, or use binary_cross_entropy "
+     "on its probabilities"),
+    (lambda: nn.Sequential(nn.Linear(2, 4, activation="tanh", seed=0), nn.Linear(4, 2, seed=1), nn.Softmax()),
+     "cross_entropy", "cross_entropy takes raw scores (logits) and applies softmax itself, but the model's last layer "
+     "applies softmax: drop it from the model"),
+    (lambda: nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0), "hinge",
+     "hinge takes raw scores (logits), but the model's last layer applies sigmoid: drop it from the model"),
+])
+def test_a_loss_of_raw_scores_refuses_a_model_that_squashes_them_already(make, loss, message):
+    """The squashing would happen twice: fit trained another model and reported accuracy 0.5 for one at 0.84."""
+    X, y = nn.data.moons(20, seed=0)
+    model = make()
+    before = model.state_dict()
+    targets = y.astype(int) if loss == "cross_entropy" else (2 * y - 1 if loss == "hinge" else y)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        nn.fit(model, X, targets, loss, "adam", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    nn.fit(nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0, backend="numpy"), X, y, "binary_cross_entropy",
+           "adam", progress=False)  # probabilities for the loss that takes them

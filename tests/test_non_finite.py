@@ -2,6 +2,7 @@
 division by zero raise an error naming the op, and nothing warns from inside the library."""
 
 import math
+import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -126,3 +127,19 @@ def test_the_scalar_backend_refuses_a_dtype_it_would_ignore(dtype):
     assert nn.MLP(2, [3, 1], dtype="float64").backend == "scalar"
     with pytest.raises(ValueError, match="dtype must be one of float32, float64, got 'float16'"):
         nn.MLP(2, [3, 1], backend="numpy", dtype="float16")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Tensor([np.nan, 800.0]).exp(), OverflowError, "op 'exp' overflows float32: the largest input is 800"),
+    (lambda: Tensor([np.nan, 1e30]) * Tensor([1.0, 1e30]), OverflowError, "op '*' overflows float32"),
+    (lambda: Tensor([np.inf, 1e30]) * 1e30, OverflowError, "op '*' overflows float32: the largest input is 1e+30"),
+])
+def test_an_elementwise_op_is_judged_entry_by_entry_as_values_are(make, error, message):
+    """A NaN in one entry does not let another entry's overflow through (Value(800).exp() raises too)."""
+    with pytest.raises(error, match=re.escape(message)):
+        make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        passed = (Tensor([np.nan, 1.0]) * Tensor([np.inf, 2.0])).data  # entries that were not finite go through
+        mixed = (Tensor([[np.nan, 1e30], [1.0, 1.0]]) @ Tensor([[1.0], [1e30]])).data  # not elementwise: as a whole
+    assert np.isnan(passed[0]) and passed[1] == 2.0 and np.isnan(mixed[0, 0]) and mixed[1, 0] == np.float32(1e30)
