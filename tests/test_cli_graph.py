@@ -267,3 +267,12 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path, argv):
         os.close(writer)
     assert done.stderr == ""
     assert done.returncode == 141  # 128 + SIGPIPE, as any command in a pipeline whose reader has gone
+
+
+@pytest.mark.parametrize("glued", ["-oa.svg", "-o=a.svg"])
+def test_an_option_glued_to_its_value_is_named_when_parsing_fails(tmp_path, capsys, glued):
+    assert main(["graph", "x", "--at", "x=1", glued]) == 2
+    assert capsys.readouterr().err == (
+        f"chainrule graph: the following arguments are required: -o/--output; {glued!r} is read as an argument, "
+        f"not as -o and its value: write them apart, as in -o VALUE\n"
+    )

@@ -29,6 +29,7 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, dashed_positionals: bool = True, **kwargs: Any) -> None:
         self.takes_value: dict[str, bool] = {}
         self.dashed_positionals = dashed_positionals
+        self.glued: list[str] = []  # arguments such as -oFILE, named if parsing then fails
         super().__init__(*args, **kwargs)
 
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
@@ -77,6 +78,9 @@ class _Parser(argparse.ArgumentParser):
                 unknown.append(arg)
             else:
                 dashed.append(arg)
+                self.glued += [f"{arg!r} is read as an argument, not as {option} and its value: write them apart, "
+                               f"as in {option} VALUE" for option in self.takes_value
+                               if not option.startswith("--") and arg.startswith(option) and arg != option][:1]
         if not plain and not dashed and len(unknown) == 1:
             kept.remove(unknown[0])
             dashed = unknown
@@ -94,6 +98,8 @@ class _Parser(argparse.ArgumentParser):
         return matches[0] if name.startswith("--") and len(matches) == 1 else None
 
     def error(self, message: str) -> None:  # one line, no usage block
+        if self.glued:  # -oFILE or -o=FILE was read as a positional (an expression may start with "-o")
+            message += "; " + "; ".join(self.glued)
         raise UsageError(f"{self.prog}: {message}")
 
 
