@@ -230,5 +230,10 @@ def scope(name: str) -> Iterator[None]:
 
 def zero_grad(root: Node) -> None:
     """Reset the gradient of `root` and of every node it depends on."""
+    if not hasattr(root, "parents") or not callable(getattr(root, "zero_grad", None)):
+        raise TypeError(
+            f"zero_grad() takes one node of a graph (a Value or a Tensor), got {type(root).__name__}; for a model's "
+            f"parameters call model.zero_grad() or optimizer.zero_grad()"
+        )
     for node in topological_order(root):
         node.zero_grad()

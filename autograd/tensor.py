@@ -218,6 +218,16 @@ class Tensor:
         """The truth of a single number, as for an ndarray; more than one entry is ambiguous (ValueError)."""
         return bool(self.data)
 
+    def __float__(self) -> float:
+        """The single number of a Tensor that requires no grad; refused (TypeError) for one that does, as for
+        ``__array__``: ``float(t)`` would drop it from its graph (``t.item()`` reads the number explicitly)."""
+        if self.requires_grad:
+            raise TypeError(
+                f"a Tensor that requires grad is not converted to a float, which would drop it from its graph: "
+                f"read the number with t.item(), or keep Tensor ops (shape {self.shape})"
+            )
+        return float(self.data)
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """The data for NumPy, refused (TypeError) for a Tensor that requires grad.
 

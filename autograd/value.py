@@ -357,7 +357,11 @@ def _as_float(data: Any) -> float:
     if isinstance(data, Value):
         return data.data
     if isinstance(data, numbers.Real):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:  # an int beyond any float: Python's own message names neither Value nor the number
+            raise OverflowError(f"Value() takes a number a float can hold (up to about 1.8e308), got an int of "
+                                f"{len(str(abs(data)))} digits") from None
     dtype = getattr(data, "dtype", None)
     if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
         return float(data)

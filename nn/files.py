@@ -16,8 +16,11 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 def check_folder(path: str | os.PathLike[str]) -> Path:
-    """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)."""
+    """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)
+    and `path` is known not to be a folder itself (IsADirectoryError)."""
     target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write {str(target)!r}: it is a folder; give a file name")
     folder = target.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"

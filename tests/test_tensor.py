@@ -984,3 +984,11 @@ def test_a_mean_or_max_of_no_entries_is_refused_naming_the_op():
     assert Tensor(np.zeros((0, 3))).mean(axis=1).shape == (0,)  # no mean is asked for
     assert Tensor(np.zeros((0, 3))).max(axis=1).shape == (0,)
     assert Tensor(np.zeros((2, 0))).softmax().shape == Tensor(np.zeros((2, 0))).log_softmax(axis=0).shape == (2, 0)
+
+
+def test_float_of_a_tensor_that_requires_grad_is_refused_as_for_a_value():
+    x = Tensor([2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=re.escape("a Tensor that requires grad is not converted to a float, which "
+                                                  "would drop it from its graph: read the number with t.item()")):
+        float((x * 3).sum())
+    assert float(Tensor([2.0]).sum()) == 2.0 and (x * 3).sum().item() == 6.0

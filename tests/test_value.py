@@ -590,3 +590,16 @@ def test_a_value_made_from_a_value_is_refused_rather_than_cut_from_its_graph():
 def test_an_overflow_names_every_operand_the_constant_too(make, operands):
     with pytest.raises(OverflowError, match=f"overflows a float: it gives inf from {re.escape(operands)}$"):
         make()
+
+
+def test_an_int_too_large_for_a_float_is_named_as_such():
+    with pytest.raises(OverflowError, match="Value\\(\\) takes a number a float can hold \\(up to about 1.8e308\\), "
+                                            "got an int of 401 digits"):
+        Value(10**400)
+
+
+@pytest.mark.parametrize("root, kind", [([Value(1.0)], "list"), (3, "int")])
+def test_zero_grad_takes_one_node_and_says_so(root, kind):
+    with pytest.raises(TypeError, match=f"zero_grad\\(\\) takes one node of a graph \\(a Value or a Tensor\\), got "
+                                        f"{kind}; for a model's parameters call model.zero_grad\\(\\)"):
+        autograd.zero_grad(root)

@@ -836,3 +836,20 @@ def test_stepper_refuses_graphs_too_big_to_step_through(tmp_path):
     with pytest.raises(ValueError, match="one picture per node"):
         viz.backward_steps(mlp(), tmp_path / "big.html")
     assert not (tmp_path / "big.html").exists()
+
+
+def test_a_page_or_picture_named_as_a_folder_is_refused_naming_it(tmp_path):
+    folder = tmp_path / "out.svg"
+    folder.mkdir()
+    root = neuron()["o"]
+    root.backward()
+    writers = [
+        lambda: viz.backward_steps(root, folder),
+        lambda: viz.render(root, folder),
+        lambda: viz.film(nn.Recorder(nn.MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [1.0], "mse"), folder),
+    ]
+    for write in writers:
+        with pytest.raises(IsADirectoryError, match=re.escape(f"cannot write {str(folder)!r}: it is a folder; give a "
+                                                              f"file name")):
+            write()
+    assert list(folder.iterdir()) == []
