@@ -47,6 +47,15 @@ class Optimizer:
         """The parameters this optimizer updates."""
         return [p for group in self._groups for p in (group if isinstance(group, list) else [group])]
 
+    def state_of(self, param: Any) -> dict[str, np.ndarray]:
+        """The arrays the update rule keeps for `param` between steps, by name (momentum's ``velocity``,
+        Adam's ``m`` and ``v``...): the optimizer's own, not copies; empty before the first step. The Values
+        of a scalar model share theirs, one entry per Value. ValueError for a parameter it does not update."""
+        for group, state in zip(self._groups, self._state):
+            if group is param or (isinstance(group, list) and any(p is param for p in group)):
+                return state
+        raise ValueError(f"this {type(self).__name__} does not update that parameter ({type(param).__name__})")
+
     def zero_grad(self) -> None:
         """Clear every parameter's gradient."""
         for group in self._groups:

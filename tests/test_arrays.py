@@ -61,7 +61,7 @@ def test_optimizer_state_is_made_once_on_a_cache_line(make):
         optimizer.zero_grad()
         nn.losses.cross_entropy(model(x), y).backward()
         optimizer.step()
-        arrays = [array for state in optimizer._state for array in state.values()]
+        arrays = [array for p in model.parameters() for array in optimizer.state_of(p).values()]
         if step == 0:
             first = arrays
     assert arrays and all(a is b for a, b in zip(arrays, first))  # the same arrays, updated in place

@@ -221,3 +221,21 @@ def test_a_learning_rate_set_between_steps_is_checked_as_in_the_constructor(valu
         optimizer.lr = value
     optimizer.lr = np.float32(0.5)  # a schedule's new rate
     assert optimizer.lr == 0.5 and type(optimizer.lr) is float and repr(optimizer).startswith("SGD(lr=0.5, ")
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_state_of_gives_the_arrays_the_rule_keeps_for_a_parameter(backend):
+    model = nn.MLP(2, [3, 1], seed=0, backend=backend)
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    first = model.parameters()[0]
+    assert optimizer.state_of(first) == {}
+    X, y = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([1.0, 0.0])
+    nn.fit(model, X, y, "mse", optimizer, epochs=1, progress=False)
+    velocity = optimizer.state_of(first)["velocity"]
+    moved = (first.data - nn.MLP(2, [3, 1], seed=0, backend=backend).parameters()[0].data)
+    if backend == "scalar":  # the Values share one array, one entry each
+        assert velocity.shape == (len(model.parameters()),) and velocity[0] == pytest.approx(moved, rel=1e-12)
+    else:
+        np.testing.assert_allclose(velocity, moved, atol=1e-7)  # one step from rest: v = -lr g = the move (float32)
+    with pytest.raises(ValueError, match="this SGD does not update that parameter \\(Parameter\\)"):
+        optimizer.state_of(Parameter(1.0))
