@@ -5,14 +5,16 @@ downloads. Without it (or without the `playwright` package) these tests are skip
 machine and fail under CI=true.
 """
 
+import math
 import os
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from chainrule import Value, viz
+from chainrule import Value, nn, viz
 from chainrule.cli import main
 from chainrule.viz.text import number
 
@@ -263,3 +265,76 @@ def test_the_pages_numbers_match_pythons(browser):
     finally:
         page.close()
     assert shown == [number(x) for x in cases]
+
+
+def _one_outlier_film(path: Path, every: int = 25) -> nn.Recording:
+    """300 separable samples, one of them a mislabelled outlier no line can fix: the accuracy stays under 100%."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(600, 2))
+    X = X[np.abs(X.sum(axis=1)) > 0.3][:300]
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    y[0], X[0] = 1.0 - y[0], ([0.9, 0.9] if y[0] == 1.0 else [-0.9, -0.9])
+    model = nn.MLP(2, [1], output_activation="sigmoid", seed=0)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", every=every)
+    nn.fit(model, X, y, "binary_cross_entropy", nn.Adam(model.parameters(), lr=0.1), epochs=60, progress=False,
+           on_step_end=recorder)
+    viz.film(recorder, path)
+    return recorder.recording
+
+
+def test_the_counter_never_rounds_a_wrong_sample_up_to_100_percent(browser, tmp_path):
+    recording = _one_outlier_film(tmp_path / "outlier.html")
+    wrong = int((~recording.sample_correct[-1]).sum())
+    assert wrong >= 1 and recording.accuracy[-1] > 0.995  # so a whole percent would read 100
+    visit = Visit(browser, tmp_path / "outlier.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.page.keyboard.press("End")
+    counter = visit.page.text_content("#counter")
+    shown = f"accuracy {math.floor(1000 * recording.accuracy[-1] + 1e-6) / 10:.1f}%"
+    assert counter.endswith(shown) and "100" not in shown
+    assert visit.page.locator("circle.point.wrong").count() == wrong
+    assert visit.page.text_content("#about").count("Each frame is the network after the optimizer steps its counter")
+    visit.page.keyboard.press("Home")
+    visit.page.keyboard.press("ArrowRight")
+    assert f"step {recording.steps[1]} " in visit.page.text_content("#counter") and recording.steps[1] == 25
+    visit.clean()
+    visit.page.close()
+
+
+def test_space_on_the_slider_plays_and_pauses(film):
+    film.page.fill("#slider", "2")
+    film.page.focus("#slider")
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "true"
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "false"
+    film.clean()
+
+
+def test_a_pinned_edge_shows_the_recordings_numbers(browser, tmp_path):
+    """The card's weight, batch gradient and one sample's chain-rule product, against the recording itself."""
+    recording = _one_outlier_film(tmp_path / "card.html", every=5)
+    visit = Visit(browser, tmp_path / "card.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    frame, sample, k = 3, 7, 1
+    visit.page.fill("#slider", str(frame))
+    visit.page.click(f"circle.point[data-sample='{sample}']", force=True)
+    visit.page.dispatch_event("g[data-layer='0'][data-to='0'][data-from='1'] .hit", "click")
+    card = visit.page.text_content("#card")
+    x = recording.X[sample, k]
+    delta = recording.sample_deltas[0][frame, sample, 0]
+    assert f"w = {number(recording.weights[0][frame, 0, k])}" in card
+    assert f"\u2202L/\u2202w = {number(recording.weight_gradients[0][frame, 0, k])} over all samples" in card
+    assert f"for sample #{sample}:" in card and card.count(f"= {number(x * delta)}") >= 1
+    assert "gradient descent moves w against it" in card
+    visit.clean()
+    visit.page.close()
+
+
+@pytest.mark.parametrize("width", [375, 768, 1240, 1400])
+def test_the_moons_film_fits_the_window_at_every_width(browser, films, width):
+    visit = Visit(browser, films["moons"], width=width)
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    assert visit.page.evaluate("document.documentElement.scrollWidth") <= width
+    visit.clean()
+    visit.page.close()
