@@ -94,7 +94,10 @@ class Perceptron(Module):
                     self.b.data += lr * error
                 step += 1
                 if on_step_end is not None:
-                    on_step_end(step, {"epoch": epoch, "error": error})
+                    try:  # a Recorder runs the perceptron on every sample: it meets weights too large first
+                        on_step_end(step, {"epoch": epoch, "error": error})
+                    except OverflowError as overflow:
+                        raise _too_large(overflow, epoch, lr) from overflow
             result.epochs += 1
             result.accuracy.append(float(np.mean(self.predict(X) == y)))
             if mistakes == 0:
@@ -107,9 +110,12 @@ class Perceptron(Module):
         try:
             return self(row).data
         except OverflowError as error:
-            raise FloatingPointError(
-                f"the perceptron's weights overflowed in epoch {epoch} ({error}): lr={lr:g} is too large"
-            ) from error
+            raise _too_large(error, epoch, lr) from error
 
     def extra_repr(self) -> str:
         return f"{self.nin}"
+
+
+def _too_large(error: OverflowError, epoch: int, lr: float) -> FloatingPointError:
+    """The error for weights grown too large for a float, naming the learning rate that grew them."""
+    return FloatingPointError(f"the perceptron's weights overflowed in epoch {epoch} ({error}): lr={lr:g} is too large")

@@ -22,20 +22,20 @@ LARGEST_INT = 2**31 - 1
 2**63 Python's own sizes fail with messages that name no option."""
 
 
-def bounded(kind: type, *, positive: bool) -> Callable[[str], int | float]:
+def bounded(kind: type, *, positive: bool, largest: int = LARGEST_INT) -> Callable[[str], int | float]:
     """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite
-    (an int at most `LARGEST_INT`)."""
+    (an int at most `largest`)."""
     noun = "integer" if kind is int else "number"
     what = f"a positive {noun}" if positive else f"an {noun} >= 0" if kind is int else f"a {noun} >= 0"
     if kind is int:
-        what += f" up to {LARGEST_INT}"
+        what += f" up to {largest}"
 
     def convert(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not math.isfinite(value) or (value <= 0 if positive else value < 0) or (kind is int and value > LARGEST_INT):
+        if not math.isfinite(value) or (value <= 0 if positive else value < 0) or (kind is int and value > largest):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
 
