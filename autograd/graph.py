@@ -163,8 +163,8 @@ def add_context(error: BaseException, node: Any, phase: str) -> None:
     note = f"(in the {phase} pass of op {node.op!r})"
     if hasattr(error, "add_note"):
         error.add_note(note)
-    else:
-        error.__notes__ = [*getattr(error, "__notes__", ()), note]
+    else:  # Python 3.10, whose exceptions have no add_note: the same list 3.11+ keeps
+        error.__notes__ = [*getattr(error, "__notes__", ()), note]  # type: ignore[attr-defined]
 
 
 def _check_finite(node: Node, values: Any, phase: str) -> None:
