@@ -59,7 +59,7 @@ class Neuron(Module):
         bias: float = 0.0,
     ) -> None:
         nin = check_size("nin", nin)
-        self.activation = check_activation(_with_nonlin(activation, nonlin))
+        self.activation = activation = check_activation(_with_nonlin(activation, nonlin))
         if weights is None:
             weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
         elif len(weights) != nin:

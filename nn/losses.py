@@ -60,14 +60,13 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
     if _squeezed(shape) != _squeezed(target.shape):
         raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
-    count = pred.data.size if _is_tensor(pred) else None
-    values = None if _is_tensor(pred) else _flat_values(pred)
-    if values is not None and len(values) != target.size:  # rows of different lengths: the shape read only the first
-        raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
     if not target.size:
         raise ValueError(f"{name}: an empty batch (no predictions) has no mean loss")
-    if values is None:
-        return pred, target.reshape(pred.shape).astype(pred.dtype), count
+    if _is_tensor(pred):
+        return pred, target.reshape(pred.shape).astype(pred.dtype), pred.data.size
+    values = _flat_values(pred)
+    if len(values) != target.size:  # rows of different lengths: the shape above read only the first
+        raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
     return values, target.ravel().tolist(), len(values)
 
 

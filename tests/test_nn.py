@@ -522,3 +522,6 @@ def test_micrograds_nonlin_takes_only_a_bool_and_never_overrides_an_activation(m
     with pytest.raises(error, match=re.escape(message)):
         make(module)
     assert module(2, nonlin=False).activation == "linear" and module(2, nonlin=True).activation == "relu"
+    for nonlin, activation in ((False, "linear"), (True, "relu")):  # initialised for the activation nonlin names
+        named, plain = module(2, nonlin=nonlin, seed=0).state_dict(), module(2, activation, seed=0).state_dict()
+        assert all(np.array_equal(named[key], plain[key]) for key in plain)
