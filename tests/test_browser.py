@@ -338,3 +338,81 @@ def test_the_moons_film_fits_the_window_at_every_width(browser, films, width):
     assert visit.page.evaluate("document.documentElement.scrollWidth") <= width
     visit.clean()
     visit.page.close()
+
+
+def _widest_edge(visit) -> tuple[int, int, int]:
+    """(layer, to, from) of the edge the diagram draws widest."""
+    return tuple(visit.page.evaluate(
+        """() => {
+            let best = null, width = -1;
+            for (const group of document.querySelectorAll('.diagram g[data-layer]')) {
+                const w = parseFloat(group.querySelector('.edge').getAttribute('stroke-width'));
+                if (w > width) { width = w; best = group; }
+            }
+            return [best.dataset.layer, best.dataset.to, best.dataset.from].map(Number);
+        }"""
+    ))
+
+
+def test_the_edge_modes_size_edges_by_the_recordings_weights_and_gradients(browser, tmp_path):
+    model = nn.MLP(2, [3, 1], output_activation="sigmoid", seed=1)
+    X, y = nn.data.moons(40, seed=0)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=3, progress=False,
+           on_step_end=recorder)
+    viz.film(recorder, tmp_path / "modes.html")
+    r, frame, sample = recorder.recording, 0, 0  # where the three modes' widest edges are three different edges
+    visit = Visit(browser, tmp_path / "modes.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.page.fill("#slider", str(frame))
+    visit.page.click(f"circle.point[data-sample='{sample}']", force=True)
+
+    def widest(values: list[np.ndarray]) -> tuple[int, int, int]:
+        layer = max(range(len(values)), key=lambda l: np.abs(values[l]).max())
+        to, source = np.unravel_index(np.abs(values[layer]).argmax(), values[layer].shape)
+        return layer, int(to), int(source)
+
+    weights = [w[frame] for w in r.weights]
+    gradients = [g[frame] for g in r.weight_gradients]
+    inputs = [r.X[sample], *[a[frame, sample] for a in r.sample_activations[:-1]]]
+    per_sample = [np.outer(d[frame, sample], x) for d, x in zip(r.sample_deltas, inputs)]
+    expected = {"weight": widest(weights), "gradient": widest(gradients), "sample": widest(per_sample)}
+    assert len(set(expected.values())) == 3
+    for mode, edge in expected.items():
+        visit.page.select_option("#edges", mode)
+        assert _widest_edge(visit) == edge, mode
+    visit.clean()
+    visit.page.close()
+
+
+def test_discretize_paints_the_plane_in_the_two_class_colours_only(film):
+    colours = """() => {
+        const canvas = document.getElementById('map');
+        const copy = document.createElement('canvas');  // read a copy: the page's own canvas is never read back
+        copy.width = canvas.width;
+        copy.height = canvas.height;
+        const context = copy.getContext('2d', {willReadFrequently: true});
+        context.drawImage(canvas, 0, 0);
+        const data = context.getImageData(0, 0, copy.width, copy.height).data;
+        const seen = new Set();
+        for (let i = 0; i < data.length; i += 4) seen.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2]);
+        return seen.size;
+    }"""
+    film.page.keyboard.press("End")
+    assert film.page.evaluate(colours) > 2
+    film.page.check("#discretize")
+    assert film.page.evaluate(colours) == 2
+    film.page.uncheck("#discretize")
+    assert film.page.evaluate(colours) > 2
+    film.clean()
+
+
+def test_the_speed_sets_how_many_frames_play_each_second(film):
+    for fps, low, high in (("1", 0, 3), ("30", 12, 10_000)):
+        film.page.keyboard.press("Home")
+        film.page.select_option("#speed", fps)
+        film.page.click("#play")
+        film.page.wait_for_timeout(1000)
+        film.page.click("#play")
+        assert low <= film.frame() <= high, (fps, film.frame())
+    film.clean()
