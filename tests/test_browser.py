@@ -416,3 +416,16 @@ def test_the_speed_sets_how_many_frames_play_each_second(film):
         film.page.click("#play")
         assert low <= film.frame() <= high, (fps, film.frame())
     film.clean()
+
+
+def test_up_and_down_choose_the_sample_without_a_mouse(film):
+    samples = {"xor": 4, "moons": 100}[film.name]
+    film.page.keyboard.press("ArrowDown")
+    film.page.keyboard.press("ArrowDown")
+    assert film.player("sample") == "2" and "Sample #2 of" in film.page.text_content("#sample")
+    film.page.keyboard.press("ArrowUp")
+    film.page.keyboard.press("ArrowUp")
+    film.page.keyboard.press("ArrowUp")
+    assert film.player("sample") == str(samples - 1)
+    assert film.frame() == 0
+    film.clean()
