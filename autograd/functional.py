@@ -7,7 +7,7 @@ from typing import Any
 
 from . import scalar_ops as ops
 from .graph import backpropagate
-from .value import Constant, Number, Value, _as_value
+from .value import Constant, Number, Unrecorded, Value, _as_value
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - the name the issue asks for
@@ -34,10 +34,10 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}")
-    if not output.requires_grad:  # its gradients would all read 0, which is not the derivative
+    if isinstance(output, Unrecorded):  # every gradient would read 0, which is not the derivative
         raise RuntimeError(
-            "autograd.grad() of a Value that does not require grad: it is a constant, or was computed under "
-            "no_grad(); build the graph (and take a gradient you will differentiate again) outside no_grad()"
+            "autograd.grad() of a Value computed under no_grad(), whose ops were not recorded: build the graph "
+            "(and take a gradient you will differentiate again) outside no_grad()"
         )
     targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for position, target in enumerate(targets):

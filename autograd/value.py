@@ -281,8 +281,15 @@ class Constant(Value):
         pass
 
 
+class Unrecorded(Constant):
+    """A result computed under no_grad: a Constant whose op was not recorded, so no gradient reaches what it
+    was computed from (`autograd.grad` refuses to differentiate it, as `backward()` refuses any constant)."""
+
+    __slots__ = ()
+
+
 def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Value:
-    """`Value.record`: the one place a node is made (a `Constant` under no_grad).
+    """`Value.record`: the one place a node is made (an `Unrecorded` constant under no_grad).
 
     `parents` is the one parent itself, or a tuple of two or more.
     """
@@ -294,7 +301,7 @@ def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Valu
         out._parents = parents
         out._fn = op
     else:
-        out = _new_object(Constant)
+        out = _new_object(Unrecorded)
         out._parents = ()
         out._fn = None
     out.data = data

@@ -39,9 +39,10 @@ def _with_nonlin(activation: str, nonlin: Any) -> str:
     if not isinstance(nonlin, (bool, np.bool_)):
         hint = f"; for {nonlin!r} write activation={nonlin!r}" if isinstance(nonlin, str) else ""
         raise TypeError(f"nonlin is micrograd's True (ReLU) or False (no activation), got {nonlin!r}{hint}")
-    if activation != "relu":
+    named = "relu" if nonlin else "linear"
+    if activation not in ("relu", named):  # "relu", the default, cannot tell whether it was given
         raise ValueError(f"give the activation once: activation={activation!r} or micrograd's nonlin={nonlin!r}")
-    return "relu" if nonlin else "linear"
+    return named
 
 
 class Neuron(Module):

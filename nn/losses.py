@@ -56,7 +56,7 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     The two must have the same shape but for axes of length 1, so (N,) targets fit (N, 1)
     predictions; a transposed or flattened target is refused rather than read in the wrong order.
     """
-    target = np.asarray(target, dtype=np.float64)
+    target = np.asarray(_target_numbers(target, name), dtype=np.float64)
     shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
     if _squeezed(shape) != _squeezed(target.shape):
         raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
@@ -68,6 +68,17 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     if len(values) != target.size:  # rows of different lengths: the shape above read only the first
         raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
     return values, target.ravel().tolist(), len(values)
+
+
+def _target_numbers(target: Any, name: str) -> Any:
+    """`target` itself, refused (TypeError) if it is a Tensor or Value in a graph: a loss fits predictions to
+    fixed numbers, and no gradient flows into them."""
+    if getattr(target, "requires_grad", False):
+        raise TypeError(
+            f"{name}: the targets are numbers to fit, but a {type(target).__name__} that requires grad was given; "
+            f"pass its numbers (target.data): no gradient flows into targets"
+        )
+    return target
 
 
 def _nested_shape(pred: Any) -> tuple[int, ...]:
@@ -192,7 +203,7 @@ def _softmax_of_values(logits: list[Value]) -> list[Value]:
 def cross_entropy(logits: Any, target: Any) -> Any:
     """Mean -log softmax(z)[t] over the batch: integer class targets (shaped (N,) or (N, 1)) or one-hot
     rows (soft ones too: each row non-negative and summing to 1); log-sum-exp stable."""
-    target = np.asarray(target)
+    target = np.asarray(_target_numbers(target, "cross_entropy"))
     if target.ndim == 2 and target.shape[1] == 1:  # a column of class labels: never one-hot, as classes >= 2
         target = target.reshape(-1)
     if _is_tensor(logits):

@@ -94,10 +94,12 @@ class Perceptron(Module):
                     self.b.data += lr * error
                 step += 1
                 if on_step_end is not None:
-                    try:  # a Recorder runs the perceptron on every sample: it meets weights too large first
+                    try:  # a Recorder runs the perceptron on every sample: it may meet weights too large first
                         on_step_end(step, {"epoch": epoch, "error": error})
                     except OverflowError as overflow:
-                        raise _too_large(overflow, epoch, lr) from overflow
+                        if self._overflows(X):
+                            raise _too_large(overflow, epoch, lr) from overflow
+                        raise
             result.epochs += 1
             result.accuracy.append(float(np.mean(self.predict(X) == y)))
             if mistakes == 0:
@@ -111,6 +113,14 @@ class Perceptron(Module):
             return self(row).data
         except OverflowError as error:
             raise _too_large(error, epoch, lr) from error
+
+    def _overflows(self, X: np.ndarray) -> bool:
+        """Whether the perceptron's own weighted sum overflows on some sample of `X` (its weights too large)."""
+        try:
+            self.predict(X)
+        except OverflowError:
+            return True
+        return False
 
     def extra_repr(self) -> str:
         return f"{self.nin}"

@@ -240,6 +240,8 @@ class ClassRule:
 
 def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "") -> float:
     """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one."""
+    if isinstance(getattr(outputs, "data", None), np.ndarray):  # a Tensor: only its numbers are needed
+        outputs = outputs.data
     outputs = np.asarray(outputs, dtype=np.float64)
     outputs = outputs.reshape(len(outputs), -1)
     y = _numbers(y, "y")

@@ -276,3 +276,8 @@ def test_an_option_glued_to_its_value_is_named_when_parsing_fails(tmp_path, caps
         f"chainrule graph: the following arguments are required: -o/--output; {glued!r} is read as an argument, "
         f"not as -o and its value: write them apart, as in -o VALUE\n"
     )
+
+
+def test_an_expression_starting_with_the_options_letter_gets_no_glued_option_hint(capsys):
+    assert main(["graph", "-omega*x", "--at", "omega=1,x=2"]) == 2
+    assert capsys.readouterr().err == "chainrule graph: the following arguments are required: -o/--output\n"

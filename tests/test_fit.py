@@ -445,3 +445,10 @@ def test_a_loss_of_raw_scores_refuses_a_model_that_squashes_them_already(make, l
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
     nn.fit(nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0, backend="numpy"), X, y, "binary_cross_entropy",
            "adam", progress=False)  # probabilities for the loss that takes them
+
+
+def test_accuracy_reads_the_numbers_of_a_tensor_in_a_graph():
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    outputs = model(X)  # in a graph: requires grad
+    assert nn.training.accuracy(outputs, y) == nn.training.accuracy(nn.predict(model, X), y)

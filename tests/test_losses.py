@@ -321,3 +321,12 @@ def test_cross_entropy_of_an_empty_batch_is_refused_on_both_backends(target):
         losses.cross_entropy(Tensor(np.zeros((0, 3)), requires_grad=True), target)
     with pytest.raises(ValueError, match="cross_entropy: an empty batch \\(no logits\\) has no mean loss"):
         losses.cross_entropy([], target)
+
+
+@pytest.mark.parametrize("name", ["mse", "cross_entropy"])
+def test_targets_that_require_grad_are_refused_naming_the_targets(name):
+    pred = Tensor([[0.3, 0.7], [0.6, 0.4]], requires_grad=True)
+    with pytest.raises(TypeError, match=f"{name}: the targets are numbers to fit, but a Tensor that requires grad "
+                                        f"was given; pass its numbers \\(target.data\\)"):
+        losses.LOSSES[name](pred, Tensor([[1.0, 0.0], [0.0, 1.0]], requires_grad=True))
+    assert float(losses.LOSSES[name](pred, Tensor([[1.0, 0.0], [0.0, 1.0]])).data) > 0  # a constant Tensor is fine

@@ -522,6 +522,17 @@ def test_micrograds_nonlin_takes_only_a_bool_and_never_overrides_an_activation(m
     with pytest.raises(error, match=re.escape(message)):
         make(module)
     assert module(2, nonlin=False).activation == "linear" and module(2, nonlin=True).activation == "relu"
+    assert module(2, "linear", nonlin=False).activation == "linear"  # the two agree: nothing to refuse
     for nonlin, activation in ((False, "linear"), (True, "relu")):  # initialised for the activation nonlin names
         named, plain = module(2, nonlin=nonlin, seed=0).state_dict(), module(2, activation, seed=0).state_dict()
         assert all(np.array_equal(named[key], plain[key]) for key in plain)
+
+
+def test_an_overflow_in_a_perceptrons_callback_blames_the_learning_rate_only_if_the_weights_overflow():
+    X, y = logic_gate("and")
+    with pytest.raises(OverflowError, match="math range error"):  # the callback's own bug, passed on as it is
+        nn.Perceptron(2, seed=0).fit(X, y, epochs=2, lr=0.1, on_step_end=lambda step, figures: math.exp(1000))
+    model = nn.Perceptron(2, seed=0)
+    recorder = nn.Recorder(model, X, y, "mse")  # its pass over every sample meets the overflow first
+    with pytest.raises(FloatingPointError, match="the perceptron's weights overflowed in epoch 1 .*: lr=1e\\+308"):
+        model.fit(X, y, epochs=2, lr=1e308, on_step_end=recorder)

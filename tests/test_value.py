@@ -562,15 +562,25 @@ def test_grad_of_a_value_computed_under_no_grad_is_refused_not_zero():
     x = Value(3.0)
     with autograd.no_grad():
         y = x * x
-    with pytest.raises(RuntimeError, match="grad\\(\\) of a Value that does not require grad: it is a constant"):
+    message = "autograd.grad\\(\\) of a Value computed under no_grad\\(\\), whose ops were not recorded"
+    with pytest.raises(RuntimeError, match=message):
         grad(y, [x])
     z = x * x * x
     with autograd.no_grad():
         (slope,) = grad(z, [x], create_graph=True)  # a number now, not a graph: its own gradient is not 0
-    with pytest.raises(RuntimeError, match="does not require grad"):
+    with pytest.raises(RuntimeError, match=message):
         grad(slope, [x])
     (slope,) = grad(z, [x], create_graph=True)
     assert slope.data == 27.0 and grad(slope, [x]) == [18.0]
+
+
+def test_a_derivative_that_is_a_constant_has_derivative_zero():
+    """Not refused: dL/dw of a w that L does not use, and dx/dx, are true constants (0 and 1)."""
+    x, w = Value(2.0), Value(5.0)
+    dx, dw = grad(x * x, [x, w], create_graph=True)
+    assert grad(dx, [x, w]) == [2.0, 0.0] and grad(dw, [x, w]) == [0.0, 0.0]
+    (one,) = grad(x, [x], create_graph=True)
+    assert one.data == 1.0 and grad(one, [x]) == [0.0]
 
 
 def test_a_value_made_from_a_value_is_refused_rather_than_cut_from_its_graph():

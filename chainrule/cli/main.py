@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from chainrule import __version__
@@ -80,7 +81,7 @@ class _Parser(argparse.ArgumentParser):
                 dashed.append(arg)
                 self.glued += [f"{arg!r} is read as an argument, not as {option} and its value: write them apart, "
                                f"as in {option} VALUE" for option in self.takes_value
-                               if not option.startswith("--") and arg.startswith(option) and arg != option][:1]
+                               if not option.startswith("--") and _glued_file(arg, option)][:1]
         if not plain and not dashed and len(unknown) == 1:
             kept.remove(unknown[0])
             dashed = unknown
@@ -101,6 +102,13 @@ class _Parser(argparse.ArgumentParser):
         if self.glued:  # -oFILE or -o=FILE was read as a positional (an expression may start with "-o")
             message += "; " + "; ".join(self.glued)
         raise UsageError(f"{self.prog}: {message}")
+
+
+def _glued_file(arg: str, option: str) -> bool:
+    """Whether `arg` reads as `option` glued to a file name (``-oa.svg``, ``-o=a.svg``), not an expression
+    that merely starts with the option's letter (``-omega*x``)."""
+    value = arg[len(option):].removeprefix("=") if arg.startswith(option) else ""
+    return Path(value).suffix.lower() in (".svg", ".png", ".html", ".npz") and not set("*+/()") & set(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
