@@ -418,14 +418,14 @@ def test_the_speed_sets_how_many_frames_play_each_second(film):
     film.clean()
 
 
-def test_up_and_down_choose_the_sample_without_a_mouse(film):
+def test_n_and_p_choose_the_sample_without_a_mouse(film):
     samples = {"xor": 4, "moons": 100}[film.name]
-    film.page.keyboard.press("ArrowDown")
-    film.page.keyboard.press("ArrowDown")
+    film.page.keyboard.press("n")
+    film.page.keyboard.press("n")
     assert film.player("sample") == "2" and "Sample #2 of" in film.page.text_content("#sample")
-    film.page.keyboard.press("ArrowUp")
-    film.page.keyboard.press("ArrowUp")
-    film.page.keyboard.press("ArrowUp")
+    film.page.keyboard.press("p")
+    film.page.keyboard.press("p")
+    film.page.keyboard.press("p")
     assert film.player("sample") == str(samples - 1)
     assert film.frame() == 0
     film.clean()

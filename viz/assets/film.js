@@ -647,8 +647,8 @@
       } else if (event.key === "End") {
         pause();
         show(F - 1);
-      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") { // the sample, without a mouse
-        select((state.sample + (event.key === "ArrowDown" ? 1 : n - 1)) % n);
+      } else if (event.key === "n" || event.key === "p") { // the sample, without a mouse (the arrows scroll)
+        select((state.sample + (event.key === "n" ? 1 : n - 1)) % n);
       } else {
         return;
       }
