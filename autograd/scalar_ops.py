@@ -21,6 +21,17 @@ def _log(x: Any) -> Any:
     return x.log() if hasattr(x, "data") else math.log(x)
 
 
+def _power(a: Any, e: float) -> Any:
+    """``a ** e`` for a derivative: ±inf where a float result is too large (as 1/x gives for a tiny x),
+    rather than Python's OverflowError."""
+    try:
+        return a**e
+    except OverflowError:
+        if hasattr(a, "data"):  # a Value: its own op names the overflow
+            raise
+        return -math.inf if a < 0 and e == int(e) and int(e) % 2 else math.inf
+
+
 class Op:
     """A differentiable scalar operation; subclass it to define your own."""
 
@@ -134,7 +145,7 @@ class PowConst(Op):
             return (0.0,)
         if _data(a) == 0 and c < 1:
             return (math.inf,)
-        return (c * a ** (c - 1),)
+        return (c * _power(a, c - 1),)
 
 
 class Pow(Op):
@@ -152,7 +163,7 @@ class Pow(Op):
             raise OverflowError(f"op '**' overflows a float: {a!r} ** {b!r}") from None
 
     def local_grads(self, out, a, b):
-        return (b * a ** (b - 1.0), out * _log(a))
+        return (b * _power(a, b - 1.0), out * _log(a))
 
 
 class Exp(Op):

@@ -167,7 +167,7 @@ class Tensor:
             raw = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if raw.dtype.kind not in _REAL_KINDS:
                 raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
-            seed = raw.astype(self.dtype, copy=False)
+            seed = _narrowed(raw, self.dtype, "backward(): the gradient")
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
         if state.anomaly or not self.parents:  # anomaly mode checks each op's result on the general walk
@@ -328,8 +328,8 @@ class Tensor:
 
     def transpose(self, *axes: Any) -> Tensor:
         """Axes permuted as given, or all reversed when none are given."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):  # transpose([]) is an empty permutation, not none
+            return Tensor.apply(ops.Transpose(tuple(axes[0])), (self,), self.data)
         return Tensor.apply(ops.Transpose(axes or None), (self,), self.data)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -392,9 +392,21 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
         if dtype not in _FLOATS:
             raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
     if isinstance(data, Tensor):
+        if data.requires_grad:
+            raise TypeError(
+                "Tensor() of a Tensor that requires grad would cut it from its graph: use the Tensor itself, or "
+                "Tensor(t.data) for a new leaf holding its numbers"
+            )
         data = data.data
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError(
+            "Tensor() takes no masked array: its masked entries would count as numbers; pass data.filled(value) "
+            "or data.compressed()"
+        )
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
+        if not array.dtype.isnative:  # a big-endian file's numbers, say: the same dtype in this machine's order
+            array = array.astype(array.dtype.newbyteorder("="))
         kind = array.dtype.kind
         if kind not in _REAL_KINDS:
             raise TypeError(f"Tensor() takes a real-valued array, got an ndarray of dtype {array.dtype}")

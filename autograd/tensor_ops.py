@@ -515,6 +515,8 @@ class Max(Unary):
 
     def grad(self, grad):
         a, axes = self.a, self.axes
+        if a.size == 0:  # the max of no rows (axes of other lengths): nothing to send a gradient to
+            return np.zeros_like(a)
         kept = a.ndim - len(axes)
         moved = np.moveaxis(a, axes, range(kept, a.ndim))
         rows = moved.reshape(moved.shape[:kept] + (-1,))

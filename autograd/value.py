@@ -133,6 +133,17 @@ class Value:
             return ()
         return self._fn.local_grads(self.data, *[p.data for p in self.parents])
 
+    def recomputed(self) -> float:
+        """This Value's op applied to its parents' numbers now (``data`` itself for a leaf).
+
+        It differs from ``data`` once an input changed after this Value was computed (an optimizer
+        step, ``w.data = ...``): the graph is then stale, and a picture or a backward pass of it would
+        mix old and new numbers. `viz` refuses to draw such a graph.
+        """
+        if self._fn is None:
+            return self.data
+        return self._fn.forward(*[p.data for p in self.parents])
+
     @property
     def constant(self) -> float | None:
         """The Python number this Value's op combined it with (``x * 3`` keeps 3 here), if any."""

@@ -258,10 +258,13 @@ def _rows(logits: Any, target: np.ndarray) -> list[Sequence[Value]]:
         raise ValueError("cross_entropy: an empty batch (no logits) has no mean loss")
     if isinstance(logits[0], Value):
         if target.ndim == 1 and target.size > 1:  # several targets, so one Value per sample
-            raise ValueError(ONE_OUTPUT if target.size == len(logits) else (
-                f"cross_entropy: one sample's {len(logits)} logits but targets of shape {target.shape}; "
-                f"pass one label or one one-hot row such as [[0, 1, 0]]"
-            ))
+            n = len(logits)
+            raise ValueError(
+                f"cross_entropy: one sample's {n} logits but targets of shape {target.shape}; pass one label or one "
+                f"one-hot row such as [[0, 1, 0]]" if target.size != n else
+                f"{ONE_OUTPUT} (read as {n} samples, since there are {n} targets); if the {n} Values are one "
+                f"sample's logits, pass one label or one one-hot row such as [[0, 1, 0]]"
+            )
         rows = [list(logits)]
     else:
         rows = [list(row) for row in logits]

@@ -22,25 +22,30 @@ from .arrays import aligned_zeros_like
 
 
 class Optimizer:
-    """Holds the parameters and per-parameter state; `step()` applies one update from their grads."""
+    """Holds the parameters and per-parameter state; `step()` applies one update from their grads.
+
+    Its settings (``lr``, ``momentum``, ``beta1``...) may change between steps, a schedule for
+    instance, and are checked whenever they are set, by the rules in `SETTINGS`.
+    """
+
+    SETTINGS: dict[str, dict[str, Any]] = {"lr": {"low": 0.0}, "decay": {"low": 0.0}}
+    """Each numeric setting's rule for `_number`: its lowest value, and what it stays below."""
+
+    lr: float
+    decay: float
 
     def __init__(self, params: Iterable[Any], lr: float, decay: float = 0.0) -> None:
         params = _parameter_list(type(self).__name__, params)
-        self.lr = _number("lr", lr, low=0.0)
-        self.decay = _number("decay", decay, low=0.0)
+        self.lr = lr
+        self.decay = decay
         self.iterations = 0
         scalars = [p for p in params if isinstance(p, Value)]
         self._groups: list[Any] = ([scalars] if scalars else []) + [p for p in params if not isinstance(p, Value)]
         self._state: list[dict[str, np.ndarray]] = [{} for _ in self._groups]
 
-    @property
-    def lr(self) -> float:
-        """The learning rate η. It may change between steps (a schedule), and is checked as in the constructor."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self._lr = _number("lr", value, low=0.0)
+    def __setattr__(self, name: str, value: Any) -> None:
+        rule = self.SETTINGS.get(name)
+        object.__setattr__(self, name, value if rule is None else _number(name, value, **rule))
 
     @property
     def params(self) -> list[Any]:
@@ -72,8 +77,9 @@ class Optimizer:
                 grad = np.fromiter((p.grad for p in group), dtype=np.float64, count=len(group))
                 for p, new in zip(group, self.update(data, grad, state, lr).tolist()):
                     p.data = new
-            elif group.grad is not None:
-                group.data = self.update(group.data, group.grad, state, lr)
+            else:  # a Tensor the loss did not reach has gradient 0, as a Value has: momentum and decay still act
+                grad = group.grad if group.grad is not None else np.zeros_like(group.data)
+                group.data = self.update(group.data, grad, state, lr)
 
     def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> np.ndarray:
         """Parameter array `w` moved in place by its gradient `g` (never changed), and returned; `state`
@@ -82,7 +88,7 @@ class Optimizer:
 
     def __repr__(self) -> str:
         public = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "iterations"}
-        settings = ", ".join(f"{k}={v!r}" for k, v in {"lr": self.lr, **public}.items())
+        settings = ", ".join(f"{k}={v!r}" for k, v in public.items())
         return f"{type(self).__name__}({settings})"
 
 
@@ -98,6 +104,8 @@ def _state_array(state: dict[str, np.ndarray], name: str, like: np.ndarray) -> n
 class SGD(Optimizer):
     """Gradient descent; with momentum γ: v = γv − η∇, w += v (Nesterov: w += γv − η∇)."""
 
+    SETTINGS = {**Optimizer.SETTINGS, "momentum": {"low": 0.0, "below": 1.0}, "weight_decay": {"low": 0.0}}
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -108,13 +116,13 @@ class SGD(Optimizer):
         decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, decay)
-        self.momentum = _number("momentum", momentum, low=0.0, below=1.0)
+        self.momentum = momentum
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         if nesterov and not self.momentum:
             raise ValueError("nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)")
         self.nesterov = bool(nesterov)
-        self.weight_decay = _number("weight_decay", weight_decay, low=0.0)
+        self.weight_decay = weight_decay
 
     def update(self, w, g, state, lr):
         if self.weight_decay:
@@ -132,9 +140,11 @@ class SGD(Optimizer):
 class Adagrad(Optimizer):
     """AdaGrad: h += g⊙g, w −= η·g/√(h+ε): each weight's step shrinks as its squared gradients add up."""
 
+    SETTINGS = {**Optimizer.SETTINGS, "eps": {"low": 0.0, "strict": True}}
+
     def __init__(self, params: Iterable[Any], lr: float = 0.01, eps: float = 1e-8, decay: float = 0.0) -> None:
         super().__init__(params, lr, decay)
-        self.eps = _number("eps", eps, low=0.0, strict=True)
+        self.eps = eps
 
     def update(self, w, g, state, lr):
         h = _state_array(state, "h", w)
@@ -146,12 +156,14 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """RMSProp: h = ρh + (1−ρ)·g⊙g, w −= η·g/√(h+ε): AdaGrad that forgets old gradients."""
 
+    SETTINGS = {**Optimizer.SETTINGS, "rho": {"low": 0.0, "below": 1.0}, "eps": {"low": 0.0, "strict": True}}
+
     def __init__(
         self, params: Iterable[Any], lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, decay: float = 0.0
     ) -> None:
         super().__init__(params, lr, decay)
-        self.rho = _number("rho", rho, low=0.0, below=1.0)
-        self.eps = _number("eps", eps, low=0.0, strict=True)
+        self.rho = rho
+        self.eps = eps
 
     def update(self, w, g, state, lr):
         h = _state_array(state, "h", w)
@@ -167,6 +179,13 @@ class Adam(Optimizer):
     lr_t = η·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε).
     """
 
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "beta1": {"low": 0.0, "below": 1.0},
+        "beta2": {"low": 0.0, "below": 1.0},
+        "eps": {"low": 0.0, "strict": True},
+    }
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -177,9 +196,9 @@ class Adam(Optimizer):
         decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, decay)
-        self.beta1 = _number("beta1", beta1, low=0.0, below=1.0)
-        self.beta2 = _number("beta2", beta2, low=0.0, below=1.0)
-        self.eps = _number("eps", eps, low=0.0, strict=True)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
 
     def update(self, w, g, state, lr):
         m = _state_array(state, "m", w)
@@ -268,6 +287,11 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
         if not isinstance(p, Value) and not (hasattr(p, "data") and hasattr(p, "grad")):
             raise TypeError(
                 f"{owner} takes Values or Tensors (a model's parameters()), got {type(p).__name__} at position {index}"
+            )
+        if not getattr(p, "requires_grad", True):
+            raise ValueError(
+                f"{owner} got a {type(p).__name__} that does not require grad at position {index}: it never gets a "
+                f"gradient, so it would never move; make it with requires_grad=True (or leave it out)"
             )
     first: dict[int, int] = {}
     for index, p in enumerate(params):

@@ -288,8 +288,10 @@ class Recorder:
         loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
         self.rule = ClassRule(y, loss_name, threshold)
         if self.rule.threshold is None:
-            shown = ", ".join(f"{v:g}" for v in np.unique(y)[:6])
-            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
+            values = np.unique(y)
+            shown = ", ".join(f"{v:g}" for v in values[:6])
+            either = "; targets that are all 1 could be either, so pass threshold=" if values.tolist() == [1.0] else ""
+            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}{either}")
         self.penalty = penalty
         self.every = _positive_int(every, "every")
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)

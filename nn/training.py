@@ -11,7 +11,8 @@ How outputs become classes, for accuracy, is one rule:
   means the upper one. The threshold is 0 for losses on logits or margins
   (``binary_cross_entropy_with_logits``, ``hinge``) and otherwise the midpoint of the two
   target values: 0.5 for 0/1 targets, 0 for -1/+1. ``fit(threshold=...)`` overrides it
-  (for a loss of your own on logits, say).
+  (for a loss of your own on logits, say). Targets that are all 1 could be either kind, so they
+  need a threshold (or a loss on logits).
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ class History:
 
 def _numbers(values: Any, name: str) -> np.ndarray:
     """`values` as a real-valued ndarray, or TypeError naming what it holds instead."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array, whose masked entries would count as numbers: pass {name}.filled(value) or "
+            f"drop those rows first"
+        )
     try:
         array = np.asarray(values)
     except ValueError:  # NumPy's "inhomogeneous shape"
@@ -211,8 +217,10 @@ class ClassRule:
             if not math.isfinite(threshold):
                 raise ValueError(f"threshold must be a finite number, got {threshold!r}")
             self.threshold: float | None = float(threshold)
-        elif binary:
-            self.threshold = 0.0 if loss_name in LOGIT_LOSSES else self.middle
+        elif loss_name in LOGIT_LOSSES and binary:
+            self.threshold = 0.0
+        elif binary and seen != {1.0}:  # targets all 1 could be either kind: 0.5 and 0 would split differently
+            self.threshold = self.middle
         else:
             self.threshold = None
         flat = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
@@ -256,6 +264,11 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
 def _not_classes(y: np.ndarray, width: int) -> str:
     values = np.unique(y)
     shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+    if width == 1 and values.tolist() == [1.0]:
+        return (
+            "accuracy with one output cannot tell from targets that are all 1 whether the classes are 0/1 or -1/+1: "
+            "pass threshold= (0.5 for 0/1, 0 for -1/+1)"
+        )
     if width == 1:
         return f"accuracy with one output needs targets of 0/1 or -1/+1, got {shown}"
     return f"accuracy with {width} outputs needs integer labels 0..{width - 1} or one-hot rows, got {shown}"
@@ -410,6 +423,20 @@ class _Training:
             summary["accuracy"] = total_correct / len(X)
         return summary
 
+    def check_parameters(self, number: int) -> None:
+        """FloatingPointError if the updates made a parameter NaN or inf: a step's loss is computed before its
+        update, so the epoch's last update, say, would otherwise leave a broken model without a word."""
+        named = getattr(self.model, "named_parameters", None)
+        names = {id(p): name for name, p in named()} if callable(named) else {}
+        params = self.optimizer.params
+        broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]
+        if broken:
+            shown = ", ".join(broken[:3]) + (", ..." if len(broken) > 3 else "")
+            raise FloatingPointError(
+                f"the updates of epoch {number} made {len(broken)} parameter{'s' * (len(broken) > 1)} NaN or inf "
+                f"({shown}); the data is finite, so the training diverged: try a smaller learning rate"
+            )
+
     def validate(self, X: np.ndarray, y: np.ndarray) -> dict:
         """Loss (and accuracy) of the current model on held-out data, recording no graph."""
         with no_grad():
@@ -491,8 +518,12 @@ def fit(
         if validation is not None:
             validation = (_as_dtype(validation[0], dtype, "validation X"), validation[1])
             _as_dtype(validation[1], dtype, "validation y")
-    if validation is not None:  # before any training, which a wrong validation set would waste
-        training.check_validation_classes(validation[1], predict(model, X[:1]).shape[1])
+    if training.measure or validation is not None:  # before any training, which wrong classes would waste
+        width = predict(model, X[:1]).shape[1]
+        if training.measure and not training.rule.applies(width):
+            raise ValueError(f"metrics=['accuracy']: {_not_classes(y, width)}")
+        if validation is not None:
+            training.check_validation_classes(validation[1], width)
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()
@@ -504,6 +535,7 @@ def fit(
         bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
                            disable=_tqdm_disable(progress and steps > 1))
         summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
+        training.check_parameters(epoch + 1)
         if validation is not None:
             summary.update(training.validate(*validation))
         summary["epoch_seconds"] = time.perf_counter() - started

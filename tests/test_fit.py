@@ -452,3 +452,55 @@ def test_accuracy_reads_the_numbers_of_a_tensor_in_a_graph():
     model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
     outputs = model(X)  # in a graph: requires grad
     assert nn.training.accuracy(outputs, y) == nn.training.accuracy(nn.predict(model, X), y)
+
+
+@pytest.mark.parametrize(("backend", "lr"), [("numpy", 1e38), ("scalar", 1e308)])
+def test_fit_refuses_weights_made_infinite_by_the_last_update(backend, lr):
+    """The last step's loss is finite (it is computed before the update), so only the weights show the blow-up."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
+    model = nn.MLP(2, [3, 1], seed=0, backend=backend)
+    with pytest.raises(FloatingPointError, match=r"the updates of epoch 1 made 1 parameter NaN or inf \(layers\.1\."
+                                                 r".*\); the data is finite, so the training diverged: try a smaller"):
+        nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=lr), epochs=1, progress=False)
+
+
+def test_fit_refuses_accuracy_of_regression_targets_before_any_update():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"metrics=\['accuracy'\]: accuracy with one output needs targets of 0/1"):
+        nn.fit(model, X, y, "mse", "sgd", metrics=["accuracy"], progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_targets_that_are_all_one_need_a_threshold():
+    outputs = [[0.3], [0.2], [0.9]]
+    with pytest.raises(ValueError, match=r"cannot tell from targets that are all 1 whether the classes are 0/1 or "
+                                         r"-1/\+1: pass threshold= \(0\.5 for 0/1, 0 for -1/\+1\)"):
+        nn.training.accuracy(outputs, [1, 1, 1])
+    assert nn.training.accuracy(outputs, [1, 1, 1], threshold=0.0) == 1.0
+    assert nn.training.accuracy(outputs, [1, 1, 1], threshold=0.5) == pytest.approx(1 / 3)
+    assert nn.training.accuracy(outputs, [1, 1, 1], loss="hinge") == 1.0  # a loss on margins splits at 0
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    model = nn.MLP(2, [2, 1], seed=0, activation="tanh", output_activation="tanh", backend="numpy")
+    history = nn.fit(model, X, [1.0, 1.0], "mse", "sgd", progress=False)
+    assert "accuracy" not in history.history  # not measured by a guess
+    with pytest.raises(ValueError, match="targets that are all 1"):
+        nn.fit(model, X, [1.0, 1.0], "mse", "sgd", metrics=["accuracy"], progress=False)
+    above_zero = float(np.mean(nn.predict(model, X)[:, 0] > 0))  # one full batch: measured before its update
+    history = nn.fit(model, X, [1.0, 1.0], "mse", "sgd", metrics=["accuracy"], threshold=0.0, progress=False)
+    assert history.accuracy == [above_zero]
+
+
+@pytest.mark.parametrize("which", ["X", "y"])
+def test_fit_refuses_a_masked_array(which):
+    X = np.ma.array([[0.0, 1.0], [1.0, 0.0], [5.0, 5.0]], mask=[[0, 0], [0, 0], [1, 1]])
+    y = np.ma.array([0.0, 1.0, 1.0], mask=[0, 0, 1])
+    data = {"X": X, "y": y}
+    plain = {"X": X.data, "y": y.data}
+    plain[which] = data[which]
+    model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
+    with pytest.raises(TypeError, match=f"{which} is a masked array, whose masked entries would count as numbers"):
+        nn.fit(model, plain["X"], plain["y"], "mse", "sgd", progress=False)

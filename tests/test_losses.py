@@ -330,3 +330,11 @@ def test_targets_that_require_grad_are_refused_naming_the_targets(name):
                                         f"was given; pass its numbers \\(target.data\\)"):
         losses.LOSSES[name](pred, Tensor([[1.0, 0.0], [0.0, 1.0]], requires_grad=True))
     assert float(losses.LOSSES[name](pred, Tensor([[1.0, 0.0], [0.0, 1.0]])).data) > 0  # a constant Tensor is fine
+
+
+def test_cross_entropy_of_a_flat_list_as_long_as_its_targets_names_both_readings():
+    logits = [Value(0.5), Value(-0.2), Value(0.1)]
+    with pytest.raises(ValueError, match=r"but the model gives one; .* \(read as 3 samples, since there are 3 "
+                                         r"targets\); if the 3 Values are one sample's logits, pass one label"):
+        losses.cross_entropy(logits, [0, 1, 0])
+    assert losses.cross_entropy(logits, [[0, 1, 0]]).data == pytest.approx(losses.cross_entropy(logits, 1).data)

@@ -239,3 +239,65 @@ def test_state_of_gives_the_arrays_the_rule_keeps_for_a_parameter(backend):
         np.testing.assert_allclose(velocity, moved, atol=1e-7)  # one step from rest: v = -lr g = the move (float32)
     with pytest.raises(ValueError, match="this SGD does not update that parameter \\(Parameter\\)"):
         optimizer.state_of(Parameter(1.0))
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "value", "message"),
+    [
+        (lambda ps: nn.Adam(ps), "beta1", 1.0, "beta1 must be in [0, 1), got 1.0"),
+        (lambda ps: nn.Adam(ps), "eps", 0, "eps must be a finite number > 0, got 0"),
+        (lambda ps: nn.SGD(ps, momentum=0.5), "momentum", 1.5, "momentum must be in [0, 1), got 1.5"),
+        (lambda ps: nn.SGD(ps), "weight_decay", -0.1, "weight_decay must be a finite number >= 0, got -0.1"),
+        (lambda ps: nn.RMSprop(ps), "rho", float("nan"), "rho must be in [0, 1), got nan"),
+        (lambda ps: nn.Adagrad(ps), "decay", -1, "decay must be a finite number >= 0, got -1"),
+    ],
+)
+def test_a_setting_changed_after_construction_is_checked_as_in_the_constructor(make, name, value, message):
+    optimizer = make([Parameter(1.0)])
+    before = getattr(optimizer, name)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        setattr(optimizer, name, value)
+    assert getattr(optimizer, name) == before
+    with pytest.raises(TypeError, match=f"{name} must be a number, got 'x'"):
+        setattr(optimizer, name, "x")
+
+
+def test_a_setting_may_change_between_steps():
+    w = Parameter(1.0)
+    optimizer = nn.SGD([w], lr=0.1, momentum=0.5)
+    optimizer.momentum = 0.0
+    w.grad = 2.0
+    optimizer.step()
+    assert w.data == pytest.approx(1.0 - 0.1 * 2.0)
+    assert "momentum=0.0" in repr(optimizer)
+
+
+def test_an_optimizer_refuses_a_tensor_that_does_not_require_grad():
+    from chainrule.autograd import Tensor, no_grad
+
+    trained = Tensor(np.zeros(2), requires_grad=True)
+    frozen = Tensor(np.ones(2))
+    with pytest.raises(ValueError, match="SGD got a Tensor that does not require grad at position 1: it never gets a "
+                                         r"gradient, so it would never move; make it with requires_grad=True"):
+        nn.SGD([trained, frozen])
+    with no_grad():
+        constant = Parameter(1.0) * 2.0
+    with pytest.raises(ValueError, match="Adam got a Unrecorded that does not require grad at position 0"):
+        nn.Adam([constant])
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_a_parameter_the_loss_does_not_reach_moves_alike_on_both_backends(backend):
+    """It has gradient 0 on both (a Value's grad is 0.0, a Tensor's None): momentum and weight decay still act."""
+    model = nn.MLP(1, [1], seed=0, backend=backend, dtype="float64") if backend == "numpy" else nn.MLP(1, [1], seed=0)
+    weight = model.parameters()[0]
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1)
+    start = float(np.asarray(weight.data).ravel()[0])
+    expected, velocity = start, 0.0
+    for _ in range(3):
+        optimizer.zero_grad()
+        optimizer.step()  # no backward: no parameter got a gradient
+        velocity = 0.9 * velocity - 0.1 * (0.0 + 0.1 * expected)
+        expected += velocity
+        assert float(np.asarray(weight.data).ravel()[0]) == pytest.approx(expected, rel=1e-12)
+    assert expected != start

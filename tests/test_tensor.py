@@ -992,3 +992,40 @@ def test_float_of_a_tensor_that_requires_grad_is_refused_as_for_a_value():
                                                   "would drop it from its graph: read the number with t.item()")):
         float((x * 3).sum())
     assert float(Tensor([2.0]).sum()) == 2.0 and (x * 3).sum().item() == 6.0
+
+
+def test_a_big_endian_float64_array_keeps_float64():
+    data = np.array([1 + 1e-10, 2.0], dtype=">f8")
+    t = Tensor(data, requires_grad=True)
+    assert t.dtype == np.float64 and t.data[0] - 1 == pytest.approx(1e-10, rel=1e-6)
+    (t * t).sum().backward()
+    assert t.grad.dtype == np.float64 and np.allclose(t.grad, 2 * data.astype(np.float64))
+    assert Tensor(np.array([1.5], dtype=">f4")).dtype == np.float32
+
+
+def test_max_along_an_axis_of_an_empty_batch_sends_no_gradient():
+    t = Tensor(np.zeros((0, 3)), requires_grad=True)
+    t.max(axis=1).sum().backward()
+    assert t.grad.shape == (0, 3)
+
+
+def test_transpose_with_an_empty_permutation_is_refused_as_numpy_refuses_it():
+    with pytest.raises(ValueError, match="axes don't match array"):
+        Tensor(np.ones((2, 3))).transpose([])
+    assert Tensor(np.ones((2, 3))).transpose().shape == (3, 2)
+    assert Tensor(np.ones((2, 3, 4))).transpose((1, 0, 2)).shape == (3, 2, 4)
+
+
+def test_an_explicit_gradient_too_large_for_the_tensor_dtype_is_refused():
+    x = Tensor(np.ones(2, np.float32), requires_grad=True)
+    with pytest.raises(OverflowError, match=r"backward\(\): the gradient 1e\+39 overflows float32"):
+        (x * 2).backward(np.array([1e39, 1.0]))
+
+
+def test_tensor_refuses_a_masked_array_and_a_tensor_in_a_graph():
+    with pytest.raises(TypeError, match=r"Tensor\(\) takes no masked array: its masked entries would count"):
+        Tensor(np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0]))
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad would cut it from its graph"):
+        Tensor(x)
+    assert np.array_equal(Tensor(Tensor([1.0, 2.0])).data, [1.0, 2.0])

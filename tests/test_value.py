@@ -613,3 +613,24 @@ def test_zero_grad_takes_one_node_and_says_so(root, kind):
     with pytest.raises(TypeError, match=f"zero_grad\\(\\) takes one node of a graph \\(a Value or a Tensor\\), got "
                                         f"{kind}; for a model's parameters call model.zero_grad\\(\\)"):
         autograd.zero_grad(root)
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda v: 0.5**v, -(0.5**-1023.0) * math.log(2)),  # finite: only the base's partial would overflow
+        (lambda v: v**-1023, -math.inf),  # at v = -0.5: -1023 · (-0.5)^-1024, too large for a float
+    ],
+)
+def test_a_power_whose_derivative_overflows_gives_an_infinite_gradient_not_an_error(make, expected):
+    v = Value(-1023.0) if math.isfinite(expected) else Value(-0.5)
+    make(v).backward()
+    assert v.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_recomputed_tells_a_stale_value():
+    w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    y = (w * x).tanh()
+    assert y.recomputed() == y.data and w.recomputed() == 2.0
+    w.data = 0.1
+    assert y.parents[0].recomputed() == pytest.approx(0.3) and y.parents[0].data == 6.0

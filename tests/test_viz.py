@@ -846,10 +846,39 @@ def test_a_page_or_picture_named_as_a_folder_is_refused_naming_it(tmp_path):
     writers = [
         lambda: viz.backward_steps(root, folder),
         lambda: viz.render(root, folder),
-        lambda: viz.film(nn.Recorder(nn.MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [1.0], "mse"), folder),
+        lambda: viz.film(nn.Recorder(nn.MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [0.0], "mse"), folder),
     ]
     for write in writers:
         with pytest.raises(IsADirectoryError, match=re.escape(f"cannot write {str(folder)!r}: it is a folder; give a "
                                                               f"file name")):
             write()
     assert list(folder.iterdir()) == []
+
+
+def test_a_graph_whose_inputs_changed_after_it_was_built_is_not_drawn(tmp_path):
+    w, x = Parameter(2.0, label="w"), Value(3.0, label="x")
+    y = w * x
+    y.backward()
+    nn.SGD([w], lr=0.5).step()  # w is 2 - 0.5 · 3 = 0.5 now; y still holds 6
+    message = (r"the graph is out of date: node \(op '\*'\) holds 6, but its inputs' numbers now give 1.5, since one "
+               r"changed after the graph was built \(an optimizer step or a \.data assignment\); run the forward pass")
+    with pytest.raises(ValueError, match=message):
+        viz.draw_graph(y)
+    with pytest.raises(ValueError, match="the graph is out of date"):
+        viz.backward_steps(y, str(tmp_path / "steps.html"))
+    assert not (tmp_path / "steps.html").exists()
+    assert "w" in viz.draw_graph(w * x).source  # the forward pass run again draws
+
+
+def test_the_stepper_names_nodes_that_share_a_label_apart():
+    y = Value(1.0, label="x") * Value(2.0, label="x")
+    order = topological_order(y)
+    names = names_for(order)
+    assert [names[node] for node in order] == ["x₁", "x₂", "v1"]
+    notes = [step.note for step in compute_steps(y)]
+    assert any("v1 = x₁ × x₂. x₂ is used once" in note for note in notes), notes
+    model = nn.MLP(2, [2, 1], seed=0)
+    order = topological_order(model([1.0, 2.0]))
+    names = names_for(order)
+    assert [names[node] for node in order if node.label == "b"] == ["b₁", "b₂", "b₃"]
+    assert len(set(names.values())) == len(order)

@@ -8,6 +8,7 @@ same graph always gives the same DOT.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -103,6 +104,7 @@ def build(
     check_mode(collapse)
     if order is None:
         order = topological_order(root)
+    _check_current(order)
     membership = plan(order, root, collapse) if collapse else {}
     groups = list(dict.fromkeys(membership.values()))
     count = _drawn_count(order, membership)
@@ -127,6 +129,26 @@ def _check_root(root: Any) -> None:
             f"nodes: draw one graph at a time, as in draw_graph(nodes[0])"
         )
     raise TypeError(f"expected the node a graph ends at (a Value or Tensor), got {type(root).__name__}")
+
+
+def _check_current(order: list[Any]) -> None:
+    """ValueError if a node's number is no longer what its op gives from its inputs' numbers (see
+    `Value.recomputed`): the picture would show old and new numbers side by side as if they belonged together."""
+    for node in order:
+        recomputed = getattr(node, "recomputed", None)
+        if recomputed is None or not node.parents:
+            continue
+        try:
+            now = recomputed()
+        except (ArithmeticError, ValueError):  # the new inputs are outside the op's domain
+            now = math.nan
+        if not (math.isclose(now, node.data, rel_tol=1e-12) or (math.isnan(now) and math.isnan(node.data))):
+            name = f"{node.label!r} " if node.label else ""
+            raise ValueError(
+                f"the graph is out of date: node {name}(op {node.op!r}) holds {node.data:.6g}, but its inputs' "
+                f"numbers now give {now:.6g}, since one changed after the graph was built (an optimizer step or a "
+                f".data assignment); run the forward pass again and draw its new result"
+            )
 
 
 def _drawn_count(order: list[Any], membership: dict[Any, Group]) -> int:
@@ -317,10 +339,11 @@ class _Painter:
 
     def value(self, digraph: graphviz.Digraph, node: Any) -> None:
         kind = style.kind_of(node, self.root)
-        if node.label:
-            title = f"<B>{escape(node.label)}</B>"
-        elif self.names.get(node):
-            title = f"<I>{escape(self.names[node])}</I>"
+        name = self.names.get(node)
+        if node.label:  # bold; the stepper's name tells apart nodes that share a label
+            title = f"<B>{escape(name or node.label)}</B>"
+        elif name:
+            title = f"<I>{escape(name)}</I>"
         else:
             title = ""
         rows = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,27 @@ class Step:
         self.note = ""
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 def names_for(order: list[Any]) -> dict[Any, str]:
-    """A name for every node: its label, or v1, v2, ... (in walk order, skipping names already in use)."""
+    """A name for every node, each a different one: its label (b₁, b₂, ... in walk order when several nodes
+    share it, as every neuron's bias does), or v1, v2, ... (skipping names already in use)."""
     taken = {node.label for node in order if node.label}
+    shared = {label for label, count in Counter(node.label for node in order).items() if label and count > 1}
+    seen: Counter[str] = Counter()
     names: dict[Any, str] = {}
     counter = 0
     for node in order:
+        if node.label in shared:
+            while True:
+                seen[node.label] += 1
+                name = f"{node.label}{str(seen[node.label]).translate(SUBSCRIPTS)}"
+                if name not in taken:
+                    break
+            names[node] = name
+            taken.add(name)
+            continue
         if node.label:
             names[node] = node.label
             continue
@@ -127,7 +143,7 @@ def _describe(step: Step, root: Any, names: dict[Any, str], needs_grad: bool) ->
 
 
 def _wrap(name: str) -> str:
-    return name if name.isidentifier() else f"({name})"
+    return name if name.rstrip("₀₁₂₃₄₅₆₇₈₉").isidentifier() else f"({name})"
 
 
 def _expression(node: Any, names: dict[Any, str]) -> str:
