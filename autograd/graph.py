@@ -145,7 +145,7 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
         try:
             parent_grads = node.vjp(grad, create_graph)
         except (ArithmeticError, ValueError, TypeError) as error:
-            add_context(error, node, "backward")
+            add_context(error, node.op, "backward")
             raise
         if anomaly:
             _check_finite(node, parent_grads, "backward")
@@ -156,11 +156,11 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
     return grads
 
 
-def add_context(error: BaseException, node: Any, phase: str) -> None:
-    """Add a note naming the op to an error raised inside its `phase` pass, keeping its type and arguments.
+def add_context(error: BaseException, op: str, phase: str) -> None:
+    """Add a note naming `op` to an error raised inside its `phase` pass, keeping its type and arguments.
 
     Python 3.11+ shows the note with the traceback; on 3.10 it is in ``error.__notes__`` all the same."""
-    note = f"(in the {phase} pass of op {node.op!r})"
+    note = f"(in the {phase} pass of op {op!r})"
     if hasattr(error, "add_note"):
         error.add_note(note)
     else:  # Python 3.10, whose exceptions have no add_note: the same list 3.11+ keeps

@@ -66,6 +66,10 @@ class Tensor:
             data = _forward_raising(fn, arrays)
         except FloatingPointError as error:
             data = _not_finite(fn, arrays, error)
+        except (ValueError, TypeError, IndexError) as error:  # NumPy's own words: say which op they come from
+            if f"op {fn.name!r}" not in str(error):
+                add_context(error, fn.name, "forward")
+            raise
         out = Tensor._wrap(fn, data, parents if record else None)
         if record and state.anomaly:
             check_forward(out)
@@ -379,7 +383,7 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
                 else:
                     parent.grad = np.array(parent_grad, dtype=parent.data.dtype)
     except (ArithmeticError, ValueError, TypeError) as error:
-        add_context(error, node, "backward")
+        add_context(error, node.op, "backward")
         raise
 
 

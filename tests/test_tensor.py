@@ -1029,3 +1029,17 @@ def test_tensor_refuses_a_masked_array_and_a_tensor_in_a_graph():
     with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad would cut it from its graph"):
         Tensor(x)
     assert np.array_equal(Tensor(Tensor([1.0, 2.0])).data, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("make", "kind", "op"),
+    [
+        (lambda x: x.transpose(1), np.exceptions.AxisError, "transpose"),
+        (lambda x: x.reshape(np.array([3, 1])), TypeError, "reshape"),
+        (lambda x: x[Tensor([0.0, 1.0])], IndexError, "getitem"),
+    ],
+)
+def test_numpy_errors_in_a_forward_pass_name_the_op(make, kind, op):
+    with pytest.raises(kind) as raised:
+        make(Tensor([1.0, 2.0, 3.0], requires_grad=True))
+    assert raised.value.__notes__ == [f"(in the forward pass of op {op!r})"]

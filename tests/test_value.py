@@ -460,8 +460,8 @@ def test_the_op_is_named_in_the_notes_where_exceptions_have_no_add_note():
         pass
 
     error = OldStyleError()
-    graph.add_context(error, Value(2.0) * 3, "backward")
-    graph.add_context(error, Value(2.0).exp(), "backward")
+    graph.add_context(error, (Value(2.0) * 3).op, "backward")
+    graph.add_context(error, Value(2.0).exp().op, "backward")
     assert error.__notes__ == ["(in the backward pass of op '*')", "(in the backward pass of op 'exp')"]
 
 
