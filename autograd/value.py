@@ -355,7 +355,8 @@ def _chain_rule_in_place(order: list[Value]) -> None:
             else:
                 fn.backward(node.data, grad, parents)
     except (ArithmeticError, ValueError, TypeError) as error:
-        add_context(error, node.op, "backward")
+        if node is not None:
+            add_context(error, node.op, "backward")
         raise
 
 
