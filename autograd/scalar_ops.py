@@ -21,15 +21,13 @@ def _log(x: Any) -> Any:
     return x.log() if hasattr(x, "data") else math.log(x)
 
 
-def _power(a: Any, e: float) -> Any:
-    """``a ** e`` for a derivative: ±inf where a float result is too large (as 1/x gives for a tiny x),
-    rather than Python's OverflowError."""
+def _power_derivative(out: Any, a: Any, c: Any) -> Any:
+    """c · a^(c−1), the derivative of out = a^c: as c · out / a where a^(c−1) alone overflows a float
+    though the product need not (x^1e-300 near 0); ±inf where the product overflows too."""
     try:
-        return a**e
+        return c * a ** (c - 1)
     except OverflowError:
-        if hasattr(a, "data"):  # a Value: its own op names the overflow
-            raise
-        return -math.inf if a < 0 and e == int(e) and int(e) % 2 else math.inf
+        return c * out / a
 
 
 class Op:
@@ -145,7 +143,7 @@ class PowConst(Op):
             return (0.0,)
         if _data(a) == 0 and c < 1:
             return (math.inf,)
-        return (c * _power(a, c - 1),)
+        return (_power_derivative(out, a, c),)
 
 
 class Pow(Op):
@@ -163,7 +161,9 @@ class Pow(Op):
             raise OverflowError(f"op '**' overflows a float: {a!r} ** {b!r}") from None
 
     def local_grads(self, out, a, b):
-        return (b * _power(a, b - 1.0), out * _log(a))
+        if not hasattr(b, "data") and b == 0:  # 0 · a^(−1) is 0 even where a^(−1) overflows
+            return (0.0, out * _log(a))
+        return (_power_derivative(out, a, b), out * _log(a))
 
 
 class Exp(Op):

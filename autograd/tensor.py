@@ -23,7 +23,8 @@ class Tensor:
     """An ndarray that remembers how it was computed, so gradients can flow back.
 
     Python numbers and lists become float32; a float32 or float64 ndarray keeps its dtype
-    (and its memory: no copy is made), an integer or bool array becomes float32, and
+    (and its memory: no copy is made, unless its bytes are in the other order, as a big-endian
+    file's), an integer or bool array becomes float32, and
     ``dtype=`` overrides all of these. ``grad`` is None until ``backward()`` reaches this
     Tensor; then it is an array of the same shape. Leaves with ``requires_grad=True`` add to
     their gradient on every backward pass, as in PyTorch; interior nodes keep the latest
@@ -168,7 +169,8 @@ class Tensor:
                 )
             seed = np.ones(self.shape, self.dtype)
         else:
-            raw = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            given = gradient.data if isinstance(gradient, Tensor) else unmasked(gradient, "backward()'s gradient")
+            raw = np.asarray(given)
             if raw.dtype.kind not in _REAL_KINDS:
                 raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
             seed = _narrowed(raw, self.dtype, "backward(): the gradient")
@@ -402,11 +404,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
                 "Tensor(t.data) for a new leaf holding its numbers"
             )
         data = data.data
-    if isinstance(data, np.ma.MaskedArray):
-        raise TypeError(
-            "Tensor() takes no masked array: its masked entries would count as numbers; pass data.filled(value) "
-            "or data.compressed()"
-        )
+    data = unmasked(data, "Tensor()'s data")
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
         if not array.dtype.isnative:  # a big-endian file's numbers, say: the same dtype in this machine's order
@@ -484,13 +482,27 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
         return dtype.type(x)
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
         try:
-            array = np.asarray(x)
+            array = np.asarray(unmasked(x, f"op {op.name!r}: the constant"))
         except ValueError:
             raise TypeError(f"op {op.name!r} takes a rectangular constant, got a ragged {type(x).__name__}") from None
         if array.dtype.kind not in _REAL_KINDS:
             raise TypeError(f"a Tensor op takes real constants, got {type(x).__name__} of dtype {array.dtype}")
         return _narrowed(array, dtype, f"op {op.name!r}: the constant")
     return None
+
+
+def unmasked(data: Any, what: str) -> Any:
+    """`data` itself, or a masked array's numbers when none is masked; TypeError (naming `what`) when some are:
+    NumPy would read the masked entries as numbers, and a Tensor or a loss has no mask."""
+    if not isinstance(data, np.ma.MaskedArray):
+        return data
+    masked = int(np.ma.count_masked(data))
+    if masked:
+        raise TypeError(
+            f"{what} cannot be a masked array with masked entries ({masked} here): they would count as numbers; "
+            f"fill them (data.filled(value)) or drop them first"
+        )
+    return data.data
 
 
 def _narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:

@@ -133,16 +133,20 @@ class Value:
             return ()
         return self._fn.local_grads(self.data, *[p.data for p in self.parents])
 
-    def recomputed(self) -> float:
-        """This Value's op applied to its parents' numbers now (``data`` itself for a leaf).
+    def recomputed(self) -> float | None:
+        """This Value's op applied to its parents' numbers now (``data`` itself for a leaf), or None for an op
+        of your own (`Op` subclass), whose forward may be random or not written at all.
 
         It differs from ``data`` once an input changed after this Value was computed (an optimizer
         step, ``w.data = ...``): the graph is then stale, and a picture or a backward pass of it would
         mix old and new numbers. `viz` refuses to draw such a graph.
         """
-        if self._fn is None:
+        fn = self._fn
+        if fn is None:
             return self.data
-        return self._fn.forward(*[p.data for p in self.parents])
+        if not type(fn).__module__.startswith("chainrule."):
+            return None
+        return fn.forward(*[p.data for p in self.parents])
 
     @property
     def constant(self) -> float | None:

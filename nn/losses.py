@@ -15,6 +15,7 @@ import numpy as np
 
 from chainrule import autograd
 from chainrule.autograd import Value, tensor_ops
+from chainrule.autograd.tensor import unmasked
 
 CLIP = 1e-7
 ONE_OUTPUT = (
@@ -78,7 +79,7 @@ def _target_numbers(target: Any, name: str) -> Any:
             f"{name}: the targets are numbers to fit, but a {type(target).__name__} that requires grad was given; "
             f"pass its numbers (target.data): no gradient flows into targets"
         )
-    return target
+    return unmasked(target, f"{name}: the targets")
 
 
 def _nested_shape(pred: Any) -> tuple[int, ...]:
@@ -179,7 +180,10 @@ def softmax(logits: Any, axis: int = -1) -> Any:
     if _is_tensor(logits):
         return logits.softmax(axis=axis)
     if not isinstance(logits, Value) and not any(isinstance(z, Value) for z in _iter_flat(logits)):
-        shifted = np.exp(np.asarray(logits, dtype=np.float64) - np.max(logits, axis=axis, keepdims=True))
+        numbers = np.asarray(logits, dtype=np.float64)
+        if numbers.size == 0:  # nothing to normalize, as for a Tensor
+            return numbers
+        shifted = np.exp(numbers - np.max(numbers, axis=axis, keepdims=True))
         return shifted / shifted.sum(axis=axis, keepdims=True)
     if isinstance(logits, Value) or all(isinstance(z, Value) for z in logits):  # one sample's logits
         if axis not in (0, -1):

@@ -181,7 +181,9 @@ class Module:
                 raise TypeError(f"load_state_dict: {key!r} holds {array.dtype} values, not numbers")
             with np.errstate(over="ignore"):  # reported below, naming the key
                 arrays[key] = array.astype(now.dtype, copy=False)
-            if not np.isfinite(arrays[key]).all() and np.isfinite(array).all():
+            if not np.isfinite(array).all():
+                raise ValueError(f"load_state_dict: {key!r} holds NaN or inf, which a model cannot compute with")
+            if not np.isfinite(arrays[key]).all():
                 raise ValueError(
                     f"load_state_dict: {key!r} holds numbers too large for the model's {now.dtype} "
                     f"(up to {float(np.abs(array).max()):g})"
@@ -245,8 +247,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             state = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile):
         raise ValueError(not_a_model) from None
-    if any(array.dtype.kind not in "biuf" for array in state.values()):
-        raise ValueError(not_a_model)
+    if any(not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf" for array in state.values()):
+        raise ValueError(not_a_model)  # a member that is no .npy comes back as bytes
     return state
 
 

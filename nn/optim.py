@@ -11,7 +11,8 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,30 @@ from chainrule.autograd import Value
 from .arrays import aligned_zeros_like
 
 
+def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
+    """`value` as a float: a real number (NumPy's included), finite, at least `low` (above it if `strict`)
+    and under `below`; else ValueError (TypeError for a non-number) naming the argument."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if below is not None:
+        wanted, fits = f"in [{low:g}, {below:g})", low <= number < below
+    elif strict:
+        wanted, fits = f"a finite number > {low:g}", low < number < math.inf
+    else:
+        wanted, fits = f"a finite number >= {low:g}", low <= number < math.inf
+    if not fits:
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+    return number
+
+
+def _flag(name: str, value: Any) -> bool:
+    """`value` as a bool: True or False (NumPy's too), else TypeError naming the argument."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 class Optimizer:
     """Holds the parameters and per-parameter state; `step()` applies one update from their grads.
 
@@ -28,8 +53,11 @@ class Optimizer:
     instance, and are checked whenever they are set, by the rules in `SETTINGS`.
     """
 
-    SETTINGS: dict[str, dict[str, Any]] = {"lr": {"low": 0.0}, "decay": {"low": 0.0}}
-    """Each numeric setting's rule for `_number`: its lowest value, and what it stays below."""
+    SETTINGS: dict[str, Callable[[str, Any], Any]] = {
+        "lr": partial(_number, low=0.0),
+        "decay": partial(_number, low=0.0),
+    }
+    """Each setting's check, given its name and value: the value to keep, or an error naming the setting."""
 
     lr: float
     decay: float
@@ -45,7 +73,7 @@ class Optimizer:
 
     def __setattr__(self, name: str, value: Any) -> None:
         rule = self.SETTINGS.get(name)
-        object.__setattr__(self, name, value if rule is None else _number(name, value, **rule))
+        object.__setattr__(self, name, value if rule is None else rule(name, value))
 
     @property
     def params(self) -> list[Any]:
@@ -68,7 +96,9 @@ class Optimizer:
                 p.zero_grad()
 
     def step(self) -> None:
-        """One update of every parameter from its current gradient."""
+        """One update of every parameter from its current gradient: 0 for one the loss did not reach (a Tensor's
+        None, a Value's 0.0), so momentum and weight decay still move it; a Tensor frozen with
+        ``requires_grad=False`` stays where it is."""
         lr = self.lr / (1.0 + self.decay * self.iterations)
         self.iterations += 1
         for group, state in zip(self._groups, self._state):
@@ -77,7 +107,7 @@ class Optimizer:
                 grad = np.fromiter((p.grad for p in group), dtype=np.float64, count=len(group))
                 for p, new in zip(group, self.update(data, grad, state, lr).tolist()):
                     p.data = new
-            else:  # a Tensor the loss did not reach has gradient 0, as a Value has: momentum and decay still act
+            elif getattr(group, "requires_grad", True):  # not frozen; the loss may not have reached it (gradient 0)
                 grad = group.grad if group.grad is not None else np.zeros_like(group.data)
                 group.data = self.update(group.data, grad, state, lr)
 
@@ -104,7 +134,12 @@ def _state_array(state: dict[str, np.ndarray], name: str, like: np.ndarray) -> n
 class SGD(Optimizer):
     """Gradient descent; with momentum γ: v = γv − η∇, w += v (Nesterov: w += γv − η∇)."""
 
-    SETTINGS = {**Optimizer.SETTINGS, "momentum": {"low": 0.0, "below": 1.0}, "weight_decay": {"low": 0.0}}
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "momentum": partial(_number, low=0.0, below=1.0),
+        "nesterov": _flag,
+        "weight_decay": partial(_number, low=0.0),
+    }
 
     def __init__(
         self,
@@ -117,11 +152,9 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr, decay)
         self.momentum = momentum
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
-        if nesterov and not self.momentum:
+        self.nesterov = nesterov
+        if self.nesterov and not self.momentum:
             raise ValueError("nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)")
-        self.nesterov = bool(nesterov)
         self.weight_decay = weight_decay
 
     def update(self, w, g, state, lr):
@@ -140,7 +173,7 @@ class SGD(Optimizer):
 class Adagrad(Optimizer):
     """AdaGrad: h += g⊙g, w −= η·g/√(h+ε): each weight's step shrinks as its squared gradients add up."""
 
-    SETTINGS = {**Optimizer.SETTINGS, "eps": {"low": 0.0, "strict": True}}
+    SETTINGS = {**Optimizer.SETTINGS, "eps": partial(_number, low=0.0, strict=True)}
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, eps: float = 1e-8, decay: float = 0.0) -> None:
         super().__init__(params, lr, decay)
@@ -156,7 +189,11 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     """RMSProp: h = ρh + (1−ρ)·g⊙g, w −= η·g/√(h+ε): AdaGrad that forgets old gradients."""
 
-    SETTINGS = {**Optimizer.SETTINGS, "rho": {"low": 0.0, "below": 1.0}, "eps": {"low": 0.0, "strict": True}}
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "rho": partial(_number, low=0.0, below=1.0),
+        "eps": partial(_number, low=0.0, strict=True),
+    }
 
     def __init__(
         self, params: Iterable[Any], lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, decay: float = 0.0
@@ -181,9 +218,9 @@ class Adam(Optimizer):
 
     SETTINGS = {
         **Optimizer.SETTINGS,
-        "beta1": {"low": 0.0, "below": 1.0},
-        "beta2": {"low": 0.0, "below": 1.0},
-        "eps": {"low": 0.0, "strict": True},
+        "beta1": partial(_number, low=0.0, below=1.0),
+        "beta2": partial(_number, low=0.0, below=1.0),
+        "eps": partial(_number, low=0.0, strict=True),
     }
 
     def __init__(
@@ -288,10 +325,12 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
             raise TypeError(
                 f"{owner} takes Values or Tensors (a model's parameters()), got {type(p).__name__} at position {index}"
             )
-        if not getattr(p, "requires_grad", True):
+        if not getattr(p, "requires_grad", True) and not getattr(p, "is_parameter", False):
+            make = "a Parameter, or a Value computed outside no_grad" if isinstance(p, Value) else \
+                "with requires_grad=True"
             raise ValueError(
-                f"{owner} got a {type(p).__name__} that does not require grad at position {index}: it never gets a "
-                f"gradient, so it would never move; make it with requires_grad=True (or leave it out)"
+                f"{owner} got a {type(p).__name__} that takes no gradient at position {index}, so it would never move: "
+                f"make it {make} (a model's parameter frozen with requires_grad=False is fine)"
             )
     first: dict[int, int] = {}
     for index, p in enumerate(params):
@@ -302,20 +341,3 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
                 f"per step; pass each parameter once"
             )
     return params
-
-
-def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
-    """`value` as a float: a real number (NumPy's included), finite, at least `low` (above it if `strict`)
-    and under `below`; else ValueError (TypeError for a non-number) naming the argument."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    number = float(value)
-    if below is not None:
-        wanted, fits = f"in [{low:g}, {below:g})", low <= number < below
-    elif strict:
-        wanted, fits = f"a finite number > {low:g}", low < number < math.inf
-    else:
-        wanted, fits = f"a finite number >= {low:g}", low <= number < math.inf
-    if not fits:
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
-    return number

@@ -289,9 +289,13 @@ class Recorder:
         self.rule = ClassRule(y, loss_name, threshold)
         if self.rule.threshold is None:
             values = np.unique(y)
+            if values.tolist() == [1.0]:
+                raise ValueError(
+                    "Recorder films two classes, and targets that are all 1 could be 0/1 or -1/+1 classes: pass "
+                    "threshold= (0.5 for 0/1, 0 for -1/+1)"
+                )
             shown = ", ".join(f"{v:g}" for v in values[:6])
-            either = "; targets that are all 1 could be either, so pass threshold=" if values.tolist() == [1.0] else ""
-            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}{either}")
+            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
         self.penalty = penalty
         self.every = _positive_int(every, "every")
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)

@@ -28,6 +28,7 @@ import numpy as np
 from tqdm import tqdm
 
 from chainrule.autograd import no_grad
+from chainrule.autograd.tensor import unmasked
 
 from .init import Seed, rng_from
 from .losses import LOSSES, get_loss
@@ -75,13 +76,8 @@ class History:
 
 def _numbers(values: Any, name: str) -> np.ndarray:
     """`values` as a real-valued ndarray, or TypeError naming what it holds instead."""
-    if isinstance(values, np.ma.MaskedArray):
-        raise TypeError(
-            f"{name} is a masked array, whose masked entries would count as numbers: pass {name}.filled(value) or "
-            f"drop those rows first"
-        )
     try:
-        array = np.asarray(values)
+        array = np.asarray(unmasked(values, name))
     except ValueError:  # NumPy's "inhomogeneous shape"
         raise TypeError(f"{name} must be a rectangular array of numbers, got rows of different lengths") from None
     if array.dtype.kind not in "biuf":
@@ -248,6 +244,7 @@ class ClassRule:
 
 def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "") -> float:
     """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one."""
+    outputs = unmasked(outputs, "accuracy's outputs")
     if isinstance(getattr(outputs, "data", None), np.ndarray):  # a Tensor: only its numbers are needed
         outputs = outputs.data
     outputs = np.asarray(outputs, dtype=np.float64)
@@ -374,15 +371,20 @@ class _Training:
             if not math.isfinite(value):
                 raise FloatingPointError(
                     f"the loss became {value} at {where}; the data is finite, so the training diverged: "
-                    f"try a smaller learning rate"
+                    f"{self.advice()}"
                 )
             self.optimizer.zero_grad()
             batch_loss.backward()  # ∂L/∂θ for every parameter, by the chain rule
             self.optimizer.step()  # 3. θ ← θ − η ∂L/∂θ
         except (OverflowError, ZeroDivisionError) as error:
-            raise FloatingPointError(f"training diverged at {where}: {error}; try a smaller learning rate") from error
+            raise FloatingPointError(f"training diverged at {where}: {error}; {self.advice()}") from error
         self.steps_done += 1
         return value, self.classes_measured(outputs)
+
+    def advice(self) -> str:
+        """What to try after the training diverged: a smaller learning rate, or weight decay when there is one."""
+        decay = getattr(self.optimizer, "weight_decay", 0.0)
+        return "try a smaller learning rate" + (f" or weight decay (it is {decay:g})" if decay else "")
 
     def classes_measured(self, outputs: Any) -> np.ndarray | None:
         """The outputs as an array when accuracy is measured, else None."""
@@ -424,18 +426,27 @@ class _Training:
         return summary
 
     def check_parameters(self, number: int) -> None:
-        """FloatingPointError if the updates made a parameter NaN or inf: a step's loss is computed before its
-        update, so the epoch's last update, say, would otherwise leave a broken model without a word."""
+        """An error if a parameter holds NaN or inf: ValueError before training (`number` 0), where the model
+        came so; FloatingPointError after epoch `number`, whose updates made it so (a step's loss is computed
+        before its update, so the epoch's last update, say, would otherwise leave a broken model unseen)."""
+        params = self.optimizer.params
+        arrays = [p.data for p in params if isinstance(p.data, np.ndarray)]
+        numbers = np.fromiter((p.data for p in params if not isinstance(p.data, np.ndarray)), dtype=np.float64)
+        if np.isfinite(numbers).all() and all(np.isfinite(a).all() for a in arrays):  # the names only when needed
+            return
         named = getattr(self.model, "named_parameters", None)
         names = {id(p): name for name, p in named()} if callable(named) else {}
-        params = self.optimizer.params
         broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]
-        if broken:
-            shown = ", ".join(broken[:3]) + (", ..." if len(broken) > 3 else "")
-            raise FloatingPointError(
-                f"the updates of epoch {number} made {len(broken)} parameter{'s' * (len(broken) > 1)} NaN or inf "
-                f"({shown}); the data is finite, so the training diverged: try a smaller learning rate"
-            )
+        if not broken:
+            return
+        shown = ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
+        if number == 0:
+            raise ValueError(f"the model's parameters hold NaN or inf before any training ({shown}): load or set "
+                             f"finite weights")
+        raise FloatingPointError(
+            f"the updates of epoch {number} made parameters NaN or inf ({shown}); the data is finite, so the training "
+            f"diverged: {self.advice()}"
+        )
 
     def validate(self, X: np.ndarray, y: np.ndarray) -> dict:
         """Loss (and accuracy) of the current model on held-out data, recording no graph."""
@@ -484,7 +495,8 @@ def fit(
     ``batch_size=None`` uses the whole set each step. On the NumPy backend a batch goes
     through each layer as one Tensor op. X and y are checked first (numbers, no NaN or
     inf); a NaN or inf loss stops training with FloatingPointError naming the epoch and
-    step, so it never diverges silently.
+    step, and so do parameters that an epoch's updates made NaN or inf, so it never diverges
+    silently.
 
     ``metrics=None`` reports accuracy when the targets are classes (see the module's rule;
     ``threshold`` overrides the one-output threshold) and ``metrics=()`` never does. As in
@@ -524,6 +536,7 @@ def fit(
             raise ValueError(f"metrics=['accuracy']: {_not_classes(y, width)}")
         if validation is not None:
             training.check_validation_classes(validation[1], width)
+    training.check_parameters(0)
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()

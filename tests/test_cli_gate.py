@@ -131,3 +131,10 @@ def test_outputs_printed_are_the_models(capsys):
     outputs = [float(line.split()[5]) for line in out.splitlines() if "|" in line and line.strip()[:1].isdigit()]
     decided = [row[3] for row in table(out)]
     assert decided == [int(np.round(o)) for o in outputs]
+
+
+def test_a_long_training_is_filmed_every_k_th_step_so_the_film_stays_small(tmp_path, capsys):
+    """1300 steps: a frame every 3 steps (ceil(1300 / 600)), so 434 frames and the one before training."""
+    film = tmp_path / "long.html"
+    assert main(["gate", "and", "--steps", "1300", "--film", str(film)]) == 0
+    assert f"wrote the training film to {film} (435 frames, " in capsys.readouterr().out

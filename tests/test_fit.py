@@ -460,9 +460,24 @@ def test_fit_refuses_weights_made_infinite_by_the_last_update(backend, lr):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
     model = nn.MLP(2, [3, 1], seed=0, backend=backend)
-    with pytest.raises(FloatingPointError, match=r"the updates of epoch 1 made 1 parameter NaN or inf \(layers\.1\."
-                                                 r".*\); the data is finite, so the training diverged: try a smaller"):
+    with pytest.raises(FloatingPointError, match=r"the updates of epoch 1 made parameters NaN or inf \(layers\.1\."
+                                                 r"[^,]*\); the data is finite, so the training diverged: try a"):
         nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=lr), epochs=1, progress=False)
+
+
+def test_fit_refuses_a_model_whose_weights_are_not_finite_before_training_without_blaming_the_learning_rate():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    model.parameters()[2].data[0, 1] = np.inf
+    with pytest.raises(ValueError, match=r"the model's parameters hold NaN or inf before any training "
+                                         r"\(layers\.1\.weight\): load or set finite weights"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False)
+
+
+def test_a_diverging_run_with_weight_decay_names_it_as_a_cause_too():
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    with pytest.raises(FloatingPointError, match=r"try a smaller learning rate or weight decay \(it is 1e\+30\)"):
+        nn.fit(model, X, y, "mse", nn.SGD(model.parameters(), lr=0.1, weight_decay=1e30), epochs=5, progress=False)
 
 
 def test_fit_refuses_accuracy_of_regression_targets_before_any_update():
@@ -502,5 +517,7 @@ def test_fit_refuses_a_masked_array(which):
     plain = {"X": X.data, "y": y.data}
     plain[which] = data[which]
     model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
-    with pytest.raises(TypeError, match=f"{which} is a masked array, whose masked entries would count as numbers"):
+    count = 2 if which == "X" else 1
+    with pytest.raises(TypeError, match=rf"{which} cannot be a masked array with masked entries \({count} here\): "
+                                        "they would count as numbers; fill them"):
         nn.fit(model, plain["X"], plain["y"], "mse", "sgd", progress=False)

@@ -338,3 +338,9 @@ def test_cross_entropy_of_a_flat_list_as_long_as_its_targets_names_both_readings
                                          r"targets\); if the 3 Values are one sample's logits, pass one label"):
         losses.cross_entropy(logits, [0, 1, 0])
     assert losses.cross_entropy(logits, [[0, 1, 0]]).data == pytest.approx(losses.cross_entropy(logits, 1).data)
+
+
+def test_softmax_of_no_numbers_is_empty_as_for_a_tensor():
+    assert softmax([]).shape == (0,)
+    assert softmax(np.zeros((0, 3))).shape == (0, 3)
+    assert softmax(Tensor(np.zeros((0, 3)))).shape == (0, 3)

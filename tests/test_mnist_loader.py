@@ -445,3 +445,17 @@ def test_progress_bar_only_when_asked_or_on_a_tty(
     load_mnist(root=tmp_path, mirrors=[good_mirror], progress=progress, timeout=5)
     err = capsys.readouterr().err
     assert ("t10k-labels-idx1-ubyte.gz" in err) is bool(progress)  # pytest's captured stderr is not a TTY
+
+
+def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path: Path, monkeypatch) -> None:
+    plain_file = tmp_path / "data"
+    plain_file.write_text("not a folder")
+    monkeypatch.setenv("CHAINRULE_DATA", str(plain_file))
+    with pytest.raises(NotADirectoryError, match=rf"MNIST's folder {plain_file}/mnist \(from \$CHAINRULE_DATA\) "
+                                                  rf"cannot exist: {plain_file} is a file, not a folder"):
+        load_mnist(mirrors=["http://127.0.0.1:9/"], timeout=0.5)
+
+
+def test_mirrors_must_be_strings(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"mirrors must be base URLs \(strings\), got \[None\]"):
+        load_mnist(tmp_path, mirrors=[None])

@@ -103,6 +103,10 @@ def test_load_state_dict_refuses_numbers_the_model_cannot_hold_and_changes_nothi
     if backend == "numpy":
         with pytest.raises(ValueError, match=message):
             model.load_state_dict(state)
+    for bad in (np.nan, np.inf):
+        state["layers.1.bias"] = np.array([1.0, bad])
+        with pytest.raises(ValueError, match=r"'layers\.1\.bias' holds NaN or inf, which a model cannot compute with"):
+            model.load_state_dict(state)
     state["layers.1.bias"] = np.array(["a", "b"])
     with pytest.raises(TypeError, match=r"'layers\.1\.bias' holds <U1 values, not numbers"):
         model.load_state_dict(state)
@@ -370,6 +374,7 @@ def _not_a_model(path):
         ("objects.npz", lambda path: np.savez(path, weight=np.array([{"a": 1}], dtype=object))),
         ("words.npz", lambda path: np.savez(path, weight=np.array(["a", "b"]))),
         ("cut.npz", lambda path: path.write_bytes(_saved_bytes()[:200])),
+        ("other.npz", lambda path: _zip_of_text(path)),
     ],
 )
 def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):
@@ -379,6 +384,14 @@ def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_p
         nn.load(path)
     assert str(error.value) == _not_a_model(path)
     assert "pickle" not in str(error.value).replace(str(tmp_path), "")
+
+
+def _zip_of_text(path):
+    """A zip file with the .npz suffix that holds no .npy member, which NumPy reads as bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hi")
 
 
 def _saved_bytes():

@@ -272,18 +272,26 @@ def test_a_setting_may_change_between_steps():
     assert "momentum=0.0" in repr(optimizer)
 
 
-def test_an_optimizer_refuses_a_tensor_that_does_not_require_grad():
+def test_an_optimizer_refuses_what_takes_no_gradient_but_keeps_a_frozen_parameter_still():
     from chainrule.autograd import Tensor, no_grad
 
     trained = Tensor(np.zeros(2), requires_grad=True)
-    frozen = Tensor(np.ones(2))
-    with pytest.raises(ValueError, match="SGD got a Tensor that does not require grad at position 1: it never gets a "
-                                         r"gradient, so it would never move; make it with requires_grad=True"):
-        nn.SGD([trained, frozen])
+    with pytest.raises(ValueError, match="SGD got a Tensor that takes no gradient at position 1, so it would never "
+                                         "move: make it with requires_grad=True"):
+        nn.SGD([trained, Tensor(np.ones(2))])
     with no_grad():
         constant = Parameter(1.0) * 2.0
-    with pytest.raises(ValueError, match="Adam got a Unrecorded that does not require grad at position 0"):
+    with pytest.raises(ValueError, match="Adam got a Unrecorded that takes no gradient at position 0, so it would "
+                                         "never move: make it a Parameter, or a Value computed outside no_grad"):
         nn.Adam([constant])
+    model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
+    frozen = model.parameters()[0]
+    frozen.requires_grad = False
+    before = frozen.data.copy()
+    history = nn.fit(model, [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0], "mse",
+                     nn.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1), epochs=3, progress=False)
+    assert np.array_equal(frozen.data, before) and frozen.grad is None
+    assert not np.array_equal(model.parameters()[1].data, np.zeros(2)) and len(history.loss) == 3
 
 
 @pytest.mark.parametrize("backend", ["scalar", "numpy"])
@@ -301,3 +309,12 @@ def test_a_parameter_the_loss_does_not_reach_moves_alike_on_both_backends(backen
         expected += velocity
         assert float(np.asarray(weight.data).ravel()[0]) == pytest.approx(expected, rel=1e-12)
     assert expected != start
+
+
+def test_nesterov_set_after_construction_must_be_a_bool():
+    optimizer = nn.SGD([Parameter(1.0)], momentum=0.5)
+    with pytest.raises(TypeError, match="nesterov must be True or False, got 'no'"):
+        optimizer.nesterov = "no"
+    assert optimizer.nesterov is False
+    optimizer.nesterov = np.bool_(True)
+    assert optimizer.nesterov is True

@@ -1023,8 +1023,18 @@ def test_an_explicit_gradient_too_large_for_the_tensor_dtype_is_refused():
 
 
 def test_tensor_refuses_a_masked_array_and_a_tensor_in_a_graph():
-    with pytest.raises(TypeError, match=r"Tensor\(\) takes no masked array: its masked entries would count"):
-        Tensor(np.ma.array([1.0, 2.0, 3.0], mask=[0, 1, 0]))
+    masked = np.ma.array([1.0, 99.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match=r"Tensor\(\)'s data cannot be a masked array with masked entries \(1 here\)"):
+        Tensor(masked)
+    with pytest.raises(TypeError, match=r"op '\+': the constant cannot be a masked array with masked entries"):
+        Tensor(np.zeros(3)) + masked
+    with pytest.raises(TypeError, match=r"backward\(\)'s gradient cannot be a masked array with masked entries"):
+        (Tensor(np.zeros(3), requires_grad=True) * 2).backward(masked)
+    with pytest.raises(TypeError, match=r"mse: the targets cannot be a masked array with masked entries"):
+        nn.losses.mse(Tensor(np.zeros(3)), masked)
+    with pytest.raises(TypeError, match=r"accuracy's outputs cannot be a masked array with masked entries"):
+        nn.training.accuracy(masked.reshape(3, 1), [1, 0, 1])
+    assert np.array_equal(Tensor(np.ma.array([1.0, 2.0])).data, [1.0, 2.0])  # nothing masked: its numbers
     x = Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad would cut it from its graph"):
         Tensor(x)

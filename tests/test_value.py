@@ -628,6 +628,18 @@ def test_a_power_whose_derivative_overflows_gives_an_infinite_gradient_not_an_er
     assert v.grad == pytest.approx(expected, rel=1e-12)
 
 
+def test_power_derivatives_near_zero_stay_right_where_a_power_alone_would_overflow():
+    a, b = Value(1e-320), Value(0.0)
+    assert autograd.grad(a**b, [a, b])[0] == 0.0  # b · a^(b−1) with b = 0, not 0 · inf
+    x = Value(1e-320)
+    assert autograd.grad(x**1e-300, [x])[0] == pytest.approx(1e20, rel=1e-4)  # 1e-300 · x^(1e-300 − 1)
+    y = Value(1e-300)
+    assert autograd.grad(x**y, [x, y])[0] == pytest.approx(1e20, rel=1e-4)
+    a, b = Value(2.0), Value(0.0)
+    da, _ = autograd.grad(a**b, [a, b], create_graph=True)
+    assert autograd.grad(da, [b]) == [pytest.approx(0.5)]  # d/db of b·a^(b−1) at b = 0 is 1/a
+
+
 def test_recomputed_tells_a_stale_value():
     w, x = Value(2.0, label="w"), Value(3.0, label="x")
     y = (w * x).tanh()

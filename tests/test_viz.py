@@ -860,7 +860,7 @@ def test_a_graph_whose_inputs_changed_after_it_was_built_is_not_drawn(tmp_path):
     y = w * x
     y.backward()
     nn.SGD([w], lr=0.5).step()  # w is 2 - 0.5 · 3 = 0.5 now; y still holds 6
-    message = (r"the graph is out of date: node \(op '\*'\) holds 6, but its inputs' numbers now give 1.5, since one "
+    message = (r"the graph is out of date: node \(op '\*'\) holds 6.0, but its inputs' numbers now give 1.5, since one "
                r"changed after the graph was built \(an optimizer step or a \.data assignment\); run the forward pass")
     with pytest.raises(ValueError, match=message):
         viz.draw_graph(y)
@@ -882,3 +882,34 @@ def test_the_stepper_names_nodes_that_share_a_label_apart():
     names = names_for(order)
     assert [names[node] for node in order if node.label == "b"] == ["b₁", "b₂", "b₃"]
     assert len(set(names.values())) == len(order)
+
+
+def test_a_graph_with_an_op_of_ones_own_is_drawn_though_its_forward_is_random_or_unwritten():
+    class Noisy(autograd.Op):
+        name = "noisy"
+
+        def forward(self, a):
+            return a + random.random()
+
+        def local_grads(self, out, a):
+            return (1.0,)
+
+    class Recorded(autograd.Op):  # only ever used through Value.record: no forward written
+        name = "recorded"
+
+        def local_grads(self, out, a):
+            return (2.0,)
+
+    x = Value(1.0, label="x")
+    y = Value.record(Recorded(), 2.0, (Value.apply(Noisy(), x),))
+    y.backward()
+    assert "noisy" in viz.draw_graph(y).source and "recorded" in viz.draw_graph(y).source
+    assert x.grad == 2.0
+
+
+def test_an_out_of_date_graph_names_both_numbers_in_full():
+    w, x = Parameter(3.0, label="w"), Value(1.0, label="x")
+    y = w * x
+    w.data -= 1e-9
+    with pytest.raises(ValueError, match=r"holds 3\.0, but its inputs' numbers now give 2\.999999999,"):
+        viz.draw_graph(y)

@@ -142,13 +142,14 @@ def _check_current(order: list[Any]) -> None:
             now = recomputed()
         except (ArithmeticError, ValueError):  # the new inputs are outside the op's domain
             now = math.nan
-        if not (math.isclose(now, node.data, rel_tol=1e-12) or (math.isnan(now) and math.isnan(node.data))):
-            name = f"{node.label!r} " if node.label else ""
-            raise ValueError(
-                f"the graph is out of date: node {name}(op {node.op!r}) holds {node.data:.6g}, but its inputs' "
-                f"numbers now give {now:.6g}, since one changed after the graph was built (an optimizer step or a "
-                f".data assignment); run the forward pass again and draw its new result"
-            )
+        if now is None or math.isclose(now, node.data, rel_tol=1e-12) or (math.isnan(now) and math.isnan(node.data)):
+            continue
+        name = f"{node.label!r} " if node.label else ""
+        raise ValueError(
+            f"the graph is out of date: node {name}(op {node.op!r}) holds {node.data!r}, but its inputs' numbers now "
+            f"give {now!r}, since one changed after the graph was built (an optimizer step or a .data assignment); "
+            f"run the forward pass again and draw its new result"
+        )
 
 
 def _drawn_count(order: list[Any], membership: dict[Any, Group]) -> int:

@@ -157,7 +157,14 @@ def load_mnist(
         raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    mirrors = None if mirrors is None else list(mirrors)
+    if mirrors is not None and not all(isinstance(base, str) for base in mirrors):
+        raise TypeError(f"mirrors must be base URLs (strings), got {mirrors!r}")
     folder = _resolve_folder(root)
+    blocking = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        source = f" (from ${ENV_VAR})" if root is None and os.environ.get(ENV_VAR) else ""
+        raise NotADirectoryError(f"MNIST's folder {folder}{source} cannot exist: {blocking} is a file, not a folder")
 
     payloads: dict[str, bytes] = {}
     found: dict[str, Path] = {}
