@@ -10,7 +10,7 @@ from .graph import backpropagate
 from .value import Constant, Number, Unrecorded, Value, _as_value
 
 
-def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - the name the issue asks for
+def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - shadows builtins.sum on purpose; kept out of __all__
     """One n-ary `sum` node over `values` (local derivative 1 for each), not a chain of `+`."""
     nodes = []
     for position, item in enumerate(values):

@@ -8,13 +8,15 @@ One op object is made per application, like the context of a PyTorch ``Function`
 - ``vjp(grad, needs)`` turns the gradient of the result into one gradient per graph
   parent, already summed back to that parent's shape and cast to its dtype ("unbroadcast"),
   or None for a parent whose entry in ``needs`` is False;
-- ``local_grads()`` gives each parent's local derivative: an array or a number for
-  elementwise ops, a short text (for drawings) when the Jacobian is not elementwise.
+- ``local_grads()`` gives each parent's local derivative: an array (booleans for ReLU's 0/1)
+  or a number for elementwise ops, a short text (for drawings) when the Jacobian is not
+  elementwise.
 
 An elementwise op states its derivative once, as ``local``, and its `vjp` is derived from
 it (upstream gradient × local derivative, unbroadcast), so a drawing shows exactly the
-numbers the backward pass uses. Only the ops whose Jacobian is not elementwise (matrix
-products, reductions, shapes, softmax and the fused ops) write their `vjp` out.
+numbers the backward pass uses. Only the ops whose Jacobian is not elementwise write their
+gradients out: `Unary.grad` for reductions, shapes and softmax, `Binary.operand_grads` for
+matrix products, and `vjp` itself for the fused ops.
 
 Also:
 
@@ -796,7 +798,7 @@ class Linear(Function):
                 rows = grad = np.ascontiguousarray(grad)
         grad_x = _cast(grad @ w, x.dtype) if needs[0] else None
         grad_w = None
-        if needs[1]:  # made in w's own memory layout (see Matmul.vjp)
+        if needs[1]:  # made in w's own memory layout (see MatMul.operand_grads)
             grad_w = _cast((x_rows.T @ rows).T if _column_major(w) else rows.T @ x_rows, w.dtype)
         if b is None:
             return grad_x, grad_w

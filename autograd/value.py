@@ -128,7 +128,8 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(parent) for each parent, at the current values."""
+        """d(self)/d(parent) for each parent, from the op's formula at this node's stored result and its
+        parents' numbers: meaningful while the graph is current (see `recomputed`)."""
         if self._fn is None:
             return ()
         return self._fn.local_grads(self.data, *[p.data for p in self.parents])
@@ -281,7 +282,8 @@ class Parameter(Value):
 
 
 class Constant(Value):
-    """A number that took part in an op, or a result computed under no_grad: a leaf that takes no gradient."""
+    """A leaf that takes no gradient: a number given to `autograd.sum`, or (as `Unrecorded`) a result computed
+    under no_grad. (``x * 3`` keeps 3 on its op, not as a node.)"""
 
     __slots__ = ()
     requires_grad = False
@@ -304,7 +306,7 @@ class Unrecorded(Constant):
 
 
 def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Value:
-    """`Value.record`: the one place a node is made (an `Unrecorded` constant under no_grad).
+    """`Value.record`: the one place an op's result node is made (an `Unrecorded` constant under no_grad).
 
     `parents` is the one parent itself, or a tuple of two or more.
     """

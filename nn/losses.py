@@ -1,8 +1,9 @@
 """Loss functions for what models return: a Value, lists of Values, or a Tensor batch.
 
-Targets are plain numbers, lists or arrays. Every loss is a mean over the batch.
-Each formula is written once with arithmetic that both backends share; only
-gathering predictions and summing differ.
+Targets are plain numbers, lists or arrays. Every loss is a mean over the batch (`l2`, a
+penalty to add to one, is a sum). Each formula is written once with arithmetic that both
+backends share, and only gathering predictions and summing differ, except cross-entropy:
+the NumPy backend runs it as one fused op (`tensor_ops.CrossEntropy`).
 """
 
 from __future__ import annotations

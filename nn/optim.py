@@ -1,7 +1,7 @@
 """The course's optimizers: SGD (with momentum), AdaGrad, RMSProp and Adam, with classic Keras defaults.
 
-Each update rule is written once, on arrays, and changes the array in place (as PyTorch's
-optimizers do: no new array per parameter and step). A Tensor parameter is its own array;
+Each update rule is written once, on arrays, and changes the parameter's array in place (as
+PyTorch's optimizers do: the array is never replaced). A Tensor parameter is its own array;
 the Values of a scalar model are gathered into one array, updated, and written back, so
 the same formula serves both backends.
 """

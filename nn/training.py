@@ -425,10 +425,10 @@ class _Training:
             summary["accuracy"] = total_correct / len(X)
         return summary
 
-    def check_parameters(self, number: int) -> None:
-        """An error if a parameter holds NaN or inf: ValueError before training (`number` 0), where the model
-        came so; FloatingPointError after epoch `number`, whose updates made it so (a step's loss is computed
-        before its update, so the epoch's last update, say, would otherwise leave a broken model unseen)."""
+    def check_parameters(self, epoch: int) -> None:
+        """ValueError if a parameter is NaN or inf before training (`epoch` 0); FloatingPointError if the updates
+        of `epoch` made it so (a step's loss is computed before its update, so the epoch's last update, say,
+        would otherwise leave a broken model unseen)."""
         params = self.optimizer.params
         arrays = [p.data for p in params if isinstance(p.data, np.ndarray)]
         numbers = np.fromiter((p.data for p in params if not isinstance(p.data, np.ndarray)), dtype=np.float64)
@@ -440,11 +440,11 @@ class _Training:
         if not broken:
             return
         shown = ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
-        if number == 0:
+        if epoch == 0:
             raise ValueError(f"the model's parameters hold NaN or inf before any training ({shown}): load or set "
                              f"finite weights")
         raise FloatingPointError(
-            f"the updates of epoch {number} made parameters NaN or inf ({shown}); the data is finite, so the training "
+            f"the updates of epoch {epoch} made parameters NaN or inf ({shown}); the data is finite, so the training "
             f"diverged: {self.advice()}"
         )
 

@@ -28,12 +28,11 @@ UNREACHED = object()
 class Drawing:
     """A built picture: the Digraph and how many value-level nodes (values and boxes) it has."""
 
-    __slots__ = ("digraph", "nodes", "order")
+    __slots__ = ("digraph", "nodes")
 
-    def __init__(self, digraph: PortableDigraph, nodes: int, order: list[Any]) -> None:
+    def __init__(self, digraph: PortableDigraph, nodes: int) -> None:
         self.digraph = digraph
         self.nodes = nodes
-        self.order = order
 
 
 def draw_graph(
@@ -116,7 +115,7 @@ def build(
     painter.scale = grad_scale if grad_scale is not None else painter.max_grad()
     digraph = painter.paint(rankdir, set(highlight_edges))
     digraph.value_nodes = count
-    return Drawing(digraph, count, order)
+    return Drawing(digraph, count)
 
 
 def _check_root(root: Any) -> None:
