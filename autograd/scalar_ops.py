@@ -122,9 +122,16 @@ class PowConst(Op):
     def __init__(self, exponent: float) -> None:
         self.exponent = exponent
 
+    constant_first = False
+
     @property
     def name(self) -> str:
         return f"**{self.exponent:g}"
+
+    @property
+    def constant(self) -> float:
+        """The exponent: the number this op combines its one input with, as for ``x * 3``."""
+        return self.exponent
 
     def forward(self, a):
         c = self.exponent

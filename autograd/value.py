@@ -369,7 +369,7 @@ def _chain_rule_in_place(order: list[Value]) -> None:
 def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:
     """Raise OverflowError when finite inputs gave a result that is not (NaN and inf inputs go through)."""
     inputs = parents if isinstance(parents, tuple) else (parents,)
-    constant = getattr(op, "constant", getattr(op, "exponent", 0.0))  # x ** c keeps c as its exponent
+    constant = getattr(op, "constant", 0.0)
     if all(_isfinite(x.data) for x in inputs) and _isfinite(constant):
         operands = ", ".join(repr(x.data) for x in inputs)
         if isinstance(op, ops.WithConstant):

@@ -646,3 +646,12 @@ def test_recomputed_tells_a_stale_value():
     assert y.recomputed() == y.data and w.recomputed() == 2.0
     w.data = 0.1
     assert y.parents[0].recomputed() == pytest.approx(0.3) and y.parents[0].data == 6.0
+
+
+def test_a_power_keeps_its_exponent_as_the_constant_on_both_engines():
+    from chainrule.autograd import Tensor
+
+    y = Value(2.0) ** 3
+    t = Tensor([2.0], requires_grad=True) ** 3
+    assert (y.constant, y.constant_first) == (3.0, False) == (float(t.constant), t.constant_first)
+    assert y.op == "**3"  # micrograd's _op

@@ -150,14 +150,14 @@ def _expression(node: Any, names: dict[Any, str]) -> str:
     """How `node` was computed, in words a reader can match with the picture (x1 × w1, tanh(n), ...)."""
     operands = [_wrap(names[p]) for p in node.parents]
     symbol = op_text(node)
+    if symbol.startswith("^") and len(operands) == 1:
+        return f"{operands[0]}{symbol}"
     constant = getattr(node, "constant", None)
     if constant is not None and len(operands) == 1:
         parts = symbol.split(" ", 1)
         if len(parts) == 2 and parts[0] not in ("+", "\u2212", "\u00d7", "\u00f7", "^"):
             return f"{parts[0]} {parts[1]} {operands[0]}"
         return f"{operands[0]} {symbol}"
-    if symbol.startswith("^") and len(operands) == 1:
-        return f"{operands[0]}{symbol}"
     if len(operands) == 2 and symbol in ("+", "\u2212", "\u00d7", "\u00f7", "^"):
         return f"{operands[0]} {symbol} {operands[1]}"
     shown = operands if len(operands) <= 4 else [*operands[:3], "\u2026", operands[-1]]
