@@ -22,11 +22,15 @@ def _log(x: Any) -> Any:
 
 
 def _power_derivative(out: Any, a: Any, c: Any) -> Any:
-    """c · a^(c−1), the derivative of out = a^c: as c · out / a where a^(c−1) alone overflows a float
-    though the product need not (x^1e-300 near 0); ±inf where the product overflows too."""
+    """c · a^(c−1), the derivative of out = a^c: as (c · out) / a where a^(c−1) alone overflows a float
+    though the product need not (x^1e-300 near 0, or c = 0); ±inf where the product overflows too. On
+    Values (``create_graph=True``) the power's own OverflowError stands: a graph through out / a would
+    give NaN for the next derivative."""
     try:
         return c * a ** (c - 1)
     except OverflowError:
+        if hasattr(a, "data"):
+            raise
         return c * out / a
 
 
@@ -168,8 +172,6 @@ class Pow(Op):
             raise OverflowError(f"op '**' overflows a float: {a!r} ** {b!r}") from None
 
     def local_grads(self, out, a, b):
-        if not hasattr(b, "data") and b == 0:  # 0 · a^(−1) is 0 even where a^(−1) overflows
-            return (0.0, out * _log(a))
         return (_power_derivative(out, a, b), out * _log(a))
 
 

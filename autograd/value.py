@@ -145,7 +145,8 @@ class Value:
         fn = self._fn
         if fn is None:
             return self.data
-        if not type(fn).__module__.startswith("chainrule."):
+        inner = fn.op if isinstance(fn, _WithConstant) else fn  # x * 3 runs `*` with 3 kept on a WithConstant
+        if not type(inner).__module__.startswith("chainrule."):
             return None
         return fn.forward(*[p.data for p in self.parents])
 

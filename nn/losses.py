@@ -17,6 +17,7 @@ import numpy as np
 from chainrule import autograd
 from chainrule.autograd import Value, tensor_ops
 from chainrule.autograd.tensor import unmasked
+from chainrule.autograd.tensor_ops import normalize_axes
 
 CLIP = 1e-7
 ONE_OUTPUT = (
@@ -26,7 +27,9 @@ ONE_OUTPUT = (
 
 
 def _is_tensor(x: Any) -> bool:
-    return hasattr(x, "data") and isinstance(x.data, np.ndarray)
+    """A Tensor, or a node like it, whose numbers are an ndarray in ``data`` (not an array itself: a masked
+    array keeps its numbers in ``data`` too)."""
+    return not isinstance(x, np.ndarray) and hasattr(x, "data") and isinstance(x.data, np.ndarray)
 
 
 def _flat_values(pred: Any) -> list[Value]:
@@ -58,6 +61,11 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     The two must have the same shape but for axes of length 1, so (N,) targets fit (N, 1)
     predictions; a transposed or flattened target is refused rather than read in the wrong order.
     """
+    if isinstance(pred, np.ndarray):
+        raise TypeError(
+            f"{name}: predictions must be Values (a model's outputs) or a Tensor, got an ndarray; a loss of plain "
+            f"numbers has no gradient to follow"
+        )
     target = np.asarray(_target_numbers(target, name), dtype=np.float64)
     shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
     if _squeezed(shape) != _squeezed(target.shape):
@@ -181,8 +189,9 @@ def softmax(logits: Any, axis: int = -1) -> Any:
     if _is_tensor(logits):
         return logits.softmax(axis=axis)
     if not isinstance(logits, Value) and not any(isinstance(z, Value) for z in _iter_flat(logits)):
-        numbers = np.asarray(logits, dtype=np.float64)
-        if numbers.size == 0:  # nothing to normalize, as for a Tensor
+        numbers = np.asarray(unmasked(logits, "softmax's logits"), dtype=np.float64)
+        if numbers.size == 0:  # nothing to normalize, as for a Tensor (whose axis is checked all the same)
+            normalize_axes(axis, numbers.ndim, "softmax")
             return numbers
         shifted = np.exp(numbers - np.max(numbers, axis=axis, keepdims=True))
         return shifted / shifted.sum(axis=axis, keepdims=True)

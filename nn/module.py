@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Tensor, Value, graph
+from chainrule.autograd.tensor import unmasked
 
 from .arrays import aligned_copy
 from .files import check_folder, write_atomic
@@ -174,7 +175,7 @@ class Module:
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         arrays = {}
         for key, now in current.items():
-            array = np.asarray(state[key])
+            array = np.asarray(unmasked(state[key], f"load_state_dict: {key!r}"))
             if array.shape != now.shape:
                 raise ValueError(f"load_state_dict: {key!r} has shape {array.shape}, the model expects {now.shape}")
             if array.dtype.kind not in "biuf":
@@ -247,8 +248,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             state = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile):
         raise ValueError(not_a_model) from None
-    if any(not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf" for array in state.values()):
-        raise ValueError(not_a_model)  # a member that is no .npy comes back as bytes
+    numbers = [isinstance(array, np.ndarray) and array.dtype.kind in "biuf" for array in state.values()]
+    if not numbers or not all(numbers):  # empty, or a member that is no .npy (it comes back as bytes)
+        raise ValueError(not_a_model)
     return state
 
 

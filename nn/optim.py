@@ -327,10 +327,10 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
             )
         if not getattr(p, "requires_grad", True) and not getattr(p, "is_parameter", False):
             make = "a Parameter, or a Value computed outside no_grad" if isinstance(p, Value) else \
-                "with requires_grad=True"
+                "with requires_grad=True (a model's parameter frozen with requires_grad=False is fine)"
             raise ValueError(
                 f"{owner} got a {type(p).__name__} that takes no gradient at position {index}, so it would never move: "
-                f"make it {make} (a model's parameter frozen with requires_grad=False is fine)"
+                f"make it {make}"
             )
     first: dict[int, int] = {}
     for index, p in enumerate(params):

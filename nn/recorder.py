@@ -33,7 +33,8 @@ losses, so a loss for which that does not hold is refused instead of filmed wron
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +242,8 @@ class Recorder:
         loss: the loss the model trains on: a name from `nn.losses` or a callable
             ``loss(outputs, targets)`` that is a mean over the samples, as every `nn.losses` loss is.
         every: take a frame every `every` steps.
+        max_frames: keep at most this many frames after frame 0: when one more is taken, every other
+            frame is dropped and `every` doubles, so a long training fits in bounded memory (None: no limit).
         penalty: a function of no arguments giving a term the training adds to the loss, such
             as ``lambda: 1e-4 * nn.losses.l2(model.parameters())``. It is part of the recorded
             loss and batch gradients, not of any one sample's loss.
@@ -259,6 +262,7 @@ class Recorder:
         loss: str | Callable[..., Any],
         *,
         every: int = 1,
+        max_frames: int | None = None,
         penalty: Callable[[], Any] | None = None,
         threshold: float | None = None,
         grid: int = 64,
@@ -298,6 +302,9 @@ class Recorder:
             raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
         self.penalty = penalty
         self.every = _positive_int(every, "every")
+        if max_frames is not None and _positive_int(max_frames, "max_frames") < 2:
+            raise ValueError(f"max_frames must be at least 2 (frames to thin out), got {max_frames!r}")
+        self.max_frames = max_frames
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
         self.grid = _positive_int(grid, "grid")
         self.neuron_grid = _positive_int(neuron_grid, "neuron_grid")
@@ -329,6 +336,10 @@ class Recorder:
         self._steps_done += 1
         if self._steps_done % self.every == 0:
             self._take_frame()
+            if self.max_frames is not None and len(self._frames) > self.max_frames + 1:
+                self._frames = self._frames[::2]  # frame 0 and the frames at multiples of twice `every`
+                self.every *= 2
+                self.info["every"] = self.every
 
     @property
     def frames(self) -> int:
@@ -393,9 +404,10 @@ class Recorder:
         self._frames.append(frame)
 
     def _through_the_batch(self) -> dict[str, Any]:
-        """One forward and backward pass of all samples: loss, gradients and each sample's numbers."""
+        """One forward and backward pass of all samples: loss, gradients and each sample's numbers (of a
+        parameter frozen with ``requires_grad=False`` too: the film shows ∂L/∂w whether or not w moves)."""
         n = len(self.X)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), _thawed(self.model.parameters()):
             if self.backend == "numpy":
                 x: Any = self.X.astype(self.stages[0].weights.dtype)
                 layer_outputs = []
@@ -505,6 +517,19 @@ class Recorder:
                     x = activate_array(x @ weights.T + biases, stage.activation)
                     outputs.append(x)
         return outputs
+
+
+@contextmanager
+def _thawed(parameters: list[Any]) -> Iterator[None]:
+    """Frozen Tensor parameters take gradients inside the block, and are frozen again after it."""
+    frozen = [p for p in parameters if isinstance(p, Tensor) and not p.requires_grad]
+    for p in frozen:
+        p.requires_grad = True
+    try:
+        yield
+    finally:
+        for p in frozen:
+            p.requires_grad = False
 
 
 class _GradientsOnNodes:

@@ -314,20 +314,24 @@ def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...] | None:
 
 def _check_optimizer(optimizer: Any, model: Any) -> Optimizer:
     if isinstance(optimizer, str):
-        return make_optimizer(optimizer, model.parameters())
-    if isinstance(optimizer, Optimizer):
-        updated = {id(p) for p in optimizer.params}
-        if not any(id(p) in updated for p in model.parameters()):
-            raise ValueError(
-                f"the {type(optimizer).__name__} optimizer updates none of this model's parameters, so training "
-                f"would change nothing: make it from this model, {type(optimizer).__name__}(model.parameters(), ...)"
-            )
-        return optimizer
-    what = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else type(optimizer).__name__
-    raise TypeError(
-        f"optimizer must be an Optimizer such as nn.Adam(model.parameters(), lr=0.01) or a name such as 'adam', "
-        f"got {what}"
-    )
+        optimizer = make_optimizer(optimizer, model.parameters())
+    elif not isinstance(optimizer, Optimizer):
+        what = f"the class {optimizer.__name__}" if isinstance(optimizer, type) else type(optimizer).__name__
+        raise TypeError(
+            f"optimizer must be an Optimizer such as nn.Adam(model.parameters(), lr=0.01) or a name such as 'adam', "
+            f"got {what}"
+        )
+    elif not {id(p) for p in optimizer.params} & {id(p) for p in model.parameters()}:
+        raise ValueError(
+            f"the {type(optimizer).__name__} optimizer updates none of this model's parameters, so training "
+            f"would change nothing: make it from this model, {type(optimizer).__name__}(model.parameters(), ...)"
+        )
+    if not any(getattr(p, "requires_grad", True) for p in optimizer.params):
+        raise ValueError(
+            "every parameter the optimizer updates is frozen (requires_grad=False), so training would change "
+            "nothing: unfreeze some first"
+        )
+    return optimizer
 
 
 def _check_validation(model: Any, validation_data: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -357,6 +361,9 @@ class _Training:
         self.on_step_end = on_step_end
         self.steps_done = 0
         self.checked_width = -1  # the output width the class rule was last checked against
+        params = optimizer.params
+        self.arrays_of = [p for p in params if isinstance(p.data, np.ndarray)]  # read for NaN or inf after an epoch
+        self.numbers_of = [p for p in params if not isinstance(p.data, np.ndarray)]
 
     @np.errstate(over="ignore", invalid="ignore")  # a diverging run ends with the error below, not warnings
     def step(self, Xb: np.ndarray, yb: np.ndarray, where: str) -> tuple[float, np.ndarray | None]:
@@ -429,11 +436,12 @@ class _Training:
         """ValueError if a parameter is NaN or inf before training (`epoch` 0); FloatingPointError if the updates
         of `epoch` made it so (a step's loss is computed before its update, so the epoch's last update, say,
         would otherwise leave a broken model unseen)."""
+        numbers = self.numbers_of
+        if all(np.isfinite(p.data).all() for p in self.arrays_of) and (
+            not numbers or np.isfinite(np.fromiter((p.data for p in numbers), np.float64, len(numbers))).all()
+        ):
+            return  # the common case, checked fast; the names only when one is broken
         params = self.optimizer.params
-        arrays = [p.data for p in params if isinstance(p.data, np.ndarray)]
-        numbers = np.fromiter((p.data for p in params if not isinstance(p.data, np.ndarray)), dtype=np.float64)
-        if np.isfinite(numbers).all() and all(np.isfinite(a).all() for a in arrays):  # the names only when needed
-            return
         named = getattr(self.model, "named_parameters", None)
         names = {id(p): name for name, p in named()} if callable(named) else {}
         broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]
@@ -494,7 +502,8 @@ def fit(
 
     ``batch_size=None`` uses the whole set each step. On the NumPy backend a batch goes
     through each layer as one Tensor op. X and y are checked first (numbers, no NaN or
-    inf); a NaN or inf loss stops training with FloatingPointError naming the epoch and
+    inf), and so are the parameters (ValueError if one is NaN or inf, say after loading
+    such weights); a NaN or inf loss stops training with FloatingPointError naming the epoch and
     step, and so do parameters that an epoch's updates made NaN or inf, so it never diverges
     silently.
 

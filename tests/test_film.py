@@ -215,6 +215,21 @@ def test_every_kth_step_and_the_last_one_and_several_fits_continue_one_film():
     assert recorder.recording.frames == 4  # nothing new to add
 
 
+def test_max_frames_thins_a_long_recording_to_evenly_spaced_frames():
+    """max_frames=4: at step 5 the frames 0..5 become 0, 2, 4 (every 2); at step 10, 0, 4, 8 (every 4)."""
+    X, y = XOR
+    model = xor_model()
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", max_frames=4)
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=10, progress=False,
+           on_step_end=recorder)
+    assert (recorder.frames, recorder.every) == (3, 4)
+    recording = recorder.recording
+    assert recording.steps.tolist() == [0, 4, 8, 10] and recording.info["every"] == 4
+    assert np.allclose(recording.weights[0][-1], model.state_dict()["layers.0.weight"])
+    with pytest.raises(ValueError, match="max_frames must be at least 2 \\(frames to thin out\\), got 1"):
+        nn.Recorder(model, X, y, "binary_cross_entropy", max_frames=1)
+
+
 def test_a_perceptron_is_filmed_one_step_of_its_rule_per_frame_with_zero_gradients():
     X, y = nn.data.logic_gate("and")
     model = nn.Perceptron(2, seed=0)
@@ -362,3 +377,16 @@ def test_the_drawings_do_not_load_the_network_layer():
     code = "import sys, chainrule.viz; print(any(m.startswith('chainrule.nn') for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_frozen_parameter_is_filmed_with_its_true_gradient_and_stays_frozen():
+    X, y = XOR
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy",
+                   dtype="float64")
+    weight = model.parameters()[0]
+    weight.requires_grad = False
+    filmed = nn.Recorder(model, X, y, "binary_cross_entropy").recording.weight_gradients[0][0]
+    assert not weight.requires_grad and weight.grad is None
+    weight.requires_grad = True
+    nn.losses.binary_cross_entropy(model(X), y).backward()
+    assert np.allclose(filmed, weight.grad) and np.abs(filmed).max() > 1e-3

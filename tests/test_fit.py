@@ -521,3 +521,14 @@ def test_fit_refuses_a_masked_array(which):
     with pytest.raises(TypeError, match=rf"{which} cannot be a masked array with masked entries \({count} here\): "
                                         "they would count as numbers; fill them"):
         nn.fit(model, plain["X"], plain["y"], "mse", "sgd", progress=False)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "an optimizer"])
+def test_fit_refuses_a_model_whose_every_parameter_is_frozen(optimizer):
+    model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    chosen = nn.SGD(model.parameters()) if optimizer == "an optimizer" else optimizer
+    with pytest.raises(ValueError, match=r"every parameter the optimizer updates is frozen \(requires_grad=False\), "
+                                         r"so training would change nothing"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", chosen, progress=False)

@@ -344,3 +344,13 @@ def test_softmax_of_no_numbers_is_empty_as_for_a_tensor():
     assert softmax([]).shape == (0,)
     assert softmax(np.zeros((0, 3))).shape == (0, 3)
     assert softmax(Tensor(np.zeros((0, 3)))).shape == (0, 3)
+
+
+def test_a_masked_array_of_predictions_or_logits_is_refused():
+    with pytest.raises(TypeError, match=r"mse: predictions must be Values \(a model's outputs\) or a Tensor, got an "
+                                        r"ndarray; a loss of plain numbers has no gradient to follow"):
+        losses.mse(np.ma.array([5.0, 3.0], mask=[1, 0]), np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"softmax's logits cannot be a masked array with masked entries \(1 here\)"):
+        softmax(np.ma.array([1.0, 2.0], mask=[1, 0]))
+    with pytest.raises(ValueError, match="op 'softmax': axis 5 is out of range for a tensor with 2 dimensions"):
+        softmax(np.zeros((0, 3)), axis=5)

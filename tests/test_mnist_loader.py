@@ -459,3 +459,8 @@ def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path: Pat
 def test_mirrors_must_be_strings(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match=r"mirrors must be base URLs \(strings\), got \[None\]"):
         load_mnist(tmp_path, mirrors=[None])
+
+
+def test_mirrors_that_are_no_sequence_are_refused_naming_them(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="mirrors must be a sequence of base URLs, got int 5"):
+        load_mnist(tmp_path, mirrors=5)

@@ -103,6 +103,9 @@ def test_load_state_dict_refuses_numbers_the_model_cannot_hold_and_changes_nothi
     if backend == "numpy":
         with pytest.raises(ValueError, match=message):
             model.load_state_dict(state)
+    state["layers.1.bias"] = np.ma.array([1.0, 99.0], mask=[0, 1])
+    with pytest.raises(TypeError, match=r"load_state_dict: 'layers\.1\.bias' cannot be a masked array"):
+        model.load_state_dict(state)
     for bad in (np.nan, np.inf):
         state["layers.1.bias"] = np.array([1.0, bad])
         with pytest.raises(ValueError, match=r"'layers\.1\.bias' holds NaN or inf, which a model cannot compute with"):
@@ -375,6 +378,7 @@ def _not_a_model(path):
         ("words.npz", lambda path: np.savez(path, weight=np.array(["a", "b"]))),
         ("cut.npz", lambda path: path.write_bytes(_saved_bytes()[:200])),
         ("other.npz", lambda path: _zip_of_text(path)),
+        ("empty.npz", lambda path: np.savez(path)),
     ],
 )
 def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):

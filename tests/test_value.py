@@ -655,3 +655,9 @@ def test_a_power_keeps_its_exponent_as_the_constant_on_both_engines():
     t = Tensor([2.0], requires_grad=True) ** 3
     assert (y.constant, y.constant_first) == (3.0, False) == (float(t.constant), t.constant_first)
     assert y.op == "**3"  # micrograd's _op
+
+
+def test_a_second_derivative_through_an_overflowing_power_raises_rather_than_giving_nan():
+    x = Value(1e-310)
+    with pytest.raises(OverflowError, match=r"op '\*\*' overflows a float: 1e-310 \*\* -1\.0"):
+        autograd.grad(x**1e-300, [x], create_graph=True)

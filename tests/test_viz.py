@@ -913,3 +913,19 @@ def test_an_out_of_date_graph_names_both_numbers_in_full():
     w.data -= 1e-9
     with pytest.raises(ValueError, match=r"holds 3\.0, but its inputs' numbers now give 2\.999999999,"):
         viz.draw_graph(y)
+
+
+def test_an_op_of_ones_own_with_a_number_kept_aside_is_not_checked_either():
+    class NoisyMul(autograd.Op):
+        name = "noisy*"
+
+        def forward(self, a, b):
+            return a * b + random.random()
+
+        def local_grads(self, out, a, b):
+            return (b, a)
+
+    from chainrule.autograd.scalar_ops import WithConstant
+
+    y = Value.apply(WithConstant(NoisyMul(), 3.0, False), Value(2.0, label="x"))
+    assert "noisy" in viz.draw_graph(y).source

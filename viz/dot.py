@@ -93,7 +93,8 @@ def build(
     """`draw_graph` with the stepper's extra knobs.
 
     `grads` replaces the nodes' own ``grad`` (a node missing from it is drawn as not yet
-    reached), `names` names unlabelled nodes, `grad_scale` fixes the colour scale and
+    reached), `names` names unlabelled nodes (and tells apart nodes that share a label),
+    `grad_scale` fixes the colour scale and
     `reserve` keeps room in a node's grad cell for a text shown later, so that every
     step of the stepper has the same layout.
     """

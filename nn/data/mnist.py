@@ -31,7 +31,7 @@ import os
 import struct
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,11 +148,15 @@ def load_mnist(
         ValueError: a file is not valid gzip, is truncated, has the wrong IDX header, or
             its decompressed SHA-256 differs from the published one. The file is left
             alone: delete it (and allow downloading) to fetch a fresh copy.
-        TypeError: ``mirrors`` is a single string instead of a sequence of URLs, or ``timeout``
-            is not a number (ValueError if it is not positive).
+        NotADirectoryError: the folder cannot exist, as a file stands where it or a folder above it
+            would be (``$CHAINRULE_DATA`` naming a file, say).
+        TypeError: ``mirrors`` is a single string or anything but a sequence of URL strings, or
+            ``timeout`` is not a number (ValueError if it is not positive).
     """
     if isinstance(mirrors, (str, bytes)):
         raise TypeError(f"mirrors must be a sequence of base URLs, not a single string: {mirrors!r}")
+    if mirrors is not None and not isinstance(mirrors, Iterable):
+        raise TypeError(f"mirrors must be a sequence of base URLs, got {type(mirrors).__name__} {mirrors!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
         raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
     if not timeout > 0:

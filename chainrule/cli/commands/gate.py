@@ -10,7 +10,6 @@ HTML page that plays it back; --svg draws the gradient graph of input (1, 0) aft
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from ..arguments import UsageError, bounded, non_negative_int, output_file, posi
 MODELS = ("mlp", "perceptron")
 MLP_DEFAULTS = {"hidden": 4, "optimizer": "adam", "lr": 0.1, "steps": 300}
 MAX_HIDDEN = 100  # a film of 2-200-1 took 13 MB and 430 MB of memory; 100 million neurons ran out of memory
-MAX_FRAMES = 600  # a film takes a frame every k steps beyond this: each frame holds about 250 kB while recording
+MAX_FRAMES = 600  # frames after the first; a longer training is filmed more sparsely (a frame holds ~250 kB)
 PERCEPTRON_DEFAULTS = {"lr": 0.1, "steps": 50}
 EXTENT = (-0.5, 1.5, -0.5, 1.5)
 REPORTS = 6
@@ -53,8 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser, *, choose_gate: bool = True) 
     parser.add_argument("--svg", metavar="PATH", type=output_file(".svg", ".png"),
                         help="draw the gradient graph of input (1, 0) after training to PATH (.svg or .png)")
     parser.add_argument("--film", metavar="PATH", type=output_file(".html"),
-                        help=f"write the training as an HTML page that plays it back (at most {MAX_FRAMES} frames: "
-                             f"a longer training is filmed every k-th update)")
+                        help=f"write the training as an HTML page that plays it back (at most {MAX_FRAMES + 1} "
+                             f"frames: a longer training is filmed every 2nd, 4th, ... update)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +81,7 @@ def _mlp(args: argparse.Namespace) -> int:
     if args.film:
         settings = {"model": "mlp", "hidden": hidden, "optimizer": optimizer_name, "lr": lr, "steps": steps}
         recorder = _recorder(model, X, y, "binary_cross_entropy", args, settings,
-                             f"A 2-{hidden}-1 network learns {gate}", updates=steps)
+                             f"A 2-{hidden}-1 network learns {gate}")
     reports = {steps * r // REPORTS for r in range(1, REPORTS + 1)}
 
     def report(epoch: int, figures: dict[str, float]) -> None:
@@ -117,8 +116,7 @@ def _perceptron(args: argparse.Namespace) -> int:
     recorder = None
     if args.film:
         settings = {"model": "perceptron", "lr": lr, "steps": epochs}
-        recorder = _recorder(model, X, y, "mse", args, settings, f"A perceptron tries {gate}",
-                             updates=epochs * len(X))  # at most: Rosenblatt's rule updates once per sample
+        recorder = _recorder(model, X, y, "mse", args, settings, f"A perceptron tries {gate}")
     result = model.fit(X, y, epochs=epochs, lr=lr, on_step_end=recorder)
     w = [v.data for v in model.w]
     print(f"  w = ({w[0]:.3g}, {w[1]:.3g}), b = {model.b.data:.3g} after {result.epochs} epochs")
@@ -162,12 +160,11 @@ def _target(X: np.ndarray, y: np.ndarray) -> float:
 
 
 def _recorder(model: Any, X: np.ndarray, y: np.ndarray, loss: str, args: argparse.Namespace,
-              settings: dict[str, Any], title: str, updates: int) -> nn.Recorder:
-    """A Recorder for the film of at most `updates` optimizer steps, keeping at most `MAX_FRAMES` frames."""
+              settings: dict[str, Any], title: str) -> nn.Recorder:
     command = f"chainrule gate {args.name} --model {args.model} " + " ".join(
         f"--{k} {v}" for k, v in settings.items() if k != "model") + f" --seed {args.seed} --film {args.film.name}"
     return nn.Recorder(model, X, y, loss, extent=EXTENT, seed=args.seed, title=title,
-                       every=math.ceil(updates / MAX_FRAMES), hyperparameters={**settings, "command": command})
+                       max_frames=MAX_FRAMES, hyperparameters={**settings, "command": command})
 
 
 def write_film(recorder: nn.Recorder | None, path: Path | None) -> None:
