@@ -605,14 +605,14 @@ class GetItem(Unary):
 class Softmax(Unary):
     """``exp(a) / sum(exp(a))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
 
-    __slots__ = ("axis",)
+    __slots__ = ("axis", "axes")
     name = "softmax"
 
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
     def compute(self, a):
-        axis = self.axis = _softmax_axes(self.axis, a, self.name)
+        axis = self.axes = _softmax_axes(self.axis, a, self.name)
         if a.size == 0:  # nothing to normalize
             return a.copy()
         with np.errstate(under="ignore"):
@@ -623,7 +623,7 @@ class Softmax(Unary):
 
     def grad(self, grad):
         s = self.out
-        return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
+        return s * (grad - (grad * s).sum(axis=self.axes, keepdims=True))
 
     def local(self):
         return "s * (g - sum(g * s))"
@@ -637,14 +637,14 @@ def _softmax_axes(axis: Any, a: Array, op: str) -> Any:
 class LogSoftmax(Unary):
     """``a - log(sum(exp(a)))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
 
-    __slots__ = ("axis",)
+    __slots__ = ("axis", "axes")
     name = "log_softmax"
 
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
     def compute(self, a):
-        axis = self.axis = _softmax_axes(self.axis, a, self.name)
+        axis = self.axes = _softmax_axes(self.axis, a, self.name)
         if a.size == 0:  # nothing to normalize
             return a.copy()
         out = a - a.max(axis=axis, keepdims=True)
@@ -655,7 +655,7 @@ class LogSoftmax(Unary):
     def grad(self, grad):
         with np.errstate(under="ignore"):
             s = np.exp(self.out)
-        return grad - s * grad.sum(axis=self.axis, keepdims=True)
+        return grad - s * grad.sum(axis=self.axes, keepdims=True)
 
     def local(self):
         return "g - softmax * sum(g)"

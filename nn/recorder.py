@@ -533,7 +533,8 @@ def _thawed(parameters: list[Any]) -> Iterator[None]:
 
 
 class _GradientsOnNodes:
-    """The gradients a `backward()` pass left on the nodes, read like `backpropagate`'s dict."""
+    """The gradients a `backward()` pass left on the nodes, read like `backpropagate`'s dict: a Value always
+    holds one (0.0 where none flowed in), so `default` is never used."""
 
     @staticmethod
     def get(node: Any, default: Any = None) -> Any:
