@@ -32,6 +32,15 @@ def _is_tensor(x: Any) -> bool:
     return not isinstance(x, np.ndarray) and hasattr(x, "data") and isinstance(x.data, np.ndarray)
 
 
+def _refuse_array(pred: Any, name: str) -> None:
+    """TypeError for predictions that are an ndarray (a masked one too): numbers, not a graph to differentiate."""
+    if isinstance(pred, np.ndarray):
+        raise TypeError(
+            f"{name}: predictions must be Values (a model's outputs) or a Tensor, got an ndarray; a loss of plain "
+            f"numbers has no gradient to follow"
+        )
+
+
 def _flat_values(pred: Any) -> list[Value]:
     """Every Value in a (nested) list of predictions; anything else is a TypeError naming it."""
     if isinstance(pred, Value):
@@ -61,11 +70,7 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     The two must have the same shape but for axes of length 1, so (N,) targets fit (N, 1)
     predictions; a transposed or flattened target is refused rather than read in the wrong order.
     """
-    if isinstance(pred, np.ndarray):
-        raise TypeError(
-            f"{name}: predictions must be Values (a model's outputs) or a Tensor, got an ndarray; a loss of plain "
-            f"numbers has no gradient to follow"
-        )
+    _refuse_array(pred, name)
     target = np.asarray(_target_numbers(target, name), dtype=np.float64)
     shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
     if _squeezed(shape) != _squeezed(target.shape):
@@ -217,6 +222,7 @@ def _softmax_of_values(logits: list[Value]) -> list[Value]:
 def cross_entropy(logits: Any, target: Any) -> Any:
     """Mean -log softmax(z)[t] over the batch: integer class targets (shaped (N,) or (N, 1)) or one-hot
     rows (soft ones too: each row non-negative and summing to 1); log-sum-exp stable."""
+    _refuse_array(logits, "cross_entropy")
     target = np.asarray(_target_numbers(target, "cross_entropy"))
     if target.ndim == 2 and target.shape[1] == 1:  # a column of class labels: never one-hot, as classes >= 2
         target = target.reshape(-1)

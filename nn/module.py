@@ -248,9 +248,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             state = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile):
         raise ValueError(not_a_model) from None
-    numbers = [isinstance(array, np.ndarray) and array.dtype.kind in "biuf" for array in state.values()]
-    if not numbers or not all(numbers):  # empty, or a member that is no .npy (it comes back as bytes)
-        raise ValueError(not_a_model)
+    if not all(isinstance(array, np.ndarray) and array.dtype.kind in "biuf" for array in state.values()):
+        raise ValueError(not_a_model)  # a member that is no .npy comes back as bytes
     return state
 
 

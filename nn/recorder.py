@@ -242,8 +242,9 @@ class Recorder:
         loss: the loss the model trains on: a name from `nn.losses` or a callable
             ``loss(outputs, targets)`` that is a mean over the samples, as every `nn.losses` loss is.
         every: take a frame every `every` steps.
-        max_frames: keep at most this many frames after frame 0: when one more is taken, every other
-            frame is dropped and `every` doubles, so a long training fits in bounded memory (None: no limit).
+        max_frames: keep at most this many frames after frame 0 (and the last step's, when it falls
+            between two): when one more is taken, every other frame is dropped and `every` doubles, so a
+            training of unknown length fits in bounded memory (None: no limit).
         penalty: a function of no arguments giving a term the training adds to the loss, such
             as ``lambda: 1e-4 * nn.losses.l2(model.parameters())``. It is part of the recorded
             loss and batch gradients, not of any one sample's loss.
@@ -302,9 +303,7 @@ class Recorder:
             raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
         self.penalty = penalty
         self.every = _positive_int(every, "every")
-        if max_frames is not None and _positive_int(max_frames, "max_frames") < 2:
-            raise ValueError(f"max_frames must be at least 2 (frames to thin out), got {max_frames!r}")
-        self.max_frames = max_frames
+        self.max_frames = None if max_frames is None else _positive_int(max_frames, "max_frames")
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
         self.grid = _positive_int(grid, "grid")
         self.neuron_grid = _positive_int(neuron_grid, "neuron_grid")
@@ -322,9 +321,9 @@ class Recorder:
             "chainrule": __version__,
         }
         self.sizes = sizes
-        self._frames: list[dict[str, Any]] = []
         self._steps_done = 0
-        self._take_frame()
+        self._frames: list[dict[str, Any]] = [self._frame()]
+        self._last: dict[str, Any] | None = None  # the current step's frame, made when `recording` is read
 
     # --- the two ways in ---
     def __call__(self, step: int | None = None, figures: dict[str, float] | None = None) -> None:
@@ -335,7 +334,7 @@ class Recorder:
         """Count one optimizer step; take a frame if it is an `every`-th one. Call after ``optimizer.step()``."""
         self._steps_done += 1
         if self._steps_done % self.every == 0:
-            self._take_frame()
+            self._frames.append(self._frame())
             if self.max_frames is not None and len(self._frames) > self.max_frames + 1:
                 self._frames = self._frames[::2]  # frame 0 and the frames at multiples of twice `every`
                 self.every *= 2
@@ -348,10 +347,13 @@ class Recorder:
 
     @property
     def recording(self) -> Recording:
-        """Everything recorded so far, with a last frame for the current model if steps were taken since."""
-        if self._frames[-1]["step"] != self._steps_done:
-            self._take_frame()
+        """Everything recorded so far, with a last frame for the current model if steps were taken since
+        (kept aside, not among the frames taken every `every` steps, so a look mid-training changes nothing)."""
         frames = self._frames
+        if frames[-1]["step"] != self._steps_done:
+            if self._last is None or self._last["step"] != self._steps_done:
+                self._last = self._frame()
+            frames = [*frames, self._last]
         layers = range(len(self.stages))
 
         def stack(key: str, dtype: Any = np.float64) -> np.ndarray:
@@ -390,7 +392,8 @@ class Recorder:
         return f"Recorder({'-'.join(map(str, self.sizes))}, every={self.every}, {self.frames} frames)"
 
     # --- one frame ---
-    def _take_frame(self) -> None:
+    def _frame(self) -> dict[str, Any]:
+        """The model now: one frame of the film."""
         frame: dict[str, Any] = {"step": self._steps_done}
         frame.update(self._through_the_batch())
         parameters = [stage.parameters() for stage in self.stages]
@@ -401,7 +404,7 @@ class Recorder:
         coarse = self._over_the_plane(self._coarse)
         g = self.neuron_grid
         frame["neuron_maps"] = [outs.T.reshape(len(outs.T), g, g) for outs in coarse]
-        self._frames.append(frame)
+        return frame
 
     def _through_the_batch(self) -> dict[str, Any]:
         """One forward and backward pass of all samples: loss, gradients and each sample's numbers (of a
@@ -523,9 +526,9 @@ class Recorder:
 def _thawed(parameters: list[Any]) -> Iterator[None]:
     """Frozen Tensor parameters take gradients inside the block, and are frozen again after it."""
     frozen = [p for p in parameters if isinstance(p, Tensor) and not p.requires_grad]
-    for p in frozen:
-        p.requires_grad = True
     try:
+        for p in frozen:
+            p.requires_grad = True
         yield
     finally:
         for p in frozen:

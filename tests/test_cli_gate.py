@@ -134,9 +134,9 @@ def test_outputs_printed_are_the_models(capsys):
 
 
 def test_a_long_training_is_filmed_more_sparsely_so_the_film_stays_small(tmp_path, capsys):
-    """1300 steps: at most 600 frames after the first, so every 4th step (325 frames), frame 0 and the last."""
+    """1300 steps: at most 600 frames after the first, so every 3rd step (frames 0 to 1299) and the last."""
     film = tmp_path / "long.html"
     assert main(["gate", "and", "--steps", "1300", "--film", str(film)]) == 0
-    assert f"wrote the training film to {film} (326 frames, " in capsys.readouterr().out
+    assert f"wrote the training film to {film} (435 frames, " in capsys.readouterr().out
     assert main(["gate", "and", "--model", "perceptron", "--steps", "2000", "--film", str(film)]) == 0
     assert "(37 frames, " in capsys.readouterr().out  # converged after 9 epochs: every update filmed

@@ -226,8 +226,21 @@ def test_max_frames_thins_a_long_recording_to_evenly_spaced_frames():
     recording = recorder.recording
     assert recording.steps.tolist() == [0, 4, 8, 10] and recording.info["every"] == 4
     assert np.allclose(recording.weights[0][-1], model.state_dict()["layers.0.weight"])
-    with pytest.raises(ValueError, match="max_frames must be at least 2 \\(frames to thin out\\), got 1"):
-        nn.Recorder(model, X, y, "binary_cross_entropy", max_frames=1)
+    with pytest.raises(ValueError, match="max_frames must be a positive integer, got 0"):
+        nn.Recorder(model, X, y, "binary_cross_entropy", max_frames=0)
+
+
+def test_looking_at_a_recording_mid_training_changes_neither_its_frames_nor_their_spacing():
+    X, y = XOR
+    model = xor_model()
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", every=2, max_frames=4)
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    seen = []
+    for _ in range(4):
+        nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=5, progress=False, on_step_end=recorder)
+        seen.append(recorder.recording.steps.tolist())
+    assert seen[0] == [0, 2, 4, 5] and seen[-1] == [0, 8, 16, 20]  # the last step's frame is only added
+    assert recorder.every == 8 and recorder.recording.info["every"] == 8
 
 
 def test_a_perceptron_is_filmed_one_step_of_its_rule_per_frame_with_zero_gradients():

@@ -354,3 +354,10 @@ def test_a_masked_array_of_predictions_or_logits_is_refused():
         softmax(np.ma.array([1.0, 2.0], mask=[1, 0]))
     with pytest.raises(ValueError, match="op 'softmax': axis 5 is out of range for a tensor with 2 dimensions"):
         softmax(np.zeros((0, 3)), axis=5)
+
+
+@pytest.mark.parametrize("logits", [np.array([[1.0, 2.0], [3.0, 4.0]]), np.ma.array([[1.0, 2.0]], mask=[[0, 1]])])
+def test_cross_entropy_refuses_logits_that_are_plain_numbers(logits):
+    with pytest.raises(TypeError, match=r"cross_entropy: predictions must be Values \(a model's outputs\) or a "
+                                        r"Tensor, got an ndarray"):
+        losses.cross_entropy(logits, [0] * len(logits))

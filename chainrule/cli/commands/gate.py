@@ -10,6 +10,7 @@ HTML page that plays it back; --svg draws the gradient graph of input (1, 0) aft
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser, *, choose_gate: bool = True) 
     parser.add_argument("--svg", metavar="PATH", type=output_file(".svg", ".png"),
                         help="draw the gradient graph of input (1, 0) after training to PATH (.svg or .png)")
     parser.add_argument("--film", metavar="PATH", type=output_file(".html"),
-                        help=f"write the training as an HTML page that plays it back (at most {MAX_FRAMES + 1} "
-                             f"frames: a longer training is filmed every 2nd, 4th, ... update)")
+                        help=f"write the training as an HTML page that plays it back ({MAX_FRAMES} frames after "
+                             f"the first at most, and the last update's: a longer training is filmed every k-th "
+                             f"update)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +83,7 @@ def _mlp(args: argparse.Namespace) -> int:
     if args.film:
         settings = {"model": "mlp", "hidden": hidden, "optimizer": optimizer_name, "lr": lr, "steps": steps}
         recorder = _recorder(model, X, y, "binary_cross_entropy", args, settings,
-                             f"A 2-{hidden}-1 network learns {gate}")
+                             f"A 2-{hidden}-1 network learns {gate}", every=math.ceil(steps / MAX_FRAMES))
     reports = {steps * r // REPORTS for r in range(1, REPORTS + 1)}
 
     def report(epoch: int, figures: dict[str, float]) -> None:
@@ -116,7 +118,8 @@ def _perceptron(args: argparse.Namespace) -> int:
     recorder = None
     if args.film:
         settings = {"model": "perceptron", "lr": lr, "steps": epochs}
-        recorder = _recorder(model, X, y, "mse", args, settings, f"A perceptron tries {gate}")
+        recorder = _recorder(model, X, y, "mse", args, settings, f"A perceptron tries {gate}",
+                             max_frames=MAX_FRAMES)  # it may stop at any epoch, so thinned as it goes
     result = model.fit(X, y, epochs=epochs, lr=lr, on_step_end=recorder)
     w = [v.data for v in model.w]
     print(f"  w = ({w[0]:.3g}, {w[1]:.3g}), b = {model.b.data:.3g} after {result.epochs} epochs")
@@ -160,11 +163,12 @@ def _target(X: np.ndarray, y: np.ndarray) -> float:
 
 
 def _recorder(model: Any, X: np.ndarray, y: np.ndarray, loss: str, args: argparse.Namespace,
-              settings: dict[str, Any], title: str) -> nn.Recorder:
+              settings: dict[str, Any], title: str, **frames: int) -> nn.Recorder:
+    """The film's Recorder; `frames` is its ``every`` or ``max_frames``, which keep a long training's film small."""
     command = f"chainrule gate {args.name} --model {args.model} " + " ".join(
         f"--{k} {v}" for k, v in settings.items() if k != "model") + f" --seed {args.seed} --film {args.film.name}"
     return nn.Recorder(model, X, y, loss, extent=EXTENT, seed=args.seed, title=title,
-                       max_frames=MAX_FRAMES, hyperparameters={**settings, "command": command})
+                       hyperparameters={**settings, "command": command}, **frames)
 
 
 def write_film(recorder: nn.Recorder | None, path: Path | None) -> None:
