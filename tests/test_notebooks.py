@@ -71,3 +71,18 @@ def test_readme_links_every_notebook():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for name in EXPECTED:
         assert f"notebooks/{name}.ipynb" in readme
+
+
+def test_printed_source_lines_still_match_the_code():
+    """A notebook that prints lines of the library with their numbers (07 shows fit's three steps) goes stale
+    whenever that file changes: re-run it (python notebooks/execute.py 07) when this fails."""
+    root = NOTEBOOKS[0].parent.parent
+    checked = 0
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                for file, number, code in re.findall(r"^(\w+/\w+\.py):(\d+) (.+)$", output.get("text", ""), re.M):
+                    lines = (root / file).read_text().splitlines()
+                    assert lines[int(number) - 1].strip() == code.strip(), f"{path.name}: {file}:{number} moved"
+                    checked += 1
+    assert checked >= 5  # 07's five lines, at least
