@@ -123,10 +123,10 @@ class PowConst(Op):
 
     __slots__ = ("exponent",)
 
+    constant_first = False
+
     def __init__(self, exponent: float) -> None:
         self.exponent = exponent
-
-    constant_first = False
 
     @property
     def name(self) -> str:

@@ -482,7 +482,8 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
         return dtype.type(x)
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
         try:
-            array = np.asarray(unmasked(x, f"op {op.name!r}: the constant"))
+            masked = isinstance(x, np.ma.MaskedArray)  # the message is formatted only for one
+            array = np.asarray(unmasked(x, f"op {op.name!r}: the constant") if masked else x)
         except ValueError:
             raise TypeError(f"op {op.name!r} takes a rectangular constant, got a ragged {type(x).__name__}") from None
         if array.dtype.kind not in _REAL_KINDS:
