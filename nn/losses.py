@@ -242,6 +242,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         else:
             fused = tensor_ops.CrossEntropy(labels=_check_labels(target, n, classes))
         return autograd.Tensor.apply(fused, (logits,), logits.data)
+    _flat_values(logits)  # Values only: a loss of plain numbers has no gradient to follow
     rows = _rows(logits, target)
     n, classes = len(rows), len(rows[0])
     one_hot = target.ndim == 2

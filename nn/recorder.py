@@ -342,7 +342,7 @@ class Recorder:
 
     @property
     def frames(self) -> int:
-        """Frames taken so far."""
+        """Frames taken every `every` steps so far (`recording` adds the current step's when it falls between)."""
         return len(self._frames)
 
     @property

@@ -361,3 +361,10 @@ def test_cross_entropy_refuses_logits_that_are_plain_numbers(logits):
     with pytest.raises(TypeError, match=r"cross_entropy: predictions must be Values \(a model's outputs\) or a "
                                         r"Tensor, got an ndarray"):
         losses.cross_entropy(logits, [0] * len(logits))
+
+
+@pytest.mark.parametrize("logits", [[[1.0, 2.0]], 3.0, [1.0, 2.0]])
+def test_cross_entropy_refuses_plain_numbers_as_it_refuses_them_for_other_losses(logits):
+    with pytest.raises(TypeError, match=r"predictions must be Values \(a model's outputs\) or a Tensor, got float "
+                                        r"[13]\.0; a loss of plain numbers has no gradient to follow"):
+        losses.cross_entropy(logits, [0])

@@ -82,7 +82,8 @@ def test_printed_source_lines_still_match_the_code():
         for cell in nbformat.read(path, as_version=4).cells:
             for output in cell.get("outputs", []):
                 for file, number, code in re.findall(r"^(\w+/\w+\.py):(\d+) (.+)$", output.get("text", ""), re.M):
-                    lines = (root / file).read_text().splitlines()
-                    assert lines[int(number) - 1].strip() == code.strip(), f"{path.name}: {file}:{number} moved"
+                    lines = (root / file).read_text(encoding="utf-8").splitlines()
+                    shown = lines[int(number) - 1].strip() if int(number) <= len(lines) else None
+                    assert shown == code.strip(), f"{path.name}: {file}:{number} moved"
                     checked += 1
     assert checked >= 5  # 07's five lines, at least
