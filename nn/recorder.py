@@ -354,6 +354,7 @@ class Recorder:
             if self._last is None or self._last["step"] != self._steps_done:
                 self._last = self._frame()
             frames = [*frames, self._last]
+        self._check_unchanged(frames[-1])
         layers = range(len(self.stages))
 
         def stack(key: str, dtype: Any = np.float64) -> np.ndarray:
@@ -392,6 +393,20 @@ class Recorder:
         return f"Recorder({'-'.join(map(str, self.sizes))}, every={self.every}, {self.frames} frames)"
 
     # --- one frame ---
+    def _check_unchanged(self, frame: dict[str, Any]) -> None:
+        """ValueError if the model's parameters are no longer those `frame` filmed at this very step: they
+        changed without a counted step, and the film's last frame would show a model that is not there."""
+        for layer, stage in enumerate(self.stages):
+            weights, biases = stage.parameters()
+            same = np.array_equal(weights, frame["weights"][layer], equal_nan=True) and np.array_equal(
+                biases, frame["biases"][layer], equal_nan=True
+            )
+            if not same:
+                raise ValueError(
+                    f"the model changed after step {self._steps_done} was filmed, with no step counted: call "
+                    f"recorder.record_step() after each optimizer.step() (or pass the recorder as fit's on_step_end)"
+                )
+
     def _frame(self) -> dict[str, Any]:
         """The model now: one frame of the film."""
         frame: dict[str, Any] = {"step": self._steps_done}

@@ -403,3 +403,18 @@ def test_a_frozen_parameter_is_filmed_with_its_true_gradient_and_stays_frozen():
     weight.requires_grad = True
     nn.losses.binary_cross_entropy(model(X), y).backward()
     assert np.allclose(filmed, weight.grad) and np.abs(filmed).max() > 1e-3
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_recording_refuses_a_model_changed_without_a_counted_step(every):
+    """Its last frame would show weights the model no longer has (at a regular frame's step or between two)."""
+    X, y = XOR
+    model = xor_model()
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", every=every)
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=3, progress=False,
+           on_step_end=recorder)
+    assert recorder.recording.steps.tolist()[-1] == 3
+    model.parameters()[0].data += 5.0
+    with pytest.raises(ValueError, match=r"the model changed after step 3 was filmed, with no step counted: call "
+                                         r"recorder\.record_step\(\) after each optimizer\.step\(\)"):
+        recorder.recording
