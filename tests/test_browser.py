@@ -294,6 +294,8 @@ def test_the_counter_never_rounds_a_wrong_sample_up_to_100_percent(browser, tmp_
     assert counter.endswith(shown) and "100" not in shown
     assert visit.page.locator("circle.point.wrong").count() == wrong
     assert visit.page.text_content("#about").count("Each frame is the network after the optimizer steps its counter")
+    assert recording.steps.tolist() == [0, 25, 50, 60]
+    assert "a frame every 25 steps and one at the last, step 60" in visit.page.text_content("#reproduce")
     visit.page.keyboard.press("Home")
     visit.page.keyboard.press("ArrowRight")
     assert f"step {recording.steps[1]} " in visit.page.text_content("#counter") and recording.steps[1] == 25

@@ -87,3 +87,21 @@ def test_printed_source_lines_still_match_the_code():
                     assert shown == code.strip(), f"{path.name}: {file}:{number} moved"
                     checked += 1
     assert checked >= 5  # 07's five lines, at least
+
+
+def test_films_in_notebooks_carry_todays_page_script():
+    """A film in a notebook's output embeds the page's JavaScript as it was when the notebook ran: re-run the
+    notebook (python notebooks/execute.py 01 04) when viz/assets changes."""
+    import html
+
+    assets = NOTEBOOKS[0].parent.parent / "viz" / "assets"
+    script = html.escape((assets / "film.js").read_text(encoding="utf-8"))
+    films = 0
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                page = output.get("data", {}).get("text/html", "")
+                if "info.every" in page:  # a film page
+                    films += 1
+                    assert script in page, f"{path.name} holds a film made with an older film.js"
+    assert films >= 3

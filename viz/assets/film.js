@@ -180,7 +180,11 @@
       const hyper = info.hyperparameters || {};
       const settings = Object.entries(hyper).filter(([k]) => k !== "command").map(([k, v]) => k + " = " + v);
       if (settings.length) parts.push(settings.join(", "));
-      if (info.every > 1) parts.push("a frame every " + info.every + " steps");
+      if (info.every > 1) {
+        const lastStep = a.steps[F - 1];
+        const last = lastStep % info.every ? " and one at the last, step " + lastStep : "";
+        parts.push("a frame every " + info.every + " steps" + last);
+      }
       const footer = $("reproduce");
       footer.textContent = parts.join("; ") + ".";
       if (hyper.command) {
