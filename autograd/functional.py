@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -62,6 +64,14 @@ def gradcheck(
     Returns True, or raises AssertionError naming the first input whose two numbers disagree
     (a NaN on either side never agrees).
     """
+    for name, setting in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(setting, bool) or not isinstance(setting, numbers.Real) or not 0 <= setting < math.inf:
+            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {setting!r}")
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be > 0 (the step of the central differences), got {eps!r}")
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
+            raise TypeError(f"gradcheck: input {i} must be a Value or a real number, got {type(x).__name__} {x!r}")
     points = [float(x.data if isinstance(x, Value) else x) for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
 

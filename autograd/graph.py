@@ -220,6 +220,8 @@ def no_grad() -> Iterator[None]:
 @contextmanager
 def scope(name: str) -> Iterator[None]:
     """Tag the nodes created inside the block with a module path (nested scopes join with '.')."""
+    if not isinstance(name, str):
+        raise TypeError(f"scope() takes a name (a str such as 'layers.0'), got {type(name).__name__} {name!r}")
     previous = state.scope
     state.scope = f"{previous}.{name}" if previous and name else (name or previous)
     try:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 Seed = int | np.random.Generator | None
@@ -12,6 +16,8 @@ def rng_from(seed: Seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be an int >= 0, a numpy.random.Generator or None, got {seed!r}")
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}")
 
@@ -27,6 +33,23 @@ def initial_weights(nin: int, nout: int, activation: str, rng: np.random.Generat
     fan = nin if activation == "relu" else nin + nout
     limit = np.sqrt(6.0 / fan)
     return rng.uniform(-limit, limit, size=(nout, nin))
+
+
+def real_numbers(values: Any, what: str) -> list[float]:
+    """`values` as floats: an ordered sequence (list, tuple or 1-D array) of real numbers, not a string or a
+    set (whose order is not the one written); TypeError naming `what` otherwise."""
+    if isinstance(values, (str, bytes, set, frozenset, dict)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise TypeError(f"{what} must be a list of real numbers, got {type(values).__name__} {values!r}")
+    floats = []
+    for value in values.tolist() if isinstance(values, np.ndarray) else values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{what}: expected a real number, got {type(value).__name__} {value!r}")
+        try:
+            floats.append(float(value))
+        except OverflowError:  # an int beyond any float
+            digits = len(str(value))
+            raise OverflowError(f"{what}: expected a number a float can hold, got an int of {digits} digits") from None
+    return floats
 
 
 def check_size(name: str, value: int) -> int:

@@ -11,7 +11,7 @@ from chainrule.autograd import Parameter, Value, graph
 from chainrule.autograd.scalar_ops import DOT
 
 from .activations import activate, check_activation
-from .init import Seed, check_size, initial_weights, rng_from
+from .init import Seed, check_size, initial_weights, real_numbers, rng_from
 from .module import Module
 
 
@@ -63,10 +63,12 @@ class Neuron(Module):
         self.activation = activation = check_activation(_with_nonlin(activation, nonlin))
         if weights is None:
             weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
-        elif len(weights) != nin:
-            raise ValueError(f"Neuron got {len(weights)} weights for nin={nin}")
+        else:
+            weights = real_numbers(weights, "Neuron weights")
+            if len(weights) != nin:
+                raise ValueError(f"Neuron got {len(weights)} weights for nin={nin}")
         self.w = [Parameter(float(w), label=f"w{i}") for i, w in enumerate(weights)]
-        self.b = Parameter(float(bias), label="b")
+        self.b = Parameter(real_numbers([bias], "Neuron bias")[0], label="b")
 
     @property
     def nonlin(self) -> bool:

@@ -303,6 +303,8 @@ class Recorder:
             raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
         self.penalty = penalty
         self.every = _positive_int(every, "every")
+        if not isinstance(title, str):
+            raise TypeError(f"Recorder: title must be a str, got {type(title).__name__} {title!r}")
         self.max_frames = None if max_frames is None else _positive_int(max_frames, "max_frames")
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
         self.grid = _positive_int(grid, "grid")

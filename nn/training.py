@@ -525,6 +525,9 @@ def fit(
     for flag, name in ((shuffle, "shuffle"), (progress, "progress")):
         if not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
+    for callback, name in ((on_epoch_end, "on_epoch_end"), (on_step_end, "on_step_end")):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{name} must be a function (or None), got {type(callback).__name__} {callback!r}")
     epochs = _positive_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
     validation = _check_validation(model, validation_data)

@@ -532,3 +532,12 @@ def test_fit_refuses_a_model_whose_every_parameter_is_frozen(optimizer):
     with pytest.raises(ValueError, match=r"every parameter the optimizer updates is frozen \(requires_grad=False\), "
                                          r"so training would change nothing"):
         nn.fit(model, [[0.0, 1.0]], [1.0], "mse", chosen, progress=False)
+
+
+@pytest.mark.parametrize("callback", ["on_step_end", "on_epoch_end"])
+def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback):
+    model = nn.MLP(2, [1], seed=0, backend="numpy")
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=f"{callback} must be a function \\(or None\\), got int 5"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False, **{callback: 5})
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())

@@ -552,3 +552,20 @@ def test_an_overflow_in_a_perceptrons_callback_blames_the_learning_rate_only_if_
     recorder = nn.Recorder(model, X, y, "mse")  # its pass over every sample meets the overflow first
     with pytest.raises(FloatingPointError, match="the perceptron's weights overflowed in epoch 1 .*: lr=1e\\+308"):
         model.fit(X, y, epochs=2, lr=1e308, on_step_end=recorder)
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind", "message"),
+    [
+        ({"weights": {2.0, 1.0}}, TypeError, "Neuron weights must be a list of real numbers, got set"),
+        ({"weights": "12"}, TypeError, "Neuron weights must be a list of real numbers, got str '12'"),
+        ({"weights": [True, 1.0]}, TypeError, "Neuron weights: expected a real number, got bool True"),
+        ({"bias": "1.5"}, TypeError, "Neuron bias: expected a real number, got str '1.5'"),
+        ({"weights": [10**400, 1.0]}, OverflowError, "expected a number a float can hold, got an int of 401 digits"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0, a numpy.random.Generator or None, got -1"),
+    ],
+)
+def test_a_neuron_refuses_weights_a_float_would_read_otherwise(settings, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        nn.Neuron(2, **settings)
+    assert [w.data for w in nn.Neuron(2, weights=np.array([1.0, 2.0])).w] == [1.0, 2.0]

@@ -1053,3 +1053,9 @@ def test_numpy_errors_in_a_forward_pass_name_the_op(make, kind, op):
     with pytest.raises(kind) as raised:
         make(Tensor([1.0, 2.0, 3.0], requires_grad=True))
     assert raised.value.__notes__ == [f"(in the forward pass of op {op!r})"]
+
+
+@pytest.mark.parametrize("flag", ["requires_grad", "is_parameter"])
+def test_tensor_flags_must_be_booleans(flag):
+    with pytest.raises(TypeError, match=f"Tensor\\(\\) {flag} must be True or False, got 'no'"):
+        Tensor(1.0, **{flag: "no"})

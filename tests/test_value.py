@@ -661,3 +661,23 @@ def test_a_second_derivative_through_an_overflowing_power_raises_rather_than_giv
     x = Value(1e-310)
     with pytest.raises(OverflowError, match=r"op '\*\*' overflows a float: 1e-310 \*\* -1\.0"):
         autograd.grad(x**1e-300, [x], create_graph=True)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "settings", "kind", "message"),
+    [
+        (["1.0"], {}, TypeError, "gradcheck: input 0 must be a Value or a real number, got str '1.0'"),
+        ([np.complex64(1 + 5j)], {}, TypeError, "gradcheck: input 0 must be a Value or a real number, got complex64"),
+        ([1.0], {"eps": 0}, ValueError, "gradcheck: eps must be > 0 (the step of the central differences), got 0"),
+        ([1.0], {"atol": "x"}, ValueError, "gradcheck: atol must be a finite number >= 0, got 'x'"),
+    ],
+)
+def test_gradcheck_refuses_what_it_cannot_difference(inputs, settings, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        gradcheck(lambda a: a * a, inputs, **settings)
+
+
+def test_scope_takes_a_name():
+    with pytest.raises(TypeError, match=r"scope\(\) takes a name \(a str such as 'layers\.0'\), got int 5"):
+        with autograd.scope(5):
+            pass

@@ -929,3 +929,32 @@ def test_an_op_of_ones_own_with_a_number_kept_aside_is_not_checked_either():
 
     y = Value.apply(WithConstant(NoisyMul(), 3.0, False), Value(2.0, label="x"))
     assert "noisy" in viz.draw_graph(y).source
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind", "message"),
+    [
+        ({"show_grad": "no"}, TypeError, "show_grad must be True or False, got 'no'"),
+        ({"max_nodes": float("nan")}, ValueError, "max_nodes must be a positive integer, got nan"),
+        ({"highlight": [1]}, TypeError, "highlight takes a node or a list of nodes (Values or Tensors), got [1]"),
+        ({"highlight": True}, TypeError, "highlight takes a node or a list of nodes (Values or Tensors), got True"),
+    ],
+)
+def test_draw_graph_checks_its_settings(settings, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        viz.draw_graph(Value(1.0, label="v") * 2, **settings)
+
+
+def test_render_refuses_a_timeout_that_is_no_positive_number(tmp_path):
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds, got 0"):
+        viz.render(Value(1.0) * 2, str(tmp_path / "g.svg"), timeout=0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_films_title_must_be_text():
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match="Recorder: title must be a str, got int 5"):
+        nn.Recorder(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], "mse", title=5)
+    recording = nn.Recorder(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], "mse").recording
+    with pytest.raises(TypeError, match=r"viz\.film: title must be a str \(or None\), got int 5"):
+        viz.film(recording, title=5)

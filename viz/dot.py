@@ -9,6 +9,7 @@ same graph always gives the same DOT.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -99,6 +100,11 @@ def build(
     step of the stepper has the same layout.
     """
     _check_root(root)
+    for flag, name in ((show_grad, "show_grad"), (show_local_grads, "show_local_grads")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     check_mode(collapse)
@@ -169,11 +175,15 @@ def _too_many(order: list[Any], root: Any, count: int, max_nodes: int, collapse:
 
 
 def _highlighted(highlight: Any) -> set[Any]:
+    """The nodes to highlight: None, a node, or an iterable of nodes (TypeError for anything else)."""
     if highlight is None:
         return set()
     if hasattr(highlight, "parents"):
         return {highlight}
-    return set(highlight)
+    nodes = list(highlight) if isinstance(highlight, Iterable) and not isinstance(highlight, (str, bytes)) else None
+    if nodes is None or not all(hasattr(node, "parents") for node in nodes):
+        raise TypeError(f"highlight takes a node or a list of nodes (Values or Tensors), got {highlight!r}")
+    return set(nodes)
 
 
 class _Painter:

@@ -90,6 +90,8 @@ def film(recording: Any, path: str | os.PathLike[str] | None = None, *, title: s
             f"viz.film needs a recording such as nn.Recorder(...).recording; {type(recording).__name__} "
             f"has no {', '.join(missing)}"
         )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"viz.film: title must be a str (or None), got {type(title).__name__} {title!r}")
     payload, height = _payload(recording, title)
     page = _page(payload)
     result = Film(page, int(len(recording.steps)), height)

@@ -6,6 +6,8 @@ instead of hanging; its stderr (graphviz-pure's font warnings) is kept away from
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import secrets
 import shutil
@@ -108,6 +110,8 @@ def run_renderer(
     `advice` ends the message of the TimeoutError raised when the time runs out (by default,
     to pass a larger timeout or to collapse the graph).
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     program = find_renderer(renderer)
     command = [program, f"-T{fmt}"]
     if fmt == "png":
