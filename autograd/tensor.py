@@ -12,7 +12,7 @@ import numpy as np
 
 from . import tensor_ops as ops
 from .graph import add_context, backpropagate, check_forward, state, topological_order
-from .value import Value
+from .value import Value, as_float
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _LARGEST = {dtype: float(np.finfo(dtype).max) for dtype in _FLOATS}
@@ -422,7 +422,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
                 dtype = np.float64 if kind == "f" and array.dtype.itemsize > 8 else np.float32
         return _narrowed(array, np.dtype(dtype), "Tensor(): the number")
     if isinstance(data, numbers.Real):
-        number = np.asarray(float(data))  # float(): an int too large for any float is Python's own OverflowError
+        number = np.asarray(as_float(data, "Tensor()"))
         return _narrowed(number, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
     if isinstance(data, (list, tuple)):
         try:
@@ -480,8 +480,9 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
             f"for the number, or Values throughout"
         )
     if isinstance(x, (float, int)):
-        if abs(x) > _LARGEST[dtype] and math.isfinite(x):
-            raise OverflowError(f"op {op.name!r}: the constant {x:g} overflows {dtype}")
+        number = as_float(x, f"op {op.name!r}")
+        if abs(number) > _LARGEST[dtype] and math.isfinite(number):
+            raise OverflowError(f"op {op.name!r}: the constant {number:g} overflows {dtype}")
         return dtype.type(x)
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
         try:

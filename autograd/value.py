@@ -34,7 +34,7 @@ def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
     def method(self: Value, other: Any) -> Value:
         kind = type(other)
         if kind is float or kind is int:
-            bound = shared.get(other) or ops.with_constant(op, float(other), reflected)
+            bound = shared.get(other) or ops.with_constant(op, as_float(other, f"op {op.name!r}"), reflected)
         elif isinstance(other, Value):
             return Value.apply(op, other, self) if reflected else Value.apply(op, self, other)
         else:
@@ -383,11 +383,7 @@ def _as_float(data: Any) -> float:
     if isinstance(data, Value):
         return data.data
     if isinstance(data, numbers.Real):
-        try:
-            return float(data)
-        except OverflowError:  # an int beyond any float: Python's own message names neither Value nor the number
-            raise OverflowError(f"Value() takes a number a float can hold (up to about 1.8e308), got an int of "
-                                f"{len(str(abs(data)))} digits") from None
+        return as_float(data, "Value()")
     dtype = getattr(data, "dtype", None)
     if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
         return float(data)
@@ -416,12 +412,22 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
 
 
 def _number(x: Any) -> float | None:
-    kind = type(x)
-    if kind is float or kind is int:
-        return float(x)
+    if type(x) is float:
+        return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return float(x)
+        return as_float(x, "a Value op")
     return None
+
+
+def as_float(x: Any, what: str) -> float:
+    """`float(x)`, or an OverflowError naming `what` for an int beyond any float (Python's own message names
+    neither the op nor the number)."""
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(
+            f"{what} takes a number a float can hold (up to about 1.8e308), got an int of {len(str(abs(x)))} digits"
+        ) from None
 
 
 def _as_value(x: Any) -> Value | None:

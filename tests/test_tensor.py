@@ -1059,3 +1059,11 @@ def test_numpy_errors_in_a_forward_pass_name_the_op(make, kind, op):
 def test_tensor_flags_must_be_booleans(flag):
     with pytest.raises(TypeError, match=f"Tensor\\(\\) {flag} must be True or False, got 'no'"):
         Tensor(1.0, **{flag: "no"})
+
+
+@pytest.mark.parametrize(
+    ("make", "what"), [(lambda: Tensor(10**400), "Tensor()"), (lambda: Tensor(1.0) + 10**400, "op '+'")]
+)
+def test_a_tensor_names_an_int_too_large_for_a_float(make, what):
+    with pytest.raises(OverflowError, match=f"{re.escape(what)} takes a number a float can hold"):
+        make()

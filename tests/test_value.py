@@ -681,3 +681,17 @@ def test_scope_takes_a_name():
     with pytest.raises(TypeError, match=r"scope\(\) takes a name \(a str such as 'layers\.0'\), got int 5"):
         with autograd.scope(5):
             pass
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda: Value(2.0) * 10**400, "op '*'"),
+        (lambda: 10**400 - Value(2.0), "op '-'"),
+        (lambda: Value(2.0) ** 10**400, "a Value op"),
+    ],
+)
+def test_an_int_too_large_for_a_float_is_named_in_an_op(make, what):
+    with pytest.raises(OverflowError, match=f"{re.escape(what)} takes a number a float can hold \\(up to about "
+                                            f"1\\.8e308\\), got an int of 401 digits"):
+        make()
