@@ -958,3 +958,9 @@ def test_a_films_title_must_be_text():
     recording = nn.Recorder(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], "mse").recording
     with pytest.raises(TypeError, match=r"viz\.film: title must be a str \(or None\), got int 5"):
         viz.film(recording, title=5)
+
+
+def test_the_stepper_refuses_what_is_no_node(tmp_path):
+    with pytest.raises(TypeError, match=r"expected the node a graph ends at \(a Value or Tensor\), got int"):
+        viz.backward_steps(1, str(tmp_path / "steps.html"))
+    assert not list(tmp_path.iterdir())

@@ -99,7 +99,7 @@ def build(
     `reserve` keeps room in a node's grad cell for a text shown later, so that every
     step of the stepper has the same layout.
     """
-    _check_root(root)
+    check_root(root)
     for flag, name in ((show_grad, "show_grad"), (show_local_grads, "show_local_grads")):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
@@ -125,7 +125,7 @@ def build(
     return Drawing(digraph, count)
 
 
-def _check_root(root: Any) -> None:
+def check_root(root: Any) -> None:
     """A TypeError unless `root` is a node (a Value or Tensor): the one a graph ends at."""
     if hasattr(root, "parents") and hasattr(root, "data"):
         return

@@ -15,7 +15,7 @@ from typing import Any
 
 from chainrule.autograd.graph import backpropagate, topological_order
 
-from .dot import build
+from .dot import build, check_root
 from .renderer import DEFAULT_TIMEOUT, run_renderer, write_atomic
 from .svg import inline
 from .text import PARTIAL, factor, is_array, number, op_text
@@ -174,6 +174,7 @@ def steps_html(
     show_local_grads: bool = True,
 ) -> str:
     """The stepper page for `root`'s graph as HTML text (see `backward_steps`)."""
+    check_root(root)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
