@@ -14,6 +14,8 @@ from .value import Constant, Number, Unrecorded, Value, _as_value
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - shadows builtins.sum on purpose; kept out of __all__
     """One n-ary `sum` node over `values` (local derivative 1 for each), not a chain of `+`."""
+    if isinstance(values, Value) or not isinstance(values, Iterable):
+        raise TypeError(f"autograd.sum() takes a list of Values or numbers, got {type(values).__name__} {values!r}")
     nodes = []
     for position, item in enumerate(values):
         node = _as_value(item)
@@ -41,6 +43,8 @@ def grad(
             "autograd.grad() of a Value computed under no_grad(), whose ops were not recorded: build the graph "
             "(and take a gradient you will differentiate again) outside no_grad()"
         )
+    if not isinstance(inputs, (Value, Iterable)):
+        raise TypeError(f"autograd.grad() inputs must be a Value or a list of Values, got {type(inputs).__name__}")
     targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for position, target in enumerate(targets):
         if not isinstance(target, Value):

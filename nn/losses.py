@@ -262,6 +262,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
 
 def l2(parameters: Iterable[Any]) -> Any:
     """Sum of squares of every parameter (add `alpha * l2(model.parameters())` to regularise)."""
+    if not isinstance(parameters, Iterable) or isinstance(parameters, Value):
+        raise TypeError(f"l2 takes a list of parameters such as model.parameters(), got {type(parameters).__name__}")
     parameters = list(parameters)
     if parameters and _is_tensor(parameters[0]):
         total = (parameters[0] * parameters[0]).sum()

@@ -33,6 +33,7 @@ losses, so a loss for which that does not hold is refused instead of filmed wron
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -623,6 +624,10 @@ def square_around(X: np.ndarray) -> Extent:
 
 
 def _check_extent(extent: Sequence[float]) -> Extent:
+    if isinstance(extent, (str, bytes)) or not isinstance(extent, (Sequence, np.ndarray)) or not all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in extent
+    ):
+        raise TypeError(f"extent must be four numbers (x1 min, x1 max, x2 min, x2 max), got {extent!r}")
     values = tuple(float(v) for v in extent)
     if len(values) != 4 or not all(map(math.isfinite, values)) or values[0] >= values[1] or values[2] >= values[3]:
         raise ValueError(f"extent must be (x1 min, x1 max, x2 min, x2 max) with min < max, got {tuple(extent)!r}")

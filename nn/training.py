@@ -21,7 +21,7 @@ import math
 import numbers
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -304,8 +304,9 @@ def _positive_int(value: Any, name: str) -> int:
 def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...] | None:
     if metrics is None:
         return None
-    if isinstance(metrics, str):
-        raise TypeError(f"metrics must be a list of names such as ['accuracy'], got the string {metrics!r}")
+    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        got = "the string" if isinstance(metrics, str) else type(metrics).__name__
+        raise TypeError(f"metrics must be a list of names such as ['accuracy'], got {got} {metrics!r}")
     for metric in metrics:
         if metric not in METRICS:
             raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")

@@ -418,3 +418,10 @@ def test_a_recording_refuses_a_model_changed_without_a_counted_step(every):
     with pytest.raises(ValueError, match=r"the model changed after step 3 was filmed, with no step counted: call "
                                          r"recorder\.record_step\(\) after each optimizer\.step\(\)"):
         recorder.recording
+
+
+@pytest.mark.parametrize("extent", [3, [0, 1, 0, "1"], "abcd"])
+def test_an_extent_that_is_no_four_numbers_is_refused(extent):
+    X, y = XOR
+    with pytest.raises(TypeError, match=r"extent must be four numbers \(x1 min, x1 max, x2 min, x2 max\)"):
+        nn.Recorder(xor_model(), X, y, "binary_cross_entropy", extent=extent)

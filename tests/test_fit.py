@@ -541,3 +541,8 @@ def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback):
     with pytest.raises(TypeError, match=f"{callback} must be a function \\(or None\\), got int 5"):
         nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False, **{callback: 5})
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_metrics_that_are_no_list_are_named():
+    with pytest.raises(TypeError, match=r"metrics must be a list of names such as \['accuracy'\], got int 5"):
+        nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), [[0.0, 1.0]], [1.0], "mse", "sgd", metrics=5, progress=False)

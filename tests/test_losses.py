@@ -368,3 +368,8 @@ def test_cross_entropy_refuses_plain_numbers_as_it_refuses_them_for_other_losses
     with pytest.raises(TypeError, match=r"predictions must be Values \(a model's outputs\) or a Tensor, got float "
                                         r"[13]\.0; a loss of plain numbers has no gradient to follow"):
         losses.cross_entropy(logits, [0])
+
+
+def test_l2_names_what_is_no_list_of_parameters():
+    with pytest.raises(TypeError, match=r"l2 takes a list of parameters such as model\.parameters\(\), got int"):
+        losses.l2(1)

@@ -695,3 +695,11 @@ def test_an_int_too_large_for_a_float_is_named_in_an_op(make, what):
     with pytest.raises(OverflowError, match=f"{re.escape(what)} takes a number a float can hold \\(up to about "
                                             f"1\\.8e308\\), got an int of 401 digits"):
         make()
+
+
+def test_sum_and_grad_name_what_is_no_list():
+    v = Value(1.0) * 2
+    with pytest.raises(TypeError, match="autograd.sum\\(\\) takes a list of Values or numbers, got int 1"):
+        autograd.sum(1)
+    with pytest.raises(TypeError, match="autograd.grad\\(\\) inputs must be a Value or a list of Values, got float"):
+        autograd.grad(v, 2.5)
