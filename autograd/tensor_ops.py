@@ -57,6 +57,13 @@ def _column_major(x: Array) -> bool:
     return flags.f_contiguous and not flags.c_contiguous
 
 
+def check_keepdims(keepdims: Any, op: str) -> bool:
+    """`keepdims` as a bool; TypeError naming the op for anything but True or False."""
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"op {op!r}: keepdims must be True or False, got {keepdims!r}")
+    return bool(keepdims)
+
+
 def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """`axis` (None, an int or a sequence of ints) as a sorted tuple of non-negative axes."""
     if axis is None:
@@ -463,7 +470,7 @@ class Sum(Unary):
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
         self.axis = axis
-        self.keepdims = keepdims
+        self.keepdims = check_keepdims(keepdims, self.name)
 
     def compute(self, a):
         self.axes = axes = normalize_axes(self.axis, a.ndim, self.name)
@@ -507,7 +514,7 @@ class Max(Unary):
 
     def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
         self.axis = axis
-        self.keepdims = keepdims
+        self.keepdims = check_keepdims(keepdims, self.name)
 
     def compute(self, a):
         self.axes = axes = normalize_axes(self.axis, a.ndim, self.name)

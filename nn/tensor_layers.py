@@ -25,9 +25,13 @@ LAYER_ACTIVATIONS: dict[str, type[tensor_ops.ElementwiseUnary] | None] = {
 
 def check_dtype(dtype: Any) -> np.dtype:
     """float32 or float64 as a numpy dtype; anything else is a ValueError."""
-    if np.dtype(dtype).name not in DTYPES:
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:  # NumPy's "data type 'x' not understood"
+        checked = None
+    if checked is None or checked.name not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    return np.dtype(dtype)
+    return checked
 
 
 def parameter(array: np.ndarray, label: str) -> Tensor:
@@ -108,7 +112,10 @@ class Sigmoid(_Activation):
 class Softmax(Module):
     """exp(x) / sum(exp(x)) along `axis` (the class axis by default)."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if not axes or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in axes):
+            raise TypeError(f"Softmax axis must be an int (or a tuple of ints), got {type(axis).__name__} {axis!r}")
         self.axis = axis
 
     def forward(self, x: Any) -> Any:

@@ -569,3 +569,12 @@ def test_a_neuron_refuses_weights_a_float_would_read_otherwise(settings, kind, m
     with pytest.raises(kind, match=re.escape(message)):
         nn.Neuron(2, **settings)
     assert [w.data for w in nn.Neuron(2, weights=np.array([1.0, 2.0])).w] == [1.0, 2.0]
+
+
+def test_a_layers_dtype_and_a_softmax_axis_are_named_when_wrong():
+    for dtype in ("x", [-1], "int32"):
+        with pytest.raises(ValueError, match=re.escape(f"dtype must be one of float32, float64, got {dtype!r}")):
+            nn.Linear(2, 1, dtype=dtype)
+    with pytest.raises(TypeError, match=r"Softmax axis must be an int \(or a tuple of ints\), got str 'x'"):
+        nn.Softmax(axis="x")
+    assert nn.Softmax(axis=(0, 1)).axis == (0, 1)

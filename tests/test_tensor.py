@@ -1067,3 +1067,9 @@ def test_tensor_flags_must_be_booleans(flag):
 def test_a_tensor_names_an_int_too_large_for_a_float(make, what):
     with pytest.raises(OverflowError, match=f"{re.escape(what)} takes a number a float can hold"):
         make()
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max"])
+def test_keepdims_must_be_a_bool(reduce):
+    with pytest.raises(TypeError, match=f"op '{reduce}': keepdims must be True or False, got 'no'"):
+        getattr(Tensor([1.0, 2.0]), reduce)(keepdims="no")
