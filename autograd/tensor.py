@@ -39,9 +39,10 @@ class Tensor:
     ) -> None:
         if not isinstance(label, str):
             raise TypeError(f"Tensor() label must be a str, got {type(label).__name__} {label!r}")
-        for flag, name in ((requires_grad, "requires_grad"), (is_parameter, "is_parameter")):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"Tensor() {name} must be True or False, got {flag!r}")
+        if requires_grad is not False or is_parameter is not False:  # the defaults (every batch of inputs) pass at once
+            for flag, name in ((requires_grad, "requires_grad"), (is_parameter, "is_parameter")):
+                if not isinstance(flag, (bool, np.bool_)):
+                    raise TypeError(f"Tensor() {name} must be True or False, got {flag!r}")
         self.data = _as_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad or is_parameter)
