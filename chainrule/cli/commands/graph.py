@@ -146,11 +146,18 @@ def build(text: str, values: dict[str, float]) -> Value:
         tree = expr.parse(text)
     except expr.ExpressionError as error:
         raise UsageError(f"{PREFIX}{error}") from None
-    for name in expr.names_in(tree):
+    used = expr.names_in(tree)
+    for name in used:
         if name in expr.FUNCTIONS:
             raise UsageError(f"{PREFIX}{name!r} is a function: call it, as in {name}(x)")
         if name not in values:
             raise UsageError(f"{PREFIX}unknown name {name!r}: give it a value with --at {name}=NUMBER")
+    unused = [name for name in values if name not in used]
+    if unused:  # a misspelt or forgotten term: the drawing would silently leave it out
+        uses = ", ".join(used) if used else "no variables"
+        raise UsageError(
+            f"{PREFIX}--at gives {', '.join(map(repr, unused))}, which the expression does not use (it uses {uses})"
+        )
     variables = {name: Value(value, label=name) for name, value in values.items()}
     try:
         root = expr.evaluate(tree, variables)

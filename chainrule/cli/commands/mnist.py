@@ -164,6 +164,10 @@ def run(args: argparse.Namespace) -> int:
     optimizer = make_optimizer(args.optimizer, model.parameters(), lr=lr, decay=args.decay, **extra)
     X_train, y_train, X_test, y_test = nn.data.load_mnist()
     if args.limit is not None:
+        if args.limit > len(X_train):
+            raise UsageError(
+                f"chainrule mnist: argument --limit: {args.limit} is more than the {len(X_train)} training images"
+            )
         X_train, y_train = X_train[: args.limit], y_train[: args.limit]
     schedule = None
     if args.schedule == "cosine":
