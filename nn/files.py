@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
@@ -63,6 +65,22 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
             raise _naming(error, target) from None
         raise
     return target
+
+
+def npz_path(path: str | os.PathLike[str]) -> Path:
+    """Where `save_npz` writes `path`: as given when it ends in ``.npz`` (any case), else with ``.npz`` added."""
+    target = Path(path)
+    return target if target.suffix.lower() == ".npz" else target.with_name(target.name + ".npz")
+
+
+def save_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], what: str) -> Path:
+    """Write `arrays` (a model's or an optimizer's state dict, `what` it is) to an ``.npz`` file with
+    `write_atomic`, adding ``.npz`` to a name without it; returns the path written."""
+    target = npz_path(path)
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"cannot save the {what} to {str(path)!r}: it is a folder; give a file name")
+    check_folder(target)
+    return write_atomic(target, lambda stream: np.savez(stream, **arrays))
 
 
 def _naming(error: OSError, target: Path) -> OSError:

@@ -14,7 +14,7 @@ from chainrule.autograd import Tensor, Value, graph
 from chainrule.autograd.tensor import unmasked
 
 from .arrays import aligned_copy
-from .files import check_folder, write_atomic
+from .files import npz_path, save_npz
 
 BACKENDS = ("scalar", "numpy")
 
@@ -204,12 +204,7 @@ class Module:
         is), and `load` finds the file under either name. The folder must exist; the file
         gets the permissions any other new file of yours gets.
         """
-        target = npz_path(path)
-        if Path(path).is_dir():
-            raise IsADirectoryError(f"cannot save the model to {str(path)!r}: it is a folder; give a file name")
-        check_folder(target)
-        state = self.state_dict()
-        return write_atomic(target, lambda stream: np.savez(stream, **state))
+        return save_npz(path, self.state_dict(), "model")
 
     def __repr__(self) -> str:
         children = [f"  ({name}): {child!r}".replace("\n", "\n  ") for name, child in self._children()]
@@ -220,17 +215,12 @@ class Module:
         return ""
 
 
-def npz_path(path: str | os.PathLike[str]) -> Path:
-    """Where `Module.save` writes `path`: as given when it ends in ``.npz`` (any case), else with ``.npz`` added."""
-    target = Path(path)
-    return target if target.suffix.lower() == ".npz" else target.with_name(target.name + ".npz")
-
-
 def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a state dict written by `Module.save` (`path` may leave out the ``.npz`` that save adds).
+    """Read a state dict written by `Module.save` or `Optimizer.save` (`path` may leave out the ``.npz`` that
+    save adds).
 
     No pickle is ever loaded: anything but an ``.npz`` file of arrays of numbers is a
-    ValueError saying the file is not a saved model.
+    ValueError saying the file is not a saved model (or optimizer state).
     """
     source = Path(path)
     if not source.is_file() and npz_path(source).is_file():

@@ -11,15 +11,19 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from chainrule.autograd import Value
+from chainrule.autograd.tensor import unmasked
 
-from .arrays import aligned_zeros_like
+from .arrays import aligned_copy, aligned_zeros_like
+from .files import save_npz
 
 
 def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
@@ -58,6 +62,8 @@ class Optimizer:
         "decay": partial(_number, low=0.0),
     }
     """Each setting's check, given its name and value: the value to keep, or an error naming the setting."""
+    STATE: tuple[str, ...] = ()
+    """The arrays the update rule keeps for each parameter between steps (momentum's ``velocity``...)."""
 
     lr: float
     decay: float
@@ -111,6 +117,70 @@ class Optimizer:
                 grad = group.grad if group.grad is not None else np.zeros_like(group.data)
                 group.data = self.update(group.data, grad, state, lr)
 
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything the next step depends on, as arrays by name (copies), to save and resume training with.
+
+        Each setting (``lr``, ``momentum``...), ``iterations`` (the steps taken, which ``decay`` and Adam's
+        bias correction read) and ``state.<i>.<name>``: the array `name` of `STATE` for the i-th array the
+        optimizer updates. That is the i-th Tensor parameter, in the order given; the Values of a scalar
+        model come first and share one array, in their order. A parameter not yet stepped has none.
+        """
+        state: dict[str, np.ndarray] = {name: np.asarray(getattr(self, name)) for name in self.SETTINGS}
+        state["iterations"] = np.asarray(self.iterations)
+        for index, arrays in enumerate(self._state):
+            for name, array in arrays.items():
+                state[f"state.{index}.{name}"] = array.copy()
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take the settings, step count and arrays of another optimizer's `state_dict` (saved with `save` and
+        read with ``nn.load``), of the same kind and over parameters of the same shapes, to go on where it
+        stopped. All or nothing: KeyError for missing or unexpected keys, ValueError (TypeError for what is
+        no number) naming a key whose value does not fit; nothing changes unless every value fits.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            if isinstance(state, (str, os.PathLike)):
+                raise TypeError(
+                    f"{owner} takes a state dict, not a file name: read the file first, as in "
+                    f"optimizer.load_state_dict(nn.load({str(state)!r}))"
+                )
+            raise TypeError(f"{owner} takes a state dict (a mapping of names to arrays), got {type(state).__name__}")
+        required = [*self.SETTINGS, "iterations"]
+        shapes = [(len(group),) if isinstance(group, list) else np.shape(group.data) for group in self._groups]
+        per_parameter = {f"state.{i}.{name}": (i, name) for i in range(len(shapes)) for name in self.STATE}
+        missing = [key for key in required if key not in state]
+        unexpected = sorted(key for key in state if key not in required and key not in per_parameter)
+        if missing or unexpected:
+            raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
+        settings = {}
+        for name, rule in self.SETTINGS.items():
+            value = _single(state[name], name, owner)
+            try:
+                settings[name] = rule(name, value)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{owner}: {error}") from None
+        iterations = _single(state["iterations"], "iterations", owner)
+        if isinstance(iterations, (bool, float)) or iterations < 0:
+            raise ValueError(f"{owner}: 'iterations' must be a whole number >= 0 (the steps taken), got {iterations!r}")
+        arrays: list[dict[str, np.ndarray]] = [{} for _ in shapes]
+        for key, (index, name) in per_parameter.items():
+            if key in state:
+                arrays[index][name] = _state_entry(state[key], key, shapes[index], owner, self._groups[index])
+        for index, found in enumerate(arrays):
+            if found and len(found) != len(self.STATE):
+                absent = [f"state.{index}.{name}" for name in self.STATE if name not in found]
+                raise KeyError(f"{owner}: missing keys {absent} (a parameter's arrays come all together)")
+        for name, value in settings.items():
+            object.__setattr__(self, name, value)
+        self.iterations = int(iterations)
+        self._state = arrays
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write `state_dict()` to an ``.npz`` file, all or nothing, as `Module.save` writes a model's; returns
+        the path written. ``optimizer.load_state_dict(nn.load(path))`` reads it back."""
+        return save_npz(path, self.state_dict(), "optimizer's state")
+
     def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> np.ndarray:
         """Parameter array `w` moved in place by its gradient `g` (never changed), and returned; `state`
         persists between steps."""
@@ -120,6 +190,32 @@ class Optimizer:
         public = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "iterations"}
         settings = ", ".join(f"{k}={v!r}" for k, v in public.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _single(value: Any, key: str, owner: str) -> Any:
+    """The one number a state dict holds under `key` (a 0-d array, as ``nn.load`` reads it, or a number)."""
+    array = np.asarray(unmasked(value, f"{owner}: {key!r}"))
+    if array.shape != () or array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: {key!r} must be a single number, got {array.dtype} of shape {array.shape}")
+    return array.item()
+
+
+def _state_entry(value: Any, key: str, shape: tuple[int, ...], owner: str, group: Any) -> np.ndarray:
+    """A per-parameter array of a state dict, checked and copied as the update rule keeps it: on a cache line,
+    in the parameter's own dtype and layout (float64 for the Values of a scalar model)."""
+    array = np.asarray(unmasked(value, f"{owner}: {key!r}"))
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: {key!r} holds {array.dtype} values, not numbers")
+    if array.shape != shape:
+        raise ValueError(f"{owner}: {key!r} has shape {array.shape}, the parameter has shape {shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{owner}: {key!r} holds NaN or inf, which no update can go on from")
+    like = np.empty(shape, np.float64) if isinstance(group, list) else group.data
+    with np.errstate(over="ignore"):
+        copy = aligned_copy(array.astype(like.dtype), like=like)
+    if not np.isfinite(copy).all():
+        raise ValueError(f"{owner}: {key!r} holds numbers too large for the parameter's {like.dtype}")
+    return copy
 
 
 def _state_array(state: dict[str, np.ndarray], name: str, like: np.ndarray) -> np.ndarray:
@@ -140,6 +236,7 @@ class SGD(Optimizer):
         "nesterov": _flag,
         "weight_decay": partial(_number, low=0.0),
     }
+    STATE = ("velocity",)
 
     def __init__(
         self,
@@ -174,6 +271,7 @@ class Adagrad(Optimizer):
     """AdaGrad: h += g⊙g, w −= η·g/√(h+ε): each weight's step shrinks as its squared gradients add up."""
 
     SETTINGS = {**Optimizer.SETTINGS, "eps": partial(_number, low=0.0, strict=True)}
+    STATE = ("h",)
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, eps: float = 1e-8, decay: float = 0.0) -> None:
         super().__init__(params, lr, decay)
@@ -194,6 +292,7 @@ class RMSprop(Optimizer):
         "rho": partial(_number, low=0.0, below=1.0),
         "eps": partial(_number, low=0.0, strict=True),
     }
+    STATE = ("h",)
 
     def __init__(
         self, params: Iterable[Any], lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, decay: float = 0.0
@@ -222,6 +321,7 @@ class Adam(Optimizer):
         "beta2": partial(_number, low=0.0, below=1.0),
         "eps": partial(_number, low=0.0, strict=True),
     }
+    STATE = ("m", "v")
 
     def __init__(
         self,

@@ -318,3 +318,163 @@ def test_nesterov_set_after_construction_must_be_a_bool():
     assert optimizer.nesterov is False
     optimizer.nesterov = np.bool_(True)
     assert optimizer.nesterov is True
+
+
+# --- saving and resuming an optimizer ---
+
+RESUMABLE = {
+    "momentum": lambda params: nn.SGD(params, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adagrad": lambda params: nn.Adagrad(params, lr=0.05),
+    "rmsprop": lambda params: nn.RMSprop(params, lr=0.01, rho=0.8),
+    "adam": lambda params: nn.Adam(params, lr=0.01, beta1=0.8, decay=0.1),
+}
+
+
+def small_problem(backend):
+    """A 2-3-2 MLP on four fixed samples with cross-entropy, and one training step for it."""
+    X = np.array([[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0], [0.5, -0.5]])
+    y = np.array([0, 1, 1, 0])
+    model = nn.MLP(2, [3, 2], seed=4, backend=backend, **({"dtype": "float64"} if backend == "numpy" else {}))
+
+    def step(optimizer):
+        optimizer.zero_grad()
+        outputs = model(X) if backend == "numpy" else [model(row) for row in X.tolist()]
+        nn.losses.cross_entropy(outputs, y).backward()
+        optimizer.step()
+
+    return model, step
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+@pytest.mark.parametrize("name", sorted(RESUMABLE))
+def test_training_resumed_from_saved_files_goes_on_exactly_as_if_never_stopped(tmp_path, backend, name):
+    model, step = small_problem(backend)
+    optimizer = RESUMABLE[name](model.parameters())
+    for _ in range(3):
+        step(optimizer)
+    model.save(tmp_path / "model")
+    written = optimizer.save(tmp_path / "optimizer")
+    assert written == tmp_path / "optimizer.npz"
+    for _ in range(2):
+        step(optimizer)
+    expected = model.state_dict()
+
+    resumed, resumed_step = small_problem(backend)  # the same start, then the saved weights and state
+    resumed.load_state_dict(nn.load(tmp_path / "model"))
+    again = RESUMABLE[name](resumed.parameters())
+    again.lr, again.decay = 123.0, 0.5  # overwritten by the saved settings
+    again.load_state_dict(nn.load(tmp_path / "optimizer"))
+    assert again.iterations == 3 and again.lr == optimizer.lr and again.decay == optimizer.decay
+    for _ in range(2):
+        resumed_step(again)
+    for key, array in resumed.state_dict().items():
+        np.testing.assert_array_equal(array, expected[key], err_msg=key)
+
+
+def test_without_its_state_adam_would_resume_differently():
+    """The check above can fail: a fresh Adam (first-step bias correction, no moments) moves the weights otherwise."""
+    model, step = small_problem("numpy")
+    optimizer = nn.Adam(model.parameters(), lr=0.01)
+    for _ in range(3):
+        step(optimizer)
+    saved = model.state_dict()
+    step(optimizer)
+    resumed, resumed_step = small_problem("numpy")
+    resumed.load_state_dict(saved)
+    resumed_step(nn.Adam(resumed.parameters(), lr=0.01))
+    assert not np.array_equal(resumed.state_dict()["layers.0.weight"], model.state_dict()["layers.0.weight"])
+
+
+def test_state_dict_names_settings_steps_and_each_parameters_arrays_and_gives_copies():
+    model, step = small_problem("numpy")
+    optimizer = nn.Adam(model.parameters(), lr=0.01)
+    assert set(optimizer.state_dict()) == {"lr", "decay", "beta1", "beta2", "eps", "iterations"}  # no step yet
+    step(optimizer)
+    state = optimizer.state_dict()
+    params = model.parameters()
+    assert set(state) == {"lr", "decay", "beta1", "beta2", "eps", "iterations"} | {
+        f"state.{i}.{name}" for i in range(len(params)) for name in ("m", "v")
+    }
+    assert state["iterations"] == 1 and state["lr"] == 0.01 and state["beta1"].shape == ()
+    for i, p in enumerate(params):
+        np.testing.assert_array_equal(state[f"state.{i}.m"], optimizer.state_of(p)["m"])
+    state["state.0.m"][...] = 7.0
+    assert not (optimizer.state_of(params[0])["m"] == 7.0).any()
+
+
+def test_a_frozen_parameter_without_state_loads_as_it_was_saved():
+    model, step = small_problem("numpy")
+    model.layers[0].bias.requires_grad = False
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+    step(optimizer)
+    state = optimizer.state_dict()
+    assert "state.1.velocity" not in state and "state.0.velocity" in state
+    again = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+    again.load_state_dict(state)
+    assert again.state_of(model.layers[0].bias) == {}
+    np.testing.assert_array_equal(again.state_of(model.layers[0].weight)["velocity"], state["state.0.velocity"])
+    assert again.state_of(model.layers[0].weight)["velocity"].flags.f_contiguous  # the weight's own layout
+
+
+def adam_state():
+    model, step = small_problem("numpy")
+    optimizer = nn.Adam(model.parameters(), lr=0.01)
+    step(optimizer)
+    return model, optimizer, optimizer.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda s: s.pop("beta1"), KeyError, "missing keys ['beta1'], unexpected keys []"),
+        (lambda s: s.update(momentum=np.asarray(0.9)), KeyError, "missing keys [], unexpected keys ['momentum']"),
+        (lambda s: s.update({"state.9.m": s["state.0.m"]}), KeyError, "unexpected keys ['state.9.m']"),
+        (lambda s: s.pop("state.2.v"), KeyError, "missing keys ['state.2.v'] (a parameter's arrays come all together)"),
+        (lambda s: s.update({"state.0.m": s["state.0.m"].T}), ValueError,
+         "'state.0.m' has shape (2, 3), the parameter has shape (3, 2)"),
+        (lambda s: s.update({"state.1.v": np.array([1.0, np.nan, 0.0])}), ValueError, "'state.1.v' holds NaN or inf"),
+        (lambda s: s.update({"state.1.v": np.array(["a", "b", "c"])}), TypeError, "'state.1.v' holds <U1 values"),
+        (lambda s: s.update(beta1=np.asarray(1.0)), ValueError, "beta1 must be in [0, 1), got 1.0"),
+        (lambda s: s.update(lr=np.array([0.1, 0.2])), TypeError,
+         "'lr' must be a single number, got float64 of shape (2,)"),
+        (lambda s: s.update(iterations=np.asarray(-1)), ValueError, "'iterations' must be a whole number >= 0"),
+        (lambda s: s.update(iterations=np.asarray(2.5)), ValueError, "'iterations' must be a whole number >= 0"),
+    ],
+)
+def test_a_state_that_does_not_fit_is_refused_and_nothing_changes(change, error, message):
+    model, optimizer, state = adam_state()
+    before = optimizer.state_dict()
+    broken = {key: value.copy() for key, value in state.items()}
+    broken["lr"] = np.asarray(0.5)
+    change(broken)
+    with pytest.raises(error) as raised:
+        optimizer.load_state_dict(broken)
+    text = raised.value.args[0]
+    assert text.startswith("Adam.load_state_dict: ") and text.count("load_state_dict") == 1 and message in text
+    after = optimizer.state_dict()
+    assert after.keys() == before.keys() and all(np.array_equal(after[k], before[k]) for k in before)
+
+
+def test_load_state_dict_takes_a_mapping_not_a_file_name(tmp_path):
+    _, optimizer, _ = adam_state()
+    hint = "not a file name: read the file first, as in optimizer.load_state_dict(nn.load('adam.npz'))"
+    with pytest.raises(TypeError, match=re.escape(hint)):
+        optimizer.load_state_dict("adam.npz")
+    with pytest.raises(TypeError, match="takes a state dict \\(a mapping of names to arrays\\), got list"):
+        optimizer.load_state_dict([1, 2])
+
+
+def test_a_state_of_another_kind_of_optimizer_is_refused_by_its_keys():
+    _, _, state = adam_state()
+    model, _ = small_problem("numpy")
+    missing = "SGD.load_state_dict: missing keys ['momentum', 'nesterov', 'weight_decay']"
+    with pytest.raises(KeyError, match=re.escape(missing)):
+        nn.SGD(model.parameters(), lr=0.1).load_state_dict(state)
+
+
+def test_saving_an_optimizer_into_a_folder_or_a_missing_folder_is_refused(tmp_path):
+    _, optimizer, _ = adam_state()
+    with pytest.raises(IsADirectoryError, match="cannot save the optimizer's state to .*: it is a folder"):
+        optimizer.save(tmp_path)
+    with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
+        optimizer.save(tmp_path / "missing" / "adam.npz")
