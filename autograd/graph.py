@@ -27,7 +27,9 @@ class Node(Protocol):
     one parent with (``x * 3`` keeps 3), and ``constant_first`` says it was the left operand.
     ``scope`` is the path of the `nn` module that made the node, such as
     ``layers.1.neurons.3`` ("" outside modules). ``requires_grad`` says whether gradients
-    flow into the node; ``is_parameter`` whether a model learns it.
+    flow into the node; ``is_parameter`` whether a model learns it. A node may also offer
+    ``recomputed()``, its op run again on its parents' numbers as they are now (None when that
+    cannot be known): `viz` then refuses to draw a graph whose inputs changed after it was built.
     """
 
     data: Any

@@ -109,6 +109,21 @@ class Tensor:
         """The local derivative along each parent edge, worked out when read (nothing is kept for it)."""
         return self._fn.local_grads() if self._fn is not None else ()
 
+    def recomputed(self) -> np.ndarray | None:
+        """This Tensor's op run again on its parents' data as it is now (``data`` itself for a leaf), or None
+        for an op of your own (`Function` subclass), whose forward may be random.
+
+        It differs from ``data`` once an input changed after this Tensor was computed (an optimizer updates
+        a weight in place): the graph is then stale, and `viz` refuses to draw it, as for `Value.recomputed`.
+        """
+        fn = self._fn
+        if fn is None:
+            return self.data
+        if not type(fn).__module__.startswith("chainrule."):
+            return None
+        with np.errstate(all="ignore"):  # new inputs out of the op's domain give NaN, which differs
+            return np.asarray(fn.recompute([parent.data for parent in self.parents]))
+
     @property
     def constant(self) -> Any:
         """The number or array this Tensor's op combined its parent with (``x * 3`` keeps 3 here), if any."""

@@ -31,6 +31,7 @@ the RIGHT one, and `vjp` and `local_grads` then answer for that parent only.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,11 @@ class Function:
     def local_grads(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
+    def recompute(self, parents: list[Array]) -> Array:
+        """The forward pass run again on the parents' arrays as they are now (a constant operand as kept),
+        by a copy of this op, so that what the graph keeps for its backward pass stays as it is."""
+        return copy.copy(self).forward(*parents)
+
     @property
     def constant(self) -> Any:
         """The number or array this op combined its input with, if any."""
@@ -163,6 +169,11 @@ class Binary(Function):
         if which == LEFT:
             return (self.operand_grads(grad, needs[0], False)[0],)
         return (self.operand_grads(grad, False, needs[0])[1],)
+
+    def recompute(self, parents: list[Array]) -> Array:
+        which = self.which
+        operands = parents if which == BOTH else [parents[0], self.b] if which == LEFT else [self.a, parents[0]]
+        return copy.copy(self).forward(*operands)
 
     def operands(self) -> tuple[int, ...]:
         """Which operands are graph parents: (0, 1), (0,) or (1,)."""
@@ -791,6 +802,11 @@ class Linear(Function):
             else:
                 out = out + b
         return out if self.activation is None else self.activation.forward(out)
+
+    def recompute(self, parents: list[Array]) -> Array:
+        again = copy.copy(self)
+        again.activation = copy.copy(self.activation)  # which keeps arrays of its own for the backward pass
+        return again.forward(*parents)
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:
         x, w, b = self.x, self.w, self.b

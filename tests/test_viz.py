@@ -868,6 +868,11 @@ def test_a_graph_whose_inputs_changed_after_it_was_built_is_not_drawn(tmp_path):
         viz.backward_steps(y, str(tmp_path / "steps.html"))
     assert not (tmp_path / "steps.html").exists()
     assert "w" in viz.draw_graph(w * x).source  # the forward pass run again draws
+    logged = w.log()
+    w.data = -1.0
+    with pytest.raises(ValueError, match=r"node \(op 'log'\) holds numbers its inputs no longer give: its op now "
+                                         r"fails on them \(op 'log' needs a positive number, got -1.0\)"):
+        viz.draw_graph(logged)
 
 
 def test_the_stepper_names_nodes_that_share_a_label_apart():
@@ -964,3 +969,98 @@ def test_the_stepper_refuses_what_is_no_node(tmp_path):
     with pytest.raises(TypeError, match=r"expected the node a graph ends at \(a Value or Tensor\), got int"):
         viz.backward_steps(1, str(tmp_path / "steps.html"))
     assert not list(tmp_path.iterdir())
+
+
+def every_tensor_op(dtype):
+    """A loss through every op of the NumPy backend, with constants on either side, and its leaves."""
+    from chainrule.autograd import Tensor, tensor_ops
+
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.uniform(0.5, 1.5, (4, 3)), dtype=dtype, label="x", requires_grad=True)
+    w = Tensor(rng.normal(size=(2, 3)), dtype=dtype, label="w", is_parameter=True)
+    b = Tensor(rng.normal(size=2), dtype=dtype, label="b", is_parameter=True)
+    c = np.asarray(rng.uniform(0.5, 1.5, (3, 3)), dtype=dtype)
+    mixed = (x + 1.0) * (2.0 - x) / (x + 3.0) - x / 2.0 + (-x) ** 2 + 2.0 ** x + x ** (x * 0.5) + 1.5 / x
+    product = mixed @ c + (c @ mixed.T.reshape(3, 4)).T + x.T.T[0:4, :] @ Tensor(c, dtype=dtype)
+    shaped = (product / 30.0).exp().log().tanh().sigmoid().relu()
+    picked = shaped[np.array([0, 2])].sum(axis=0) + shaped.mean(axis=1).max() + x.max(axis=0, keepdims=True)[0]
+    layer = Tensor.apply(tensor_ops.Linear(tensor_ops.ReLU()), (x, w, b), x.data, w.data, b.data)
+    bare = Tensor.apply(tensor_ops.Linear(), (x, w), x.data, w.data)
+    logits = (layer + bare).softmax(axis=1) + (layer - bare).log_softmax(axis=0) + picked[:2]
+    labels = nn.losses.cross_entropy(logits, [0, 1, 1, 0])
+    rows = nn.losses.cross_entropy(logits * 2.0, np.eye(2)[[1, 0, 0, 1]])
+    return labels + rows, (x, w, b)
+
+
+def saved_by(fn):
+    """What a tensor op keeps for its backward pass, by identity (an activation inside `Linear` too)."""
+    if fn is None:
+        return ()
+    slots = [name for cls in type(fn).__mro__ for name in getattr(cls, "__slots__", ())]
+    values = [getattr(fn, name, None) for name in slots]
+    return tuple(saved_by(v) if hasattr(v, "recompute") else id(v) for v in values)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_tensor_op_run_again_gives_its_data_and_leaves_the_graph_as_it_was(dtype):
+    loss, leaves = every_tensor_op(dtype)
+    order = topological_order(loss)
+    ops = {node.op for node in order if node.parents}
+    assert len(ops) >= 22, sorted(ops)
+    for node in order:
+        np.testing.assert_array_equal(node.recomputed(), node.data, err_msg=node.op)
+    loss.backward()
+    before = [leaf.grad.copy() for leaf in leaves]
+    kept = [saved_by(node._fn) for node in order]
+    viz.draw_graph(loss)  # runs every op again, on copies of the ops
+    assert [saved_by(node._fn) for node in order] == kept
+    for leaf in leaves:
+        leaf.zero_grad()
+    loss.backward()  # the ops' saved arrays are as they were: the same gradients
+    for leaf, grad in zip(leaves, before):
+        np.testing.assert_array_equal(leaf.grad, grad)
+
+
+def test_a_tensor_graph_whose_weights_changed_after_it_was_built_is_not_drawn():
+    model = nn.MLP(2, [3, 2], seed=0, backend="numpy", dtype="float64")
+    X, y = np.array([[0.0, 1.0], [1.0, 0.5]]), np.array([0, 1])
+    loss = nn.losses.cross_entropy(model(X), y)
+    loss.backward()
+    viz.draw_graph(loss)
+    nn.SGD(model.parameters(), lr=0.5).step()  # moves the weights in place; the graph keeps its old results
+    message = (r"the graph is out of date: node \(op 'relu∘linear'\) holds [-0-9.e]+ at \(\d+, \d+\), but its inputs' "
+               r"numbers now give [-0-9.e]+ there, since one changed after the graph was built")
+    with pytest.raises(ValueError, match=message):
+        viz.draw_graph(loss)
+    fresh = nn.losses.cross_entropy(model(X), y)
+    viz.draw_graph(fresh)
+    model.layers[1].bias.data = model.layers[1].bias.data + 1.0  # a new array: the op still holds the old one
+    with pytest.raises(ValueError, match=r"node \(op 'linear'\) holds .* at \(0, 0\)"):
+        viz.draw_graph(fresh)
+    model.layers[0].weight.data = np.zeros((5, 5))
+    failing = (r"node \(op 'relu∘linear'\) holds numbers its inputs no longer give: its op now fails on them \(op "
+               r"'linear': inputs \(2, 2\) do not fit weight \(5, 5\) and bias \(3,\)\), since one changed")
+    with pytest.raises(ValueError, match=failing):
+        viz.draw_graph(fresh)
+
+
+def test_a_tensor_op_of_ones_own_is_not_run_again():
+    from chainrule.autograd import Tensor, tensor_ops
+
+    class Shift(tensor_ops.Function):
+        name = "shift"
+
+        def forward(self, a):
+            return a + random.random()
+
+        def vjp(self, grad, needs):
+            return (grad,)
+
+        def local_grads(self):
+            return (1.0,)
+
+    x = Tensor([1.0, 2.0], requires_grad=True, label="x")
+    y = Tensor.apply(Shift(), (x,), x.data)
+    assert y.recomputed() is None
+    x.data += 5.0
+    assert "shift" in viz.draw_graph(y).source

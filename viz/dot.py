@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import graphviz
+import numpy as np
 
 from chainrule.autograd.graph import topological_order
 
@@ -138,24 +139,53 @@ def check_root(root: Any) -> None:
 
 
 def _check_current(order: list[Any]) -> None:
-    """ValueError if a node's number is no longer what its op gives from its inputs' numbers (see
-    `Value.recomputed`): the picture would show old and new numbers side by side as if they belonged together."""
+    """ValueError if a node's number (a Tensor's array) is no longer what its op gives from its inputs' numbers
+    (see `Value.recomputed`, `Tensor.recomputed`): the picture would show old and new numbers side by side as if
+    they belonged together."""
     for node in order:
         recomputed = getattr(node, "recomputed", None)
         if recomputed is None or not node.parents:
             continue
         try:
             now = recomputed()
-        except (ArithmeticError, ValueError):  # the new inputs are outside the op's domain
-            now = math.nan
-        if now is None or math.isclose(now, node.data, rel_tol=1e-12) or (math.isnan(now) and math.isnan(node.data)):
+        except (ArithmeticError, ValueError, TypeError, IndexError) as error:  # inputs now outside the op's domain
+            now = error
+        if now is None:
             continue
+        if isinstance(now, Exception):
+            differs = f"holds numbers its inputs no longer give: its op now fails on them ({now})"
+        elif isinstance(node.data, np.ndarray):
+            differs = _array_change(node.data, now)
+            if differs is None:
+                continue
+        elif math.isclose(now, node.data, rel_tol=1e-12) or (math.isnan(now) and math.isnan(node.data)):
+            continue
+        else:
+            differs = f"holds {node.data!r}, but its inputs' numbers now give {now!r}"
         name = f"{node.label!r} " if node.label else ""
         raise ValueError(
-            f"the graph is out of date: node {name}(op {node.op!r}) holds {node.data!r}, but its inputs' numbers now "
-            f"give {now!r}, since one changed after the graph was built (an optimizer step or a .data assignment); "
-            f"run the forward pass again and draw its new result"
+            f"the graph is out of date: node {name}(op {node.op!r}) {differs}, since one changed after the graph was "
+            f"built (an optimizer step or a .data assignment); run the forward pass again and draw its new result"
         )
+
+
+_ARRAY_RTOL = 1e-6
+"""How far a Tensor's data may be from its op run again (relative to the entry, or to the array's largest)
+before the graph counts as stale: room for float32 sums rounded in another order, far below what a drawing
+shows (four significant digits)."""
+
+
+def _array_change(data: np.ndarray, now: np.ndarray) -> str | None:
+    """How a Tensor's `data` differs from its op run again (`now`), naming the first entry that does; None if not."""
+    if now.shape != data.shape:
+        return f"has shape {data.shape}, but its inputs now give shape {now.shape}"
+    finite = np.abs(data[np.isfinite(data)])
+    scale = float(finite.max()) if finite.size else 0.0  # entries near 0 differ by the rounding of the array's size
+    changed = ~np.isclose(now, data, rtol=_ARRAY_RTOL, atol=_ARRAY_RTOL * scale, equal_nan=True)
+    if not changed.any():
+        return None
+    index = tuple(int(i) for i in np.argwhere(changed)[0])
+    return f"holds {data[index].item()!r} at {index}, but its inputs' numbers now give {now[index].item()!r} there"
 
 
 def _drawn_count(order: list[Any], membership: dict[Any, Group]) -> int:
