@@ -170,7 +170,7 @@ class Module:
             raise TypeError(f"load_state_dict takes a state dict (a mapping of names to arrays), got {kind}")
         current = self.state_dict()
         missing = sorted(set(current) - set(state))
-        unexpected = sorted(set(state) - set(current))
+        unexpected = sorted(set(state) - set(current), key=str)
         if missing or unexpected:
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         arrays = {}
@@ -220,17 +220,20 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     save adds).
 
     No pickle is ever loaded: anything but an ``.npz`` file of arrays of numbers is a
-    ValueError saying the file is not a saved model (or optimizer state).
+    ValueError saying the file is not a saved model or state.
     """
     source = Path(path)
     if not source.is_file() and npz_path(source).is_file():
         source = npz_path(source)
     if not source.exists():
         also = f" or {str(npz_path(source))!r}" if npz_path(source) != source else ""
-        raise FileNotFoundError(f"no saved model at {str(source)!r}{also}")
+        raise FileNotFoundError(f"no saved model or state at {str(source)!r}{also}")
     if source.is_dir():
-        raise IsADirectoryError(f"{str(source)!r} is a folder, not a saved chainrule model")
-    not_a_model = f"{str(source)!r} is not a saved chainrule model (an .npz file of arrays, as Module.save writes)"
+        raise IsADirectoryError(f"{str(source)!r} is a folder, not a saved chainrule model or state")
+    not_a_model = (
+        f"{str(source)!r} is not a saved chainrule model or state (an .npz file of arrays, as Module.save and "
+        f"Optimizer.save write)"
+    )
     if not zipfile.is_zipfile(source):
         raise ValueError(not_a_model)
     try:

@@ -63,7 +63,10 @@ class Optimizer:
     }
     """Each setting's check, given its name and value: the value to keep, or an error naming the setting."""
     STATE: tuple[str, ...] = ()
-    """The arrays the update rule keeps for each parameter between steps (momentum's ``velocity``...)."""
+    """The arrays the update rule keeps for each parameter between steps (momentum's ``velocity``...): a subclass
+    names its own here, for `load_state_dict` to take them."""
+    SQUARES: tuple[str, ...] = ()
+    """Those of `STATE` that sum squared gradients, which cannot be negative (a square root reads them)."""
 
     lr: float
     decay: float
@@ -123,7 +126,8 @@ class Optimizer:
         Each setting (``lr``, ``momentum``...), ``iterations`` (the steps taken, which ``decay`` and Adam's
         bias correction read) and ``state.<i>.<name>``: the array `name` of `STATE` for the i-th array the
         optimizer updates. That is the i-th Tensor parameter, in the order given; the Values of a scalar
-        model come first and share one array, in their order. A parameter not yet stepped has none.
+        model come first and share one array, in their order. A parameter not yet stepped has none. A
+        `CosineSchedule` that sets ``lr`` keeps a state of its own (its `state_dict`).
         """
         state: dict[str, np.ndarray] = {name: np.asarray(getattr(self, name)) for name in self.SETTINGS}
         state["iterations"] = np.asarray(self.iterations)
@@ -134,9 +138,10 @@ class Optimizer:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Take the settings, step count and arrays of another optimizer's `state_dict` (saved with `save` and
-        read with ``nn.load``), of the same kind and over parameters of the same shapes, to go on where it
-        stopped. All or nothing: KeyError for missing or unexpected keys, ValueError (TypeError for what is
-        no number) naming a key whose value does not fit; nothing changes unless every value fits.
+        read with ``nn.load``), of the same kind and over parameters of the same shapes (as many, for the
+        Values of a scalar model), to go on where it stopped. All or nothing: KeyError for missing or
+        unexpected keys, ValueError (TypeError for what is no number) naming a key whose value does not fit;
+        nothing changes unless every value fits.
         """
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
@@ -150,7 +155,7 @@ class Optimizer:
         shapes = [(len(group),) if isinstance(group, list) else np.shape(group.data) for group in self._groups]
         per_parameter = {f"state.{i}.{name}": (i, name) for i in range(len(shapes)) for name in self.STATE}
         missing = [key for key in required if key not in state]
-        unexpected = sorted(key for key in state if key not in required and key not in per_parameter)
+        unexpected = sorted((key for key in state if key not in required and key not in per_parameter), key=str)
         if missing or unexpected:
             raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
         settings = {}
@@ -160,13 +165,18 @@ class Optimizer:
                 settings[name] = rule(name, value)
             except (TypeError, ValueError) as error:
                 raise type(error)(f"{owner}: {error}") from None
+        self._check_settings(settings, owner)
         iterations = _single(state["iterations"], "iterations", owner)
-        if isinstance(iterations, (bool, float)) or iterations < 0:
-            raise ValueError(f"{owner}: 'iterations' must be a whole number >= 0 (the steps taken), got {iterations!r}")
+        if not isinstance(iterations, int) or isinstance(iterations, bool):
+            raise TypeError(f"{owner}: 'iterations' must be an int (the steps taken), got {iterations!r}")
+        if iterations < 0:
+            raise ValueError(f"{owner}: 'iterations' must be >= 0 (the steps taken), got {iterations!r}")
         arrays: list[dict[str, np.ndarray]] = [{} for _ in shapes]
         for key, (index, name) in per_parameter.items():
             if key in state:
-                arrays[index][name] = _state_entry(state[key], key, shapes[index], owner, self._groups[index])
+                array = arrays[index][name] = _state_entry(state[key], key, shapes[index], owner, self._groups[index])
+                if name in self.SQUARES and (array < 0).any():
+                    raise ValueError(f"{owner}: {key!r} sums squared gradients, so it cannot hold a negative number")
         for index, found in enumerate(arrays):
             if found and len(found) != len(self.STATE):
                 absent = [f"state.{index}.{name}" for name in self.STATE if name not in found]
@@ -175,6 +185,9 @@ class Optimizer:
             object.__setattr__(self, name, value)
         self.iterations = int(iterations)
         self._state = arrays
+
+    def _check_settings(self, settings: dict[str, Any], owner: str) -> None:
+        """ValueError for settings that each fit but not together (see SGD)."""
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write `state_dict()` to an ``.npz`` file, all or nothing, as `Module.save` writes a model's; returns
@@ -192,9 +205,17 @@ class Optimizer:
         return f"{type(self).__name__}({settings})"
 
 
+def _array(value: Any, key: str, owner: str) -> np.ndarray:
+    """`value` as an array, or a TypeError naming `key` for what NumPy cannot read as one (ragged lists)."""
+    try:
+        return np.asarray(unmasked(value, f"{owner}: {key!r}"))
+    except ValueError:
+        raise TypeError(f"{owner}: {key!r} must be numbers in an array, got {type(value).__name__} {value!r}") from None
+
+
 def _single(value: Any, key: str, owner: str) -> Any:
     """The one number a state dict holds under `key` (a 0-d array, as ``nn.load`` reads it, or a number)."""
-    array = np.asarray(unmasked(value, f"{owner}: {key!r}"))
+    array = _array(value, key, owner)
     if array.shape != () or array.dtype.kind not in "biuf":
         raise TypeError(f"{owner}: {key!r} must be a single number, got {array.dtype} of shape {array.shape}")
     return array.item()
@@ -203,7 +224,7 @@ def _single(value: Any, key: str, owner: str) -> Any:
 def _state_entry(value: Any, key: str, shape: tuple[int, ...], owner: str, group: Any) -> np.ndarray:
     """A per-parameter array of a state dict, checked and copied as the update rule keeps it: on a cache line,
     in the parameter's own dtype and layout (float64 for the Values of a scalar model)."""
-    array = np.asarray(unmasked(value, f"{owner}: {key!r}"))
+    array = _array(value, key, owner)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{owner}: {key!r} holds {array.dtype} values, not numbers")
     if array.shape != shape:
@@ -250,9 +271,18 @@ class SGD(Optimizer):
         super().__init__(params, lr, decay)
         self.momentum = momentum
         self.nesterov = nesterov
-        if self.nesterov and not self.momentum:
-            raise ValueError("nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)")
         self.weight_decay = weight_decay
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("momentum", "nesterov"):  # each checked on its own, then the two together
+            value = self.SETTINGS[name](name, value)
+            pair = {"momentum": getattr(self, "momentum", 0.0), "nesterov": getattr(self, "nesterov", False)}
+            pair[name] = value
+            _check_nesterov(pair["nesterov"], pair["momentum"])
+        super().__setattr__(name, value)
+
+    def _check_settings(self, settings: dict[str, Any], owner: str) -> None:
+        _check_nesterov(settings["nesterov"], settings["momentum"], f"{owner}: ")
 
     def update(self, w, g, state, lr):
         if self.weight_decay:
@@ -267,11 +297,18 @@ class SGD(Optimizer):
         return w
 
 
+def _check_nesterov(nesterov: bool, momentum: float, owner: str = "") -> None:
+    if nesterov and not momentum:
+        raise ValueError(
+            f"{owner}nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)"
+        )
+
+
 class Adagrad(Optimizer):
     """AdaGrad: h += g⊙g, w −= η·g/√(h+ε): each weight's step shrinks as its squared gradients add up."""
 
     SETTINGS = {**Optimizer.SETTINGS, "eps": partial(_number, low=0.0, strict=True)}
-    STATE = ("h",)
+    STATE = SQUARES = ("h",)
 
     def __init__(self, params: Iterable[Any], lr: float = 0.01, eps: float = 1e-8, decay: float = 0.0) -> None:
         super().__init__(params, lr, decay)
@@ -292,7 +329,7 @@ class RMSprop(Optimizer):
         "rho": partial(_number, low=0.0, below=1.0),
         "eps": partial(_number, low=0.0, strict=True),
     }
-    STATE = ("h",)
+    STATE = SQUARES = ("h",)
 
     def __init__(
         self, params: Iterable[Any], lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, decay: float = 0.0
@@ -322,6 +359,7 @@ class Adam(Optimizer):
         "eps": partial(_number, low=0.0, strict=True),
     }
     STATE = ("m", "v")
+    SQUARES = ("v",)
 
     def __init__(
         self,
@@ -378,6 +416,39 @@ class CosineSchedule:
     def __call__(self, step: int, figures: dict[str, float] | None = None) -> None:
         """`nn.fit`'s on_step_end: the same as `step()`."""
         self.step()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The rate it started from, the updates it spans and those done, to resume with (the optimizer's
+        ``lr`` is the current rate, not the first)."""
+        return {key: np.asarray(getattr(self, key)) for key in ("initial_lr", "steps", "done")}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take another schedule's `state_dict` (saved with `save`, read with ``nn.load``) to go on where it
+        stopped; all or nothing, with errors naming the key as `Optimizer.load_state_dict`'s do."""
+        owner = "CosineSchedule.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{owner} takes a state dict (a mapping of names to arrays), got {type(state).__name__}")
+        keys = ["initial_lr", "steps", "done"]
+        missing = [key for key in keys if key not in state]
+        unexpected = sorted((key for key in state if key not in keys), key=str)
+        if missing or unexpected:
+            raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
+        initial_lr = _single(state["initial_lr"], "initial_lr", owner)
+        try:
+            initial_lr = _number("initial_lr", initial_lr, low=0.0)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{owner}: {error}") from None
+        steps, done = (_single(state[key], key, owner) for key in ("steps", "done"))
+        for key, count, low in (("steps", steps, 1), ("done", done, 0)):
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise TypeError(f"{owner}: {key!r} must be an int, got {count!r}")
+            if count < low:
+                raise ValueError(f"{owner}: {key!r} must be >= {low}, got {count!r}")
+        self.initial_lr, self.steps, self.done = initial_lr, steps, done
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write `state_dict()` to an ``.npz`` file, as `Optimizer.save` does; returns the path written."""
+        return save_npz(path, self.state_dict(), "schedule's state")
 
     def __repr__(self) -> str:
         return f"CosineSchedule(lr {self.initial_lr:g} -> 0 over {self.steps} steps, {self.done} done)"

@@ -148,7 +148,7 @@ def test_save_adds_the_suffix_and_a_failed_save_leaves_nothing(tmp_path, monkeyp
 
 
 def test_load_missing_file():
-    with pytest.raises(FileNotFoundError, match="no saved model at"):
+    with pytest.raises(FileNotFoundError, match="no saved model or state at"):
         nn.load("/nonexistent/model.npz")
 
 
@@ -365,7 +365,10 @@ def test_an_unwritable_folder_names_the_file_not_the_temporary_one(tmp_path, mon
 
 
 def _not_a_model(path):
-    return f"{str(path)!r} is not a saved chainrule model (an .npz file of arrays, as Module.save writes)"
+    return (
+        f"{str(path)!r} is not a saved chainrule model or state (an .npz file of arrays, as Module.save and "
+        f"Optimizer.save write)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -406,10 +409,12 @@ def _saved_bytes():
 def test_load_names_both_files_it_looked_for_and_refuses_a_folder(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         nn.load(tmp_path / "model")
-    assert str(error.value) == f"no saved model at {str(tmp_path / 'model')!r} or {str(tmp_path / 'model.npz')!r}"
+    assert str(error.value) == (
+        f"no saved model or state at {str(tmp_path / 'model')!r} or {str(tmp_path / 'model.npz')!r}"
+    )
     with pytest.raises(IsADirectoryError) as error:
         nn.load(tmp_path)
-    assert str(error.value) == f"{str(tmp_path)!r} is a folder, not a saved chainrule model"
+    assert str(error.value) == f"{str(tmp_path)!r} is a folder, not a saved chainrule model or state"
 
 
 def test_load_state_dict_with_a_file_name_points_at_nn_load():

@@ -437,8 +437,14 @@ def adam_state():
         (lambda s: s.update(beta1=np.asarray(1.0)), ValueError, "beta1 must be in [0, 1), got 1.0"),
         (lambda s: s.update(lr=np.array([0.1, 0.2])), TypeError,
          "'lr' must be a single number, got float64 of shape (2,)"),
-        (lambda s: s.update(iterations=np.asarray(-1)), ValueError, "'iterations' must be a whole number >= 0"),
-        (lambda s: s.update(iterations=np.asarray(2.5)), ValueError, "'iterations' must be a whole number >= 0"),
+        (lambda s: s.update(iterations=np.asarray(-1)), ValueError, "'iterations' must be >= 0 (the steps taken)"),
+        (lambda s: s.update(iterations=np.asarray(2.0)), TypeError, "'iterations' must be an int (the steps taken)"),
+        (lambda s: s.update(iterations=True), TypeError, "'iterations' must be an int (the steps taken), got True"),
+        (lambda s: s.update({"state.1.v": -s["state.1.v"] - 1.0}), ValueError,
+         "'state.1.v' sums squared gradients, so it cannot hold a negative number"),
+        (lambda s: s.update({"state.0.m": [[1.0, 2.0], [3.0]]}), TypeError,
+         "'state.0.m' must be numbers in an array, got list [[1.0, 2.0], [3.0]]"),
+        (lambda s: s.update({0: 1.0, "extra": 2.0}), KeyError, "missing keys [], unexpected keys [0, 'extra']"),
     ],
 )
 def test_a_state_that_does_not_fit_is_refused_and_nothing_changes(change, error, message):
@@ -478,3 +484,86 @@ def test_saving_an_optimizer_into_a_folder_or_a_missing_folder_is_refused(tmp_pa
         optimizer.save(tmp_path)
     with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
         optimizer.save(tmp_path / "missing" / "adam.npz")
+
+
+@pytest.mark.parametrize("kind", [nn.Adagrad, nn.RMSprop])
+def test_a_negative_sum_of_squares_is_refused_for_adagrad_and_rmsprop(kind):
+    model, step = small_problem("numpy")
+    optimizer = kind(model.parameters(), lr=0.01)
+    step(optimizer)
+    state = optimizer.state_dict()
+    state["state.3.h"] = -state["state.3.h"] - 1e-3
+    with pytest.raises(ValueError, match=r"'state.3.h' sums squared gradients, so it cannot hold a negative number"):
+        optimizer.load_state_dict(state)
+
+
+def test_nesterov_without_momentum_is_refused_however_it_comes():
+    params = loss_and_params()[1]
+    message = r"nesterov=True needs a momentum > 0"
+    with pytest.raises(ValueError, match=message):
+        nn.SGD(params, nesterov=True)
+    optimizer = nn.SGD(params, momentum=0.9, nesterov=True)
+    with pytest.raises(ValueError, match=message):
+        optimizer.momentum = 0.0
+    assert optimizer.momentum == 0.9
+    plain = nn.SGD(params, lr=0.1)
+    with pytest.raises(ValueError, match=message):
+        plain.nesterov = True
+    assert plain.nesterov is False
+    state = optimizer.state_dict()
+    state["momentum"] = np.asarray(0.0)
+    with pytest.raises(ValueError, match="SGD.load_state_dict: " + message):
+        plain.load_state_dict(state)
+    assert plain.nesterov is False and plain.momentum == 0.0
+
+
+def test_a_cosine_schedule_resumed_from_its_state_goes_on_as_if_never_stopped(tmp_path):
+    def run(stop_after, keep_schedule=True):
+        model, step = small_problem("numpy")
+        optimizer = nn.Adam(model.parameters(), lr=0.05, decay=0.1)
+        schedule = nn.optim.CosineSchedule(optimizer, 10)
+        for number in range(7):
+            if number == stop_after:
+                optimizer.save(tmp_path / "adam")
+                schedule.save(tmp_path / "cosine")
+                model.save(tmp_path / "model")
+                model, step = small_problem("numpy")
+                model.load_state_dict(nn.load(tmp_path / "model"))
+                optimizer = nn.Adam(model.parameters(), lr=0.05, decay=0.1)
+                optimizer.load_state_dict(nn.load(tmp_path / "adam"))
+                schedule = nn.optim.CosineSchedule(optimizer, 10)
+                if keep_schedule:
+                    schedule.load_state_dict(nn.load(tmp_path / "cosine"))
+            step(optimizer)
+            schedule.step()
+        return model.state_dict()["layers.0.weight"], schedule
+
+    never_stopped, _ = run(stop_after=None)
+    resumed, schedule = run(stop_after=3)
+    np.testing.assert_array_equal(resumed, never_stopped)
+    assert schedule.done == 7 and schedule.initial_lr == 0.05 and schedule.steps == 10
+    # without its state, a new schedule would start again from the lowered rate
+    assert not np.array_equal(run(stop_after=3, keep_schedule=False)[0], never_stopped)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda s: s.pop("done"), KeyError, "missing keys ['done'], unexpected keys []"),
+        (lambda s: s.update(extra=1), KeyError, "unexpected keys ['extra']"),
+        (lambda s: s.update(initial_lr=np.asarray(-0.1)), ValueError, "initial_lr must be a finite number >= 0"),
+        (lambda s: s.update(steps=np.asarray(0)), ValueError, "'steps' must be >= 1, got 0"),
+        (lambda s: s.update(done=np.asarray(1.5)), TypeError, "'done' must be an int, got 1.5"),
+        (lambda s: s.update(done=np.array([1, 2])), TypeError, "'done' must be a single number"),
+    ],
+)
+def test_a_schedule_state_that_does_not_fit_is_refused_and_nothing_changes(change, error, message):
+    schedule = nn.optim.CosineSchedule(nn.SGD(loss_and_params()[1], lr=0.1), 10)
+    schedule.step()
+    state = schedule.state_dict()
+    state["initial_lr"] = np.asarray(0.3)
+    change(state)
+    with pytest.raises(error) as raised:
+        schedule.load_state_dict(state)
+    assert raised.value.args[0].startswith("CosineSchedule.load_state_dict: ") and message in raised.value.args[0]
+    assert (schedule.initial_lr, schedule.steps, schedule.done) == (0.1, 10, 1)
