@@ -50,6 +50,8 @@ BAD = [
     ("x * w", "x=1,w=2,b=3", "--at gives 'b', which the expression does not use (it uses x, w)"),
     ("x * w", "x=1,w=2,W=2,X=1", "--at gives 'W', 'X', which the expression does not use"),
     ("2 * 3", "x=1", "--at gives 'x', which the expression does not use (it uses no variables)"),
+    ("x*(y+z) + w", "x=1,y=2,z=3,w=4,q=5", "--at gives 'q', which the expression does not use (it uses x, y, z, w)"),
+    ("tanh(b + x*(y+z)) * (w - a)", "y=1", "unknown name 'b'"),
     ("x.real", "x=1", "attribute access"),
     ("x.__class__", "x=1", "attribute access"),
     ("abs(x)", "x=1", "unknown function 'abs'"),

@@ -165,11 +165,11 @@ def _operator(op: ast.AST) -> str:
 
 
 def names_in(tree: ast.expr) -> list[str]:
-    """The variable names `tree` uses, in order of first appearance."""
+    """The variable names `tree` uses, in order of first appearance in the text."""
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    return list(
-        dict.fromkeys(node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called)
-    )
+    names = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called]
+    names.sort(key=lambda node: (node.lineno, node.col_offset))  # ast.walk goes breadth first
+    return list(dict.fromkeys(node.id for node in names))
 
 
 def evaluate(tree: ast.expr, variables: dict[str, Value]) -> Value | float:

@@ -85,17 +85,20 @@ class _IDXFile:
         return "labels" if self.magic == _LABEL_MAGIC else "images"
 
 
+TRAINING_IMAGES = 60000
+"""How many images MNIST's training set has."""
+
 # From ../shared/data/mnist/README.md; identical to the original IDX files on the mirrors.
 _TRAIN_IMAGES = _IDXFile(
     "train-images-idx3-ubyte",
     _IMAGE_MAGIC,
-    (60000, 28, 28),
+    (TRAINING_IMAGES, 28, 28),
     "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
 )
 _TRAIN_LABELS = _IDXFile(
     "train-labels-idx1-ubyte",
     _LABEL_MAGIC,
-    (60000,),
+    (TRAINING_IMAGES,),
     "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
 )
 _TEST_IMAGES = _IDXFile(

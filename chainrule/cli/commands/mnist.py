@@ -42,9 +42,18 @@ from collections.abc import Callable
 from typing import Any
 
 from chainrule import nn
+from chainrule.nn.data.mnist import TRAINING_IMAGES
 from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
-from ..arguments import UsageError, non_negative_float, non_negative_int, output_file, positive_float, positive_int
+from ..arguments import (
+    UsageError,
+    bounded,
+    non_negative_float,
+    non_negative_int,
+    output_file,
+    positive_float,
+    positive_int,
+)
 
 RECIPE: dict[str, Any] = {
     "optimizer": "momentum",
@@ -144,7 +153,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=non_negative_int, default=d["seed"], help=f"initial weights and shuffling ({d['seed']})"
     )
-    parser.add_argument("--limit", type=positive_int, default=d["limit"], help="train on the first N training images")
+    parser.add_argument(
+        "--limit",
+        type=bounded(int, positive=True, largest=TRAINING_IMAGES),
+        default=d["limit"],
+        help=f"train on the first N training images (of {TRAINING_IMAGES})",
+    )
     parser.add_argument(
         "--save",
         metavar="PATH",
@@ -164,10 +178,6 @@ def run(args: argparse.Namespace) -> int:
     optimizer = make_optimizer(args.optimizer, model.parameters(), lr=lr, decay=args.decay, **extra)
     X_train, y_train, X_test, y_test = nn.data.load_mnist()
     if args.limit is not None:
-        if args.limit > len(X_train):
-            raise UsageError(
-                f"chainrule mnist: argument --limit: {args.limit} is more than the {len(X_train)} training images"
-            )
         X_train, y_train = X_train[: args.limit], y_train[: args.limit]
     schedule = None
     if args.schedule == "cosine":
