@@ -386,6 +386,8 @@ def _as_float(data: Any) -> float:
         return as_float(data, "Value()")
     dtype = getattr(data, "dtype", None)
     if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
+        if getattr(data, "mask", False):  # numpy.ma.masked, whose float() is a NaN with only a warning
+            raise TypeError("Value() takes a real number, got a masked entry (numpy.ma.masked), which holds none")
         return float(data)
     raise TypeError(f"Value() takes a real number, got {type(data).__name__} {data!r}")
 

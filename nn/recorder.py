@@ -227,6 +227,18 @@ def _chain(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callabl
     return lambda x: second(first(x))
 
 
+MAX_GRID, MAX_NEURON_GRID = 256, 64
+"""The finest maps a recording takes: every frame keeps grid² outputs and neuron_grid² per neuron, all of which
+a film page carries (64 and 16 by default; 256 already makes a page of 600 frames about 40 million numbers)."""
+
+
+def _grid_size(value: Any, name: str, largest: int) -> int:
+    size = _positive_int(value, name)
+    if size > largest:
+        raise ValueError(f"{name} must be at most {largest} (points along each side of its map), got {value!r}")
+    return size
+
+
 class Recorder:
     """Records a model with two inputs and one output while it trains, for `chainrule.viz.film`.
 
@@ -250,7 +262,8 @@ class Recorder:
             as ``lambda: 1e-4 * nn.losses.l2(model.parameters())``. It is part of the recorded
             loss and batch gradients, not of any one sample's loss.
         threshold: the output above which a sample is class 1 (default: `nn.fit`'s rule).
-        grid: the output map is grid x grid points; neuron_grid: each neuron's map.
+        grid: the output map is grid x grid points (at most `MAX_GRID`); neuron_grid: each neuron's
+            map (at most `MAX_NEURON_GRID`).
         extent: (x1 min, x1 max, x2 min, x2 max); default: a square around the samples with
             15% of their spread on each side.
         seed, hyperparameters, title: stored in the recording so a film can be reproduced.
@@ -308,8 +321,8 @@ class Recorder:
             raise TypeError(f"Recorder: title must be a str, got {type(title).__name__} {title!r}")
         self.max_frames = None if max_frames is None else _positive_int(max_frames, "max_frames")
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
-        self.grid = _positive_int(grid, "grid")
-        self.neuron_grid = _positive_int(neuron_grid, "neuron_grid")
+        self.grid = _grid_size(grid, "grid", MAX_GRID)
+        self.neuron_grid = _grid_size(neuron_grid, "neuron_grid", MAX_NEURON_GRID)
         self._fine = plane(self.extent, self.grid)
         self._coarse = plane(self.extent, self.neuron_grid)
         self.info = {

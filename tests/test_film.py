@@ -293,6 +293,11 @@ def test_recording_keeps_what_reproduces_the_film():
          "Recorder films a Sequential of Linear layers, each followed by at most one ReLU, Tanh or Sigmoid; "
          "module 1 is Softmax"),
         (lambda: xor_model(), {"every": 0}, ValueError, "every must be a positive integer, got 0"),
+        (lambda: xor_model(), {"grid": 100_000}, ValueError,
+         "grid must be at most 256 (points along each side of its map), got 100000"),
+        (lambda: xor_model(), {"neuron_grid": 65}, ValueError,
+         "neuron_grid must be at most 64 (points along each side of its map), got 65"),
+        (lambda: xor_model(), {"grid": 0}, ValueError, "grid must be a positive integer, got 0"),
         (lambda: xor_model(), {"extent": (0, 0, 0, 1)}, ValueError, "extent must be (x1 min, x1 max, x2 min, x2 max)"),
         (lambda: xor_model(), {"penalty": 0.1}, TypeError, "penalty must be a function of no arguments, got float"),
         (lambda: xor_model(), {"loss": lambda out, t: nn.losses.mse(out, t) * len(t)}, ValueError,

@@ -703,3 +703,10 @@ def test_sum_and_grad_name_what_is_no_list():
         autograd.sum(1)
     with pytest.raises(TypeError, match="autograd.grad\\(\\) inputs must be a Value or a list of Values, got float"):
         autograd.grad(v, 2.5)
+
+
+def test_a_masked_entry_is_refused_and_an_unmasked_one_read():
+    """numpy.ma.masked holds no number: float() of it is NaN with only a UserWarning."""
+    with pytest.raises(TypeError, match=r"Value\(\) takes a real number, got a masked entry \(numpy.ma.masked\)"):
+        Value(np.ma.masked)
+    assert Value(np.ma.masked_array(2.5, mask=False)).data == 2.5
