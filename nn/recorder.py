@@ -110,7 +110,8 @@ class Recording:
     sample_correct: np.ndarray
     """(F, n) bool: whether the model puts each sample in its class."""
     info: dict[str, Any] = field(default_factory=dict)
-    """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes."""
+    """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes; ``frozen``
+    lists the parameters frozen with ``requires_grad=False`` ("layer 1 biases"), when there are any."""
 
     @property
     def frames(self) -> int:
@@ -402,8 +403,18 @@ class Recorder:
             sample_deltas=per_layer("deltas"),
             sample_loss=stack("sample_loss"),
             sample_correct=stack("correct", bool),
-            info=dict(self.info),
+            info={**self.info, **({"frozen": frozen} if (frozen := self._frozen()) else {})},
         )
+
+    def _frozen(self) -> list[str]:
+        """The parameters frozen with ``requires_grad=False`` now, by layer ("layer 1 biases"): the film says
+        that they never move though their gradients are shown."""
+        return [
+            f"layer {number} {kind}"
+            for number, stage in enumerate(self.stages, start=1)
+            for kind, parameter in (("weights", stage.weights), ("biases", stage.biases))
+            if isinstance(parameter, Tensor) and not parameter.requires_grad
+        ]
 
     def __repr__(self) -> str:
         return f"Recorder({'-'.join(map(str, self.sizes))}, every={self.every}, {self.frames} frames)"

@@ -431,3 +431,20 @@ def test_n_and_p_choose_the_sample_without_a_mouse(film):
     assert film.player("sample") == str(samples - 1)
     assert film.frame() == 0
     film.clean()
+
+
+def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy")
+    model.layers[1].bias.requires_grad = False
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=5, progress=False,
+           on_step_end=recorder)
+    viz.film(recorder, tmp_path / "frozen.html")
+    visit = Visit(browser, tmp_path / "frozen.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    about = visit.page.text_content("#about")
+    assert about.endswith(" Frozen (requires_grad=False), so no step moves them, though their gradients are shown: "
+                          "layer 2 biases.")
+    visit.clean()
+    visit.page.close()

@@ -401,9 +401,13 @@ def test_a_frozen_parameter_is_filmed_with_its_true_gradient_and_stays_frozen():
     X, y = XOR
     model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy",
                    dtype="float64")
+    assert "frozen" not in nn.Recorder(model, X, y, "binary_cross_entropy").recording.info
     weight = model.parameters()[0]
     weight.requires_grad = False
-    filmed = nn.Recorder(model, X, y, "binary_cross_entropy").recording.weight_gradients[0][0]
+    model.layers[1].bias.requires_grad = False
+    recording = nn.Recorder(model, X, y, "binary_cross_entropy").recording
+    assert recording.info["frozen"] == ["layer 1 weights", "layer 2 biases"]  # the film page says so
+    filmed = recording.weight_gradients[0][0]
     assert not weight.requires_grad and weight.grad is None
     weight.requires_grad = True
     nn.losses.binary_cross_entropy(model(X), y).backward()

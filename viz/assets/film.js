@@ -173,6 +173,10 @@
           "Rosenblatt's rule moves the weights by \u03b7(y \u2212 \u0177)x instead, one sample at a time " +
           "(one step = one sample).";
       }
+      if (info.frozen && info.frozen.length) {
+        text += ` Frozen (requires_grad=False), so no step moves them, though their gradients are shown: ` +
+          `${info.frozen.join(", ")}.`;
+      }
       $("about").textContent = text;
       const parts = [];
       if (info.chainrule) parts.push("Recorded with chainrule " + info.chainrule);
