@@ -434,3 +434,12 @@ def test_an_extent_that_is_no_four_numbers_is_refused(extent):
     X, y = XOR
     with pytest.raises(TypeError, match=r"extent must be four numbers \(x1 min, x1 max, x2 min, x2 max\)"):
         nn.Recorder(xor_model(), X, y, "binary_cross_entropy", extent=extent)
+
+
+def test_a_film_of_a_recorder_builds_its_recording_once(monkeypatch):
+    recorder = nn.Recorder(xor_model(), *XOR, "binary_cross_entropy")
+    built = []
+    recording = nn.Recorder.recording.fget
+    monkeypatch.setattr(nn.Recorder, "recording", property(lambda self: built.append(1) or recording(self)))
+    viz.film(recorder)
+    assert built == [1]

@@ -82,8 +82,8 @@ def film(recording: Any, path: str | os.PathLike[str] | None = None, *, title: s
 
     In Jupyter, a cell ending in ``viz.film(recorder.recording)`` shows the player inline.
     """
-    if not hasattr(recording, "steps") and hasattr(recording, "recording"):
-        recording = recording.recording
+    if not hasattr(recording, "steps"):
+        recording = getattr(recording, "recording", recording)  # a Recorder's, built once
     missing = [name for name in FIELDS if not hasattr(recording, name)]
     if missing:
         raise TypeError(
