@@ -144,33 +144,12 @@ class Optimizer:
         nothing changes unless every value fits.
         """
         owner = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state, Mapping):
-            if isinstance(state, (str, os.PathLike)):
-                raise TypeError(
-                    f"{owner} takes a state dict, not a file name: read the file first, as in "
-                    f"optimizer.load_state_dict(nn.load({str(state)!r}))"
-                )
-            raise TypeError(f"{owner} takes a state dict (a mapping of names to arrays), got {type(state).__name__}")
-        required = [*self.SETTINGS, "iterations"]
         shapes = [(len(group),) if isinstance(group, list) else np.shape(group.data) for group in self._groups]
         per_parameter = {f"state.{i}.{name}": (i, name) for i in range(len(shapes)) for name in self.STATE}
-        missing = [key for key in required if key not in state]
-        unexpected = sorted((key for key in state if key not in required and key not in per_parameter), key=str)
-        if missing or unexpected:
-            raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
-        settings = {}
-        for name, rule in self.SETTINGS.items():
-            value = _single(state[name], name, owner)
-            try:
-                settings[name] = rule(name, value)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"{owner}: {error}") from None
+        _check_keys(state, [*self.SETTINGS, "iterations"], per_parameter, owner, "optimizer")
+        settings = {name: _setting(state, name, rule, owner) for name, rule in self.SETTINGS.items()}
         self._check_settings(settings, owner)
-        iterations = _single(state["iterations"], "iterations", owner)
-        if not isinstance(iterations, int) or isinstance(iterations, bool):
-            raise TypeError(f"{owner}: 'iterations' must be an int (the steps taken), got {iterations!r}")
-        if iterations < 0:
-            raise ValueError(f"{owner}: 'iterations' must be >= 0 (the steps taken), got {iterations!r}")
+        iterations = _count(state, "iterations", 0, owner, "the steps taken")
         arrays: list[dict[str, np.ndarray]] = [{} for _ in shapes]
         for key, (index, name) in per_parameter.items():
             if key in state:
@@ -183,7 +162,7 @@ class Optimizer:
                 raise KeyError(f"{owner}: missing keys {absent} (a parameter's arrays come all together)")
         for name, value in settings.items():
             object.__setattr__(self, name, value)
-        self.iterations = int(iterations)
+        self.iterations = iterations
         self._state = arrays
 
     def _check_settings(self, settings: dict[str, Any], owner: str) -> None:
@@ -203,6 +182,41 @@ class Optimizer:
         public = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "iterations"}
         settings = ", ".join(f"{k}={v!r}" for k, v in public.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _check_keys(state: Any, required: list[str], optional: Any, owner: str, reader: str) -> None:
+    """TypeError unless `state` is a mapping; KeyError naming the `required` keys it lacks and those it has
+    that are neither required nor `optional`."""
+    if not isinstance(state, Mapping):
+        if isinstance(state, (str, os.PathLike)):
+            raise TypeError(
+                f"{owner} takes a state dict, not a file name: read the file first, as in "
+                f"{reader}.load_state_dict(nn.load({str(state)!r}))"
+            )
+        raise TypeError(f"{owner} takes a state dict (a mapping of names to arrays), got {type(state).__name__}")
+    missing = [key for key in required if key not in state]
+    unexpected = sorted((key for key in state if key not in required and key not in optional), key=str)
+    if missing or unexpected:
+        raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
+
+
+def _setting(state: Mapping[str, Any], key: str, rule: Callable[[str, Any], Any], owner: str) -> Any:
+    """The number under `key`, checked by the setting's `rule`, its error naming `owner`."""
+    value = _single(state[key], key, owner)
+    try:
+        return rule(key, value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{owner}: {error}") from None
+
+
+def _count(state: Mapping[str, Any], key: str, low: int, owner: str, meaning: str) -> int:
+    """The int under `key`, at least `low`; TypeError or ValueError naming it (`meaning` says what it counts)."""
+    count = _single(state[key], key, owner)
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise TypeError(f"{owner}: {key!r} must be an int ({meaning}), got {count!r}")
+    if count < low:
+        raise ValueError(f"{owner}: {key!r} must be >= {low} ({meaning}), got {count!r}")
+    return count
 
 
 def _array(value: Any, key: str, owner: str) -> np.ndarray:
@@ -426,24 +440,10 @@ class CosineSchedule:
         """Take another schedule's `state_dict` (saved with `save`, read with ``nn.load``) to go on where it
         stopped; all or nothing, with errors naming the key as `Optimizer.load_state_dict`'s do."""
         owner = "CosineSchedule.load_state_dict"
-        if not isinstance(state, Mapping):
-            raise TypeError(f"{owner} takes a state dict (a mapping of names to arrays), got {type(state).__name__}")
-        keys = ["initial_lr", "steps", "done"]
-        missing = [key for key in keys if key not in state]
-        unexpected = sorted((key for key in state if key not in keys), key=str)
-        if missing or unexpected:
-            raise KeyError(f"{owner}: missing keys {missing}, unexpected keys {unexpected}")
-        initial_lr = _single(state["initial_lr"], "initial_lr", owner)
-        try:
-            initial_lr = _number("initial_lr", initial_lr, low=0.0)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"{owner}: {error}") from None
-        steps, done = (_single(state[key], key, owner) for key in ("steps", "done"))
-        for key, count, low in (("steps", steps, 1), ("done", done, 0)):
-            if not isinstance(count, int) or isinstance(count, bool):
-                raise TypeError(f"{owner}: {key!r} must be an int, got {count!r}")
-            if count < low:
-                raise ValueError(f"{owner}: {key!r} must be >= {low}, got {count!r}")
+        _check_keys(state, ["initial_lr", "steps", "done"], (), owner, "schedule")
+        initial_lr = _setting(state, "initial_lr", partial(_number, low=0.0), owner)
+        steps = _count(state, "steps", 1, owner, "the updates the schedule spans")
+        done = _count(state, "done", 0, owner, "the updates done")
         self.initial_lr, self.steps, self.done = initial_lr, steps, done
 
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -552,8 +552,8 @@ def test_a_cosine_schedule_resumed_from_its_state_goes_on_as_if_never_stopped(tm
         (lambda s: s.pop("done"), KeyError, "missing keys ['done'], unexpected keys []"),
         (lambda s: s.update(extra=1), KeyError, "unexpected keys ['extra']"),
         (lambda s: s.update(initial_lr=np.asarray(-0.1)), ValueError, "initial_lr must be a finite number >= 0"),
-        (lambda s: s.update(steps=np.asarray(0)), ValueError, "'steps' must be >= 1, got 0"),
-        (lambda s: s.update(done=np.asarray(1.5)), TypeError, "'done' must be an int, got 1.5"),
+        (lambda s: s.update(steps=np.asarray(0)), ValueError, "'steps' must be >= 1 (the updates the schedule spans)"),
+        (lambda s: s.update(done=np.asarray(1.5)), TypeError, "'done' must be an int (the updates done), got 1.5"),
         (lambda s: s.update(done=np.array([1, 2])), TypeError, "'done' must be a single number"),
     ],
 )
@@ -567,3 +567,9 @@ def test_a_schedule_state_that_does_not_fit_is_refused_and_nothing_changes(chang
         schedule.load_state_dict(state)
     assert raised.value.args[0].startswith("CosineSchedule.load_state_dict: ") and message in raised.value.args[0]
     assert (schedule.initial_lr, schedule.steps, schedule.done) == (0.1, 10, 1)
+
+
+def test_a_schedule_takes_a_state_dict_not_a_file_name():
+    schedule = nn.optim.CosineSchedule(nn.SGD(loss_and_params()[1], lr=0.1), 10)
+    with pytest.raises(TypeError, match=re.escape("schedule.load_state_dict(nn.load('cosine.npz'))")):
+        schedule.load_state_dict("cosine.npz")
