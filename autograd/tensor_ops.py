@@ -114,9 +114,10 @@ class Function:
     def local_grads(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
-    def recompute(self, parents: list[Array]) -> Array:
+    def recompute(self, parents: list[Array]) -> Array | None:
         """The forward pass run again on the parents' arrays as they are now (a constant operand as kept),
-        by a copy of this op, so that what the graph keeps for its backward pass stays as it is."""
+        by a copy of this op, so that what the graph keeps for its backward pass stays as it is; None when
+        that cannot be known (an op of your own inside this one)."""
         return copy.copy(self).forward(*parents)
 
     @property
@@ -170,7 +171,7 @@ class Binary(Function):
             return (self.operand_grads(grad, needs[0], False)[0],)
         return (self.operand_grads(grad, False, needs[0])[1],)
 
-    def recompute(self, parents: list[Array]) -> Array:
+    def recompute(self, parents: list[Array]) -> Array | None:
         which = self.which
         operands = parents if which == BOTH else [parents[0], self.b] if which == LEFT else [self.a, parents[0]]
         return copy.copy(self).forward(*operands)
@@ -803,9 +804,12 @@ class Linear(Function):
                 out = out + b
         return out if self.activation is None else self.activation.forward(out)
 
-    def recompute(self, parents: list[Array]) -> Array:
+    def recompute(self, parents: list[Array]) -> Array | None:
+        activation = self.activation
+        if activation is not None and not type(activation).__module__.startswith("chainrule."):
+            return None  # an activation of your own, whose forward may be random
         again = copy.copy(self)
-        again.activation = copy.copy(self.activation)  # which keeps arrays of its own for the backward pass
+        again.activation = copy.copy(activation)  # which keeps arrays of its own for the backward pass
         return again.forward(*parents)
 
     def vjp(self, grad: Array, needs: tuple[bool, ...]) -> tuple[Array | None, ...]:

@@ -418,6 +418,8 @@ def _number(x: Any) -> float | None:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
         return as_float(x, "a Value op")
+    if getattr(x, "ndim", None) == 0 and getattr(x, "mask", False):  # not left to NumPy, which reads it as 0
+        raise TypeError("a Value op takes a real number, got a masked entry (numpy.ma.masked), which holds none")
     return None
 
 

@@ -288,10 +288,11 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("momentum", "nesterov"):  # each checked on its own, then the two together
-            value = self.SETTINGS[name](name, value)
-            pair = {"momentum": getattr(self, "momentum", 0.0), "nesterov": getattr(self, "nesterov", False)}
-            pair[name] = value
+        other = {"momentum": "nesterov", "nesterov": "momentum"}.get(name)
+        if other is not None and hasattr(self, other):  # each checked on its own, then the two together
+            rule = self.SETTINGS.get(name)
+            value = rule(name, value) if rule is not None else value
+            pair = {name: value, other: getattr(self, other)}
             _check_nesterov(pair["nesterov"], pair["momentum"])
         super().__setattr__(name, value)
 
@@ -314,7 +315,8 @@ class SGD(Optimizer):
 def _check_nesterov(nesterov: bool, momentum: float, owner: str = "") -> None:
     if nesterov and not momentum:
         raise ValueError(
-            f"{owner}nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)"
+            f"{owner}nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity); "
+            f"to turn momentum off, set nesterov=False first"
         )
 
 
@@ -424,6 +426,9 @@ class CosineSchedule:
     def step(self) -> None:
         """Count one update and set the optimizer's rate for the next."""
         self.done += 1
+        self._set_rate()
+
+    def _set_rate(self) -> None:
         progress = min(self.done, self.steps) / self.steps
         self.optimizer.lr = self.initial_lr * 0.5 * (1.0 + math.cos(math.pi * progress))
 
@@ -438,13 +443,15 @@ class CosineSchedule:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Take another schedule's `state_dict` (saved with `save`, read with ``nn.load``) to go on where it
-        stopped; all or nothing, with errors naming the key as `Optimizer.load_state_dict`'s do."""
+        stopped, and set the optimizer's rate to the one for the next update; all or nothing, with errors
+        naming the key as `Optimizer.load_state_dict`'s do."""
         owner = "CosineSchedule.load_state_dict"
         _check_keys(state, ["initial_lr", "steps", "done"], (), owner, "schedule")
         initial_lr = _setting(state, "initial_lr", partial(_number, low=0.0), owner)
         steps = _count(state, "steps", 1, owner, "the updates the schedule spans")
         done = _count(state, "done", 0, owner, "the updates done")
         self.initial_lr, self.steps, self.done = initial_lr, steps, done
+        self._set_rate()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write `state_dict()` to an ``.npz`` file, as `Optimizer.save` does; returns the path written."""

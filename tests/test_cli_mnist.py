@@ -258,7 +258,7 @@ def test_help_keeps_the_paragraphs_of_the_docstring(capsys):
         (["--lr", "nan"], "'nan'"),
         (["--decay", "-0.1"], "'-0.1'"),
         (["--limit", "0"], "'0'"),
-        (["--limit", "60001"], "argument --limit: expected a positive integer up to 60000, got '60001'"),
+        (["--limit", "60001"], "expected a positive integer up to 60000 (MNIST's training images), got '60001'"),
         (["--seed", "-3"], "'-3'"),
         (["--hidden", ""], "''"),
         (["--optimizer", "lbfgs"], "'lbfgs'"),

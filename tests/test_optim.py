@@ -17,6 +17,7 @@ import pytest
 
 from chainrule import nn
 from chainrule.autograd import Parameter
+from chainrule.nn import Optimizer
 
 
 def loss_and_params():
@@ -114,7 +115,8 @@ NOT_A_LIST = "takes a list of parameters such as model.parameters(), got"
         (lambda p: nn.SGD(p, momentum=1.5), ValueError, "momentum must be in [0, 1), got 1.5"),
         (lambda p: nn.SGD(p, momentum=1), ValueError, "momentum must be in [0, 1), got 1"),
         (lambda p: nn.SGD(p, nesterov=True), ValueError,
-         "nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity)"),
+         "nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity); to turn momentum "
+         "off, set nesterov=False first"),
         (lambda p: nn.SGD(p, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False, got 'yes'"),
         (lambda p: nn.SGD(p, weight_decay=-1e-4), ValueError, "weight_decay must be a finite number >= 0, got -0.0001"),
         (lambda p: nn.SGD(p, decay=float("inf")), ValueError, "decay must be a finite number >= 0, got inf"),
@@ -499,7 +501,7 @@ def test_a_negative_sum_of_squares_is_refused_for_adagrad_and_rmsprop(kind):
 
 def test_nesterov_without_momentum_is_refused_however_it_comes():
     params = loss_and_params()[1]
-    message = r"nesterov=True needs a momentum > 0"
+    message = r"nesterov=True needs a momentum > 0 \(.*\); to turn momentum off, set nesterov=False first"
     with pytest.raises(ValueError, match=message):
         nn.SGD(params, nesterov=True)
     optimizer = nn.SGD(params, momentum=0.9, nesterov=True)
@@ -573,3 +575,25 @@ def test_a_schedule_takes_a_state_dict_not_a_file_name():
     schedule = nn.optim.CosineSchedule(nn.SGD(loss_and_params()[1], lr=0.1), 10)
     with pytest.raises(TypeError, match=re.escape("schedule.load_state_dict(nn.load('cosine.npz'))")):
         schedule.load_state_dict("cosine.npz")
+
+
+def test_an_sgd_subclass_may_set_nesterov_before_momentum():
+    class LookAhead(nn.SGD):
+        def __init__(self, params):
+            Optimizer.__init__(self, params, 0.1)
+            self.nesterov = True
+            self.momentum = 0.9
+            self.weight_decay = 0.0
+
+    optimizer = LookAhead(loss_and_params()[1])
+    assert optimizer.nesterov and optimizer.momentum == 0.9
+
+
+def test_a_schedule_loaded_alone_sets_the_optimizers_rate_for_the_next_update():
+    params = loss_and_params()[1]
+    schedule = nn.optim.CosineSchedule(nn.SGD(params, lr=0.5), 10)
+    for _ in range(4):
+        schedule.step()
+    fresh = nn.SGD(params, lr=0.5)
+    nn.optim.CosineSchedule(fresh, 10).load_state_dict(schedule.state_dict())
+    assert fresh.lr == schedule.optimizer.lr == pytest.approx(0.5 * 0.5 * (1 + math.cos(math.pi * 0.4)))

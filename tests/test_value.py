@@ -710,3 +710,6 @@ def test_a_masked_entry_is_refused_and_an_unmasked_one_read():
     with pytest.raises(TypeError, match=r"Value\(\) takes a real number, got a masked entry \(numpy.ma.masked\)"):
         Value(np.ma.masked)
     assert Value(np.ma.masked_array(2.5, mask=False)).data == 2.5
+    for op in (lambda v: v * np.ma.masked, lambda v: v - np.ma.masked, lambda v: v ** np.ma.masked):
+        with pytest.raises(TypeError, match=r"a Value op takes a real number, got a masked entry \(numpy.ma.masked\)"):
+            op(Value(2.0))

@@ -861,7 +861,8 @@ def test_a_graph_whose_inputs_changed_after_it_was_built_is_not_drawn(tmp_path):
     y.backward()
     nn.SGD([w], lr=0.5).step()  # w is 2 - 0.5 · 3 = 0.5 now; y still holds 6
     message = (r"the graph is out of date: node \(op '\*'\) holds 6.0, but its inputs' numbers now give 1.5, since one "
-               r"changed after the graph was built \(an optimizer step or a \.data assignment\); run the forward pass")
+               r"changed after the graph was built \(an optimizer step, a \.data assignment, an array changed in "
+               r"place\); run the forward pass again and draw its new result")
     with pytest.raises(ValueError, match=message):
         viz.draw_graph(y)
     with pytest.raises(ValueError, match="the graph is out of date"):
@@ -1028,18 +1029,18 @@ def test_a_tensor_graph_whose_weights_changed_after_it_was_built_is_not_drawn():
     loss.backward()
     viz.draw_graph(loss)
     nn.SGD(model.parameters(), lr=0.5).step()  # moves the weights in place; the graph keeps its old results
-    message = (r"the graph is out of date: node \(op 'relu∘linear'\) holds [-0-9.e]+ at \(\d+, \d+\), but its inputs' "
-               r"numbers now give [-0-9.e]+ there, since one changed after the graph was built")
+    message = (r"the graph is out of date: node \(op 'relu∘linear' in layers.0\) holds [-0-9.e]+ at \(\d+, \d+\), but "
+               r"its inputs' numbers now give [-0-9.e]+ there, since one changed after the graph was built")
     with pytest.raises(ValueError, match=message):
         viz.draw_graph(loss)
     fresh = nn.losses.cross_entropy(model(X), y)
     viz.draw_graph(fresh)
     model.layers[1].bias.data = model.layers[1].bias.data + 1.0  # a new array: the op still holds the old one
-    with pytest.raises(ValueError, match=r"node \(op 'linear'\) holds .* at \(0, 0\)"):
+    with pytest.raises(ValueError, match=r"node \(op 'linear' in layers.1\) holds .* at \(0, 0\)"):
         viz.draw_graph(fresh)
     model.layers[0].weight.data = np.zeros((5, 5))
-    failing = (r"node \(op 'relu∘linear'\) holds numbers its inputs no longer give: its op now fails on them \(op "
-               r"'linear': inputs \(2, 2\) do not fit weight \(5, 5\) and bias \(3,\)\), since one changed")
+    failing = (r"node \(op 'relu∘linear' in layers.0\) holds numbers its inputs no longer give: its op now fails on "
+               r"them \(op 'linear': inputs \(2, 2\) do not fit weight \(5, 5\) and bias \(3,\)\), since one changed")
     with pytest.raises(ValueError, match=failing):
         viz.draw_graph(fresh)
 
@@ -1064,3 +1065,56 @@ def test_a_tensor_op_of_ones_own_is_not_run_again():
     assert y.recomputed() is None
     x.data += 5.0
     assert "shift" in viz.draw_graph(y).source
+
+
+def test_a_small_entry_that_changed_beside_a_large_one_is_caught_and_a_float32_one_shown_as_float32():
+    """A stale softmax whose smallest entry moved 0.3% (visible at four digits) next to one near 1."""
+    from chainrule.autograd import Tensor
+
+    z = Tensor([10.0, 0.0, -2.0, 1.0], dtype="float64", requires_grad=True, is_parameter=True)
+    p = z.softmax()
+    z.data -= [0.0, 0.0, 0.0, 3e-3]
+    with pytest.raises(ValueError, match=r"node \(op 'softmax'\) holds 0.000123388\d* at \(3,\), but its inputs' "
+                                         r"numbers now give 0.000123018\d* there"):
+        viz.draw_graph(p)
+    w = Tensor(0.1, dtype="float32", requires_grad=True, is_parameter=True)
+    tripled = w * 3.0
+    w.data += 1.0  # 0-d: no entry to name; float32: as short as float32 prints, not 0.30000001192092896
+    with pytest.raises(ValueError, match=r"node \(op '\*'\) holds 0.3, but its inputs' numbers now give 3.3000002, "):
+        viz.draw_graph(tripled)
+
+
+def test_a_user_activation_inside_a_linear_op_is_not_run_again_and_bare_numbers_as_data_are_caught():
+    from chainrule.autograd import Tensor, tensor_ops
+
+    class Noisy(tensor_ops.ElementwiseUnary):
+        __slots__ = ()
+        name = "noisy"
+
+        def compute(self, a):
+            return a + random.random()
+
+        def local(self):
+            return 1.0
+
+    x = Tensor(np.ones((2, 3)))
+    w = Tensor(np.ones((2, 3)), requires_grad=True, is_parameter=True)
+    y = Tensor.apply(tensor_ops.Linear(Noisy()), (x, w), x.data, w.data)
+    assert y.recomputed() is None and "noisy" in viz.draw_graph(y).source
+    model = nn.MLP(4, [3, 2], seed=0, backend="numpy")
+    loss = nn.losses.cross_entropy(model(np.ones((2, 4))), [0, 1])
+    model.layers[0].bias.data = 0.0  # a bare number: the op now fails on it
+    with pytest.raises(ValueError, match=r"node \(op 'relu∘linear' in layers.0\) holds numbers its inputs no longer "
+                                         r"give: its op now fails on them"):
+        viz.draw_graph(loss)
+
+
+def test_a_graph_too_big_to_draw_is_refused_before_it_is_run_again(monkeypatch):
+    from chainrule.autograd import Tensor
+
+    node = Tensor(np.ones(3), requires_grad=True)
+    for _ in range(30):
+        node = node * 1.5
+    monkeypatch.setattr(Tensor, "recomputed", lambda self: pytest.fail("ran the graph again"))
+    with pytest.raises(ValueError, match="value nodes"):
+        viz.draw_graph(node, max_nodes=10)

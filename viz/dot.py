@@ -58,7 +58,9 @@ def draw_graph(
     than `FOLD_INPUTS` (8) inputs that feed the same boxes, such as an image's pixels, as one
     box of inputs; `highlight`
     (a node or an iterable of nodes) gets a thick orange border. Raises ValueError when the
-    graph has more than `max_nodes` value nodes to draw.
+    graph has more than `max_nodes` value nodes to draw, and when it is out of date: an input
+    changed after the graph was built (an optimizer step, say), so its numbers no longer belong
+    together; run the forward pass again and draw the new result.
     """
     digraph = build(
         root,
@@ -111,12 +113,12 @@ def build(
     check_mode(collapse)
     if order is None:
         order = topological_order(root)
-    _check_current(order)
     membership = plan(order, root, collapse) if collapse else {}
     groups = list(dict.fromkeys(membership.values()))
     count = _drawn_count(order, membership)
     if count > max_nodes:
         raise ValueError(_too_many(order, root, count, max_nodes, collapse))
+    _check_current(order)
     painter = _Painter(
         root, order, membership, groups, show_grad, show_local_grads, highlight, grads, names or {}, reserve or {}
     )
@@ -163,29 +165,36 @@ def _check_current(order: list[Any]) -> None:
         else:
             differs = f"holds {node.data!r}, but its inputs' numbers now give {now!r}"
         name = f"{node.label!r} " if node.label else ""
+        where = f" in {node.scope}" if getattr(node, "scope", "") else ""
         raise ValueError(
-            f"the graph is out of date: node {name}(op {node.op!r}) {differs}, since one changed after the graph was "
-            f"built (an optimizer step or a .data assignment); run the forward pass again and draw its new result"
+            f"the graph is out of date: node {name}(op {node.op!r}{where}) {differs}, since one changed after the "
+            f"graph was built (an optimizer step, a .data assignment, an array changed in place); run the forward "
+            f"pass again and draw its new result"
         )
 
 
 _ARRAY_RTOL = 1e-6
-"""How far a Tensor's data may be from its op run again (relative to the entry, or to the array's largest)
-before the graph counts as stale: room for float32 sums rounded in another order, far below what a drawing
-shows (four significant digits)."""
+"""How far a Tensor's entry may be from its op run again, relative to the entry (or 1/1000 of that relative to
+the array's largest, for entries near 0), before the graph counts as stale: room for sums rounded in another
+order, far below what a drawing shows (four significant digits). The same inputs give the same bits here."""
 
 
 def _array_change(data: np.ndarray, now: np.ndarray) -> str | None:
     """How a Tensor's `data` differs from its op run again (`now`), naming the first entry that does; None if not."""
     if now.shape != data.shape:
         return f"has shape {data.shape}, but its inputs now give shape {now.shape}"
+    changed = now != data
+    if not changed.any():  # the common case: the same bits
+        return None
     finite = np.abs(data[np.isfinite(data)])
-    scale = float(finite.max()) if finite.size else 0.0  # entries near 0 differ by the rounding of the array's size
-    changed = ~np.isclose(now, data, rtol=_ARRAY_RTOL, atol=_ARRAY_RTOL * scale, equal_nan=True)
+    scale = float(finite.max()) if finite.size else 0.0
+    changed &= ~np.isclose(now, data, rtol=_ARRAY_RTOL, atol=_ARRAY_RTOL * 1e-3 * scale, equal_nan=True)
     if not changed.any():
         return None
     index = tuple(int(i) for i in np.argwhere(changed)[0])
-    return f"holds {data[index].item()!r} at {index}, but its inputs' numbers now give {now[index].item()!r} there"
+    at = f" at {index}" if index else ""
+    there = " there" if index else ""
+    return f"holds {data[index]!s}{at}, but its inputs' numbers now give {now[index]!s}{there}"  # as its dtype prints
 
 
 def _drawn_count(order: list[Any], membership: dict[Any, Group]) -> int:

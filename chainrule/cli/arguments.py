@@ -22,13 +22,15 @@ LARGEST_INT = 2**31 - 1
 2**63 Python's own sizes fail with messages that name no option."""
 
 
-def bounded(kind: type, *, positive: bool, largest: int = LARGEST_INT) -> Callable[[str], int | float]:
+def bounded(
+    kind: type, *, positive: bool, largest: int = LARGEST_INT, why: str = ""
+) -> Callable[[str], int | float]:
     """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite
-    (an int at most `largest`)."""
+    (an int at most `largest`, `why` saying what bounds it)."""
     noun = "integer" if kind is int else "number"
     what = f"a positive {noun}" if positive else f"an {noun} >= 0" if kind is int else f"a {noun} >= 0"
     if kind is int:
-        what += f" up to {largest}"
+        what += f" up to {largest}{why}"
 
     def convert(text: str) -> int | float:
         try:
