@@ -1,5 +1,6 @@
 """`chainrule xor` (= `chainrule gate xor --model mlp`) and `chainrule demo`: output, exit codes, one-line errors."""
 
+import io
 import subprocess
 import sys
 
@@ -106,3 +107,16 @@ def test_xor_help_describes_only_the_mlp(capsys):
     assert leaving.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "--steps STEPS full-batch updates (300)" in out and "perceptron" not in out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["gate", "--help"]])
+def test_help_and_version_that_cannot_be_written_fail_with_one_line(monkeypatch, capsys, argv):
+    """argparse itself stays silent when its text cannot be written (``chainrule --help > /dev/full``)."""
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert main(argv) == 1
+    assert capsys.readouterr().err == "chainrule: error: [Errno 28] No space left on device\n"

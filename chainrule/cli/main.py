@@ -98,6 +98,12 @@ class _Parser(argparse.ArgumentParser):
         matches = [option for option in self.takes_value if option.startswith("--") and option.startswith(name)]
         return matches[0] if name.startswith("--") and len(matches) == 1 else None
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """argparse's, without its silence when the text cannot be written (``--help > /dev/full``): `main`
+        reports that as any other failure to write."""
+        if message:
+            (file or sys.stderr).write(message)
+
     def error(self, message: str) -> None:  # one line, no usage block
         if self.glued:  # -oFILE or -o=FILE was read as a positional (an expression may start with "-o")
             message += "; " + "; ".join(self.glued)
