@@ -315,8 +315,8 @@ class SGD(Optimizer):
 def _check_nesterov(nesterov: bool, momentum: float, owner: str = "") -> None:
     if nesterov and not momentum:
         raise ValueError(
-            f"{owner}nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity); "
-            f"to turn momentum off, set nesterov=False first"
+            f"{owner}nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity), got "
+            f"momentum={momentum!r}; without momentum, nesterov must be False"
         )
 
 

@@ -111,7 +111,8 @@ class Recording:
     """(F, n) bool: whether the model puts each sample in its class."""
     info: dict[str, Any] = field(default_factory=dict)
     """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes; ``frozen``
-    lists the parameters frozen with ``requires_grad=False`` ("layer 1 biases"), when there are any."""
+    lists the parameters frozen with ``requires_grad=False`` on every frame, as [layer, "weights" or "biases"]
+    (layer 0 first), when there are any."""
 
     @property
     def frames(self) -> int:
@@ -403,17 +404,16 @@ class Recorder:
             sample_deltas=per_layer("deltas"),
             sample_loss=stack("sample_loss"),
             sample_correct=stack("correct", bool),
-            info={**self.info, **({"frozen": frozen} if (frozen := self._frozen()) else {})},
+            info={**self.info, **({"frozen": frozen} if (frozen := _frozen_throughout(frames)) else {})},
         )
 
-    def _frozen(self) -> list[str]:
-        """The parameters frozen with ``requires_grad=False`` now, by layer ("layer 1 biases"): the film says
-        that they never move though their gradients are shown."""
+    def _frozen_now(self) -> list[list[Any]]:
+        """[layer, "weights" or "biases"] for each parameter frozen with ``requires_grad=False`` now."""
         return [
-            f"layer {number} {kind}"
-            for number, stage in enumerate(self.stages, start=1)
+            [layer, kind]
+            for layer, stage in enumerate(self.stages)
             for kind, parameter in (("weights", stage.weights), ("biases", stage.biases))
-            if isinstance(parameter, Tensor) and not parameter.requires_grad
+            if _is_frozen(parameter)
         ]
 
     def __repr__(self) -> str:
@@ -436,7 +436,7 @@ class Recorder:
 
     def _frame(self) -> dict[str, Any]:
         """The model now: one frame of the film."""
-        frame: dict[str, Any] = {"step": self._steps_done}
+        frame: dict[str, Any] = {"step": self._steps_done, "frozen": self._frozen_now()}
         frame.update(self._through_the_batch())
         parameters = [stage.parameters() for stage in self.stages]
         frame["weights"] = [w for w, _ in parameters]
@@ -564,10 +564,20 @@ class Recorder:
         return outputs
 
 
+def _is_frozen(parameter: Any) -> bool:
+    """A Tensor parameter frozen with ``requires_grad=False`` (a Value cannot be)."""
+    return isinstance(parameter, Tensor) and not parameter.requires_grad
+
+
+def _frozen_throughout(frames: list[dict[str, Any]]) -> list[list[Any]]:
+    """The parameters frozen on every frame: the film says no step moves them, though it shows their gradients."""
+    return [parameter for parameter in frames[0]["frozen"] if all(parameter in frame["frozen"] for frame in frames)]
+
+
 @contextmanager
 def _thawed(parameters: list[Any]) -> Iterator[None]:
     """Frozen Tensor parameters take gradients inside the block, and are frozen again after it."""
-    frozen = [p for p in parameters if isinstance(p, Tensor) and not p.requires_grad]
+    frozen = [p for p in parameters if _is_frozen(p)]
     try:
         for p in frozen:
             p.requires_grad = True

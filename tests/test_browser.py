@@ -436,6 +436,7 @@ def test_n_and_p_choose_the_sample_without_a_mouse(film):
 def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
     X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
     model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy")
+    model.layers[0].weight.requires_grad = False
     model.layers[1].bias.requires_grad = False
     recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
     nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=5, progress=False,
@@ -444,7 +445,14 @@ def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
     visit = Visit(browser, tmp_path / "frozen.html")
     visit.page.wait_for_function(LOADED, timeout=20_000)
     about = visit.page.text_content("#about")
-    assert about.endswith(" Frozen (requires_grad=False), so no step moves them, though their gradients are shown: "
-                          "layer 2 biases.")
+    assert about.endswith(" Frozen with requires_grad=False on every frame: the hidden layer 1's weights, the output "
+                          "layer's biases; no step moves them, though their gradients are shown.")
+    visit.page.dispatch_event("g[data-layer='0'][data-to='0'][data-from='1'] .hit", "mouseenter")
+    card = visit.page.text_content("#card")
+    assert "w is frozen (requires_grad=False): no step moves it, whatever its gradient" in card
+    visit.page.dispatch_event("g[data-layer='1'][data-to='0'][data-from='1'] .hit", "mouseenter")
+    assert "gradient descent moves w against it" in visit.page.text_content("#card")  # the output's weights move
+    visit.page.hover(".diagram canvas >> nth=5")  # the output neuron
+    assert "over all samples (b is frozen: no step moves it)" in visit.page.text_content("#card")
     visit.clean()
     visit.page.close()

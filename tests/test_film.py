@@ -406,7 +406,7 @@ def test_a_frozen_parameter_is_filmed_with_its_true_gradient_and_stays_frozen():
     weight.requires_grad = False
     model.layers[1].bias.requires_grad = False
     recording = nn.Recorder(model, X, y, "binary_cross_entropy").recording
-    assert recording.info["frozen"] == ["layer 1 weights", "layer 2 biases"]  # the film page says so
+    assert recording.info["frozen"] == [[0, "weights"], [1, "biases"]]  # the film page says so
     filmed = recording.weight_gradients[0][0]
     assert not weight.requires_grad and weight.grad is None
     weight.requires_grad = True
@@ -443,3 +443,17 @@ def test_a_film_of_a_recorder_builds_its_recording_once(monkeypatch):
     monkeypatch.setattr(nn.Recorder, "recording", property(lambda self: built.append(1) or recording(self)))
     viz.film(recorder)
     assert built == [1]
+
+
+def test_a_parameter_frozen_for_part_of_the_training_is_not_called_frozen():
+    X, y = XOR
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy")
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=3, progress=False, on_step_end=recorder)
+    model.layers[0].weight.requires_grad = False
+    nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=3, progress=False, on_step_end=recorder)
+    recording = recorder.recording
+    assert "frozen" not in recording.info
+    moved = np.abs(np.diff(recording.weights[0], axis=0)).max(axis=(1, 2))
+    assert (moved[:3] > 0).all() and (moved[3:] == 0).all()  # it moved, then stayed: neither "frozen" nor not

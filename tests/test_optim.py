@@ -115,8 +115,8 @@ NOT_A_LIST = "takes a list of parameters such as model.parameters(), got"
         (lambda p: nn.SGD(p, momentum=1.5), ValueError, "momentum must be in [0, 1), got 1.5"),
         (lambda p: nn.SGD(p, momentum=1), ValueError, "momentum must be in [0, 1), got 1"),
         (lambda p: nn.SGD(p, nesterov=True), ValueError,
-         "nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity); to turn momentum "
-         "off, set nesterov=False first"),
+         "nesterov=True needs a momentum > 0 (Nesterov's method looks ahead along the velocity), got momentum=0.0; "
+         "without momentum, nesterov must be False"),
         (lambda p: nn.SGD(p, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be True or False, got 'yes'"),
         (lambda p: nn.SGD(p, weight_decay=-1e-4), ValueError, "weight_decay must be a finite number >= 0, got -0.0001"),
         (lambda p: nn.SGD(p, decay=float("inf")), ValueError, "decay must be a finite number >= 0, got inf"),
@@ -501,7 +501,7 @@ def test_a_negative_sum_of_squares_is_refused_for_adagrad_and_rmsprop(kind):
 
 def test_nesterov_without_momentum_is_refused_however_it_comes():
     params = loss_and_params()[1]
-    message = r"nesterov=True needs a momentum > 0 \(.*\); to turn momentum off, set nesterov=False first"
+    message = r"nesterov=True needs a momentum > 0 \(.*\), got momentum=0.0; without momentum, nesterov must be False"
     with pytest.raises(ValueError, match=message):
         nn.SGD(params, nesterov=True)
     optimizer = nn.SGD(params, momentum=0.9, nesterov=True)

@@ -23,14 +23,14 @@ LARGEST_INT = 2**31 - 1
 
 
 def bounded(
-    kind: type, *, positive: bool, largest: int = LARGEST_INT, why: str = ""
+    kind: type, *, positive: bool, largest: int = LARGEST_INT, bound_by: str = ""
 ) -> Callable[[str], int | float]:
     """An argparse type reading `kind` (int or float) that must be > 0 (`positive`) or >= 0, and finite
-    (an int at most `largest`, `why` saying what bounds it)."""
+    (an int at most `largest`; `bound_by` says what sets that bound)."""
     noun = "integer" if kind is int else "number"
     what = f"a positive {noun}" if positive else f"an {noun} >= 0" if kind is int else f"a {noun} >= 0"
     if kind is int:
-        what += f" up to {largest}{why}"
+        what += f" up to {largest}" + (f" ({bound_by})" if bound_by else "")
 
     def convert(text: str) -> int | float:
         try:

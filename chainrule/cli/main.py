@@ -99,10 +99,11 @@ class _Parser(argparse.ArgumentParser):
         return matches[0] if name.startswith("--") and len(matches) == 1 else None
 
     def _print_message(self, message: str, file: Any = None) -> None:
-        """argparse's, without its silence when the text cannot be written (``--help > /dev/full``): `main`
-        reports that as any other failure to write."""
-        if message:
-            (file or sys.stderr).write(message)
+        """argparse's, without its silence when the text cannot be written (``--help > /dev/full`` with
+        unbuffered output): `main` reports that as any other failure to write."""
+        file = file or sys.stderr
+        if message and file is not None:  # both streams are None under pythonw
+            file.write(message)
 
     def error(self, message: str) -> None:  # one line, no usage block
         if self.glued:  # -oFILE or -o=FILE was read as a positional (an expression may start with "-o")
@@ -136,11 +137,36 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; bad input prints one line to stderr and returns 2, other failures 1; no traceback."""
+    return _flushed(_run(argv))
+
+
+def _flushed(status: int) -> int:
+    """`status` once what was printed has reached stdout: written now, not when Python exits, where a failure
+    (a full disk: ``chainrule --help > /dev/full``) would be a traceback-like message and status 120."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return CLOSED_PIPE
+    except OSError as error:
+        _discard_stdout()
+        print(one_line(f"chainrule: error: {error}"), file=sys.stderr)
+        return 1
+    return status
+
+
+def _run(argv: Sequence[str] | None) -> int:
     # The commands' matrices are small: one BLAS thread is about as fast as two on them, and it never
     # stalls for seconds when other programs keep the cores busy (read when NumPy first loads; yours wins).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help and --version, once their text is printed
+            if done.code not in (0, None):
+                raise
+            return 0
         return int(args.run(args) or 0)
     except UsageError as error:
         print(one_line(str(error)), file=sys.stderr)

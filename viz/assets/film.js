@@ -147,6 +147,11 @@
     const activation = (c, f, i, j) => (c === 0 ? a.X[2 * i + j] : perSample("activations", c - 1, f, i, j));
     const output = (f, i) => perSample("activations", L - 1, f, i, 0);
     const sampleGrad = (l, f, i, j, k) => activation(l, f, i, k) * perSample("deltas", l, f, i, j);
+    /** Parameters frozen with requires_grad=False on every frame: [layer (0 first), "weights" or "biases"]. */
+    const frozen = (film.info && film.info.frozen) || [];
+    const isFrozen = (l, kind) => frozen.some(([layer, which]) => layer === l && which === kind);
+    /** Layer l (0 first) as the diagram's columns name it. */
+    const layerName = (l) => (l === L - 1 ? "output layer" : "hidden layer " + (l + 1));
 
     describe();
     const diagram = buildDiagram();
@@ -173,9 +178,10 @@
           "Rosenblatt's rule moves the weights by \u03b7(y \u2212 \u0177)x instead, one sample at a time " +
           "(one step = one sample).";
       }
-      if (info.frozen && info.frozen.length) {
-        text += ` Frozen (requires_grad=False), so no step moves them, though their gradients are shown: ` +
-          `${info.frozen.join(", ")}.`;
+      if (frozen.length) {
+        const named = frozen.map(([l, kind]) => `the ${layerName(l)}'s ${kind}`);
+        text += ` Frozen with requires_grad=False on every frame: ${named.join(", ")}; no step moves them, ` +
+          `though their gradients are shown.`;
       }
       $("about").textContent = text;
       const parts = [];
@@ -563,8 +569,10 @@
         line(box, `Weight from ${from} to ${to}`, "title");
         line(box, `w = ${num(weight(l, f, j, k))}`, "num");
         line(box, `\u2202L/\u2202w = ${num(weightGrad(l, f, j, k))} over all samples`, "num");
-        line(box, "gradient descent moves w against it (SGD by \u03b7 times it, momentum and Adam by their own rules)",
-          "why");
+        line(box, isFrozen(l, "weights")
+          ? "w is frozen (requires_grad=False): no step moves it, whatever its gradient"
+          : "gradient descent moves w against it (SGD by \u03b7 times it, momentum and Adam by their own rules)",
+        "why");
         line(box, `for sample #${i}: \u2202L\u1d62/\u2202w = ${from} \u00b7 \u03b4(${to}) = ${factor(ak)} \u00b7 ` +
           `${factor(dj)} = ${num(ak * dj)}`, "num");
         line(box, `the chain rule: the local derivative \u2202z/\u2202w is the input ${from} it multiplies, ` +
@@ -582,8 +590,8 @@
         const local = perSample("localGradients", l, f, i, j);
         const delta = perSample("deltas", l, f, i, j);
         line(box, `Neuron ${names[c][j]} (${act})`, "title");
-        line(box, `bias b = ${num(bias(l, f, j))}, \u2202L/\u2202b = ${num(biasGrad(l, f, j))} over all samples`,
-          "num");
+        line(box, `bias b = ${num(bias(l, f, j))}, \u2202L/\u2202b = ${num(biasGrad(l, f, j))} over all samples` +
+          (isFrozen(l, "biases") ? " (b is frozen: no step moves it)" : ""), "num");
         line(box, `for sample #${i}:`);
         line(box, `output a = ${num(value)}`, "num");
         line(box, `local gradient da/dz = ${num(local)}`, "num");

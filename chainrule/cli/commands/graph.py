@@ -1,7 +1,8 @@
 """Draw the computational graph of an arithmetic expression, with every value, gradient and local derivative.
 
 The expression may use numbers, named variables, + - * / ** and parentheses, and the
-functions exp, log, relu, tanh and sigmoid; --at gives every variable its value. For example::
+functions exp, log, relu, tanh and sigmoid; --at gives every variable its value, and names no
+other (a name the expression does not use is refused, as a misspelt one would be). For example::
 
     chainrule graph "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 -o neuron.svg
 

@@ -155,7 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--limit",
-        type=bounded(int, positive=True, largest=TRAINING_IMAGES, why=" (MNIST's training images)"),
+        type=bounded(int, positive=True, largest=TRAINING_IMAGES, bound_by="MNIST's training images"),
         default=d["limit"],
         help=f"train on the first N training images (of {TRAINING_IMAGES})",
     )
