@@ -17,10 +17,18 @@ import numpy as np
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
+def file_path(path: object) -> Path:
+    """`path` as a Path; TypeError naming it for anything but a str or an os.PathLike (pathlib's own message
+    names neither the value nor what it should have been)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {path!r}")
+    return Path(path)
+
+
 def check_folder(path: str | os.PathLike[str]) -> Path:
     """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)
     and `path` is known not to be a folder itself (IsADirectoryError)."""
-    target = Path(path)
+    target = file_path(path)
     if target.is_dir():
         raise IsADirectoryError(f"cannot write {str(target)!r}: it is a folder; give a file name")
     folder = target.parent
@@ -69,7 +77,7 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
 
 def npz_path(path: str | os.PathLike[str]) -> Path:
     """Where `save_npz` writes `path`: as given when it ends in ``.npz`` (any case), else with ``.npz`` added."""
-    target = Path(path)
+    target = file_path(path)
     return target if target.suffix.lower() == ".npz" else target.with_name(target.name + ".npz")
 
 
@@ -77,7 +85,7 @@ def save_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], what: 
     """Write `arrays` (a model's or an optimizer's state dict, `what` it is) to an ``.npz`` file with
     `write_atomic`, adding ``.npz`` to a name without it; returns the path written."""
     target = npz_path(path)
-    if Path(path).is_dir():
+    if file_path(path).is_dir():
         raise IsADirectoryError(f"cannot save the {what} to {str(path)!r}: it is a folder; give a file name")
     check_folder(target)
     return write_atomic(target, lambda stream: np.savez(stream, **arrays))

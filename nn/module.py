@@ -14,7 +14,7 @@ from chainrule.autograd import Tensor, Value, graph
 from chainrule.autograd.tensor import unmasked
 
 from .arrays import aligned_copy
-from .files import npz_path, save_npz
+from .files import file_path, npz_path, save_npz
 
 BACKENDS = ("scalar", "numpy")
 
@@ -222,7 +222,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     No pickle is ever loaded: anything but an ``.npz`` file of arrays of numbers is a
     ValueError saying the file is not a saved model or state.
     """
-    source = Path(path)
+    source = file_path(path)
     if not source.is_file() and npz_path(source).is_file():
         source = npz_path(source)
     if not source.exists():

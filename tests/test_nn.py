@@ -583,3 +583,20 @@ def test_a_layers_dtype_and_a_softmax_axis_are_named_when_wrong():
     with pytest.raises(TypeError, match=r"Softmax axis must be an int \(or a tuple of ints\), got str 'x'"):
         nn.Softmax(axis="x")
     assert nn.Softmax(axis=(0, 1)).axis == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model: model.save(5),
+        lambda model: nn.load(5),
+        lambda model: nn.SGD(model.parameters()).save(None),
+        lambda model: nn.optim.CosineSchedule(nn.SGD(model.parameters()), 3).save(2.5),
+        lambda model: nn.data.load_mnist(root=5, download=False),
+        lambda model: model.save(b"model.npz"),
+    ],
+)
+def test_a_path_that_is_no_str_or_pathlike_is_named(call):
+    with pytest.raises(TypeError, match=r"a file path must be a str or a pathlib.Path, got (int 5|NoneType None|"
+                                        r"float 2.5|bytes b'model.npz')$"):
+        call(nn.MLP(2, [1], seed=0))

@@ -1118,3 +1118,14 @@ def test_a_graph_too_big_to_draw_is_refused_before_it_is_run_again(monkeypatch):
     monkeypatch.setattr(Tensor, "recomputed", lambda self: pytest.fail("ran the graph again"))
     with pytest.raises(ValueError, match="value nodes"):
         viz.draw_graph(node, max_nodes=10)
+
+
+def test_a_picture_or_page_path_that_is_no_str_or_pathlike_is_named():
+    y = Value(2.0, label="x") * 3.0
+    y.backward()
+    recorder = nn.Recorder(nn.MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [0.0], "mse")
+    writers = (lambda: viz.render(y, 5), lambda: viz.backward_steps(y, b"steps.html"), lambda: viz.film(recorder, 7))
+    for write in writers:
+        with pytest.raises(TypeError, match=r"a file path must be a str or a pathlib.Path, got (int 5|int 7|bytes "
+                                            r"b'steps.html')$"):
+            write()

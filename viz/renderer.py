@@ -142,17 +142,25 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:  
         if format not in FORMATS.values():
             raise ValueError(f"format must be one of {', '.join(FORMATS.values())}; got {format!r}")
         return format
-    suffix = Path(path).suffix.lower()
+    suffix = file_path(path).suffix.lower()
     if suffix not in FORMATS:
         wanted = " or ".join(FORMATS)
         raise ValueError(f"cannot tell the image format from {str(path)!r}: the name must end in {wanted}")
     return FORMATS[suffix]
 
 
+def file_path(path: object) -> Path:
+    """`path` as a Path; TypeError naming it for anything but a str or an os.PathLike (as `nn.files.file_path`:
+    `viz` and `nn` do not import each other)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {path!r}")
+    return Path(path)
+
+
 def check_folder(path: str | os.PathLike[str]) -> Path:
     """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)
     and `path` is known not to be a folder itself (IsADirectoryError)."""
-    target = Path(path)
+    target = file_path(path)
     if target.is_dir():
         raise IsADirectoryError(f"cannot write {str(target)!r}: it is a folder; give a file name")
     folder = target.parent

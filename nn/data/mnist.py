@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
-from ..files import write_atomic
+from ..files import file_path, write_atomic
 
 __all__ = ["ENV_VAR", "MIRRORS", "load_mnist"]
 
@@ -208,7 +208,7 @@ def load_mnist(
 def _resolve_folder(root: str | os.PathLike[str] | None) -> Path:
     """``root``, else ``$CHAINRULE_DATA/mnist``, else ``~/.cache/chainrule/mnist`` (``~`` expanded)."""
     if root is not None:
-        return Path(root).expanduser()
+        return file_path(root).expanduser()
     base = os.environ.get(ENV_VAR)
     if base:
         return Path(base).expanduser() / "mnist"
