@@ -288,7 +288,7 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
 
     def __setattr__(self, name: str, value: Any) -> None:
-        other = {"momentum": "nesterov", "nesterov": "momentum"}.get(name)
+        other = _PAIRED.get(name)
         if other is not None and hasattr(self, other):  # each checked on its own, then the two together
             rule = self.SETTINGS.get(name)
             value = rule(name, value) if rule is not None else value
@@ -310,6 +310,10 @@ class SGD(Optimizer):
         v -= lr * g
         w += self.momentum * v - lr * g if self.nesterov else v
         return w
+
+
+_PAIRED = {"momentum": "nesterov", "nesterov": "momentum"}
+"""SGD's settings that are checked together: Nesterov's method needs a momentum."""
 
 
 def _check_nesterov(nesterov: bool, momentum: float, owner: str = "") -> None:
