@@ -7,6 +7,7 @@ import each other, and writing files is no job for `autograd`, the one package b
 from __future__ import annotations
 
 import os
+import reprlib
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ def file_path(path: object) -> Path:
     """`path` as a Path; TypeError naming it for anything but a str or an os.PathLike (pathlib's own message
     names neither the value nor what it should have been)."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {path!r}")
+        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {reprlib.repr(path)}")
     return Path(path)
 
 

@@ -111,7 +111,7 @@ class Recording:
     """(F, n) bool: whether the model puts each sample in its class."""
     info: dict[str, Any] = field(default_factory=dict)
     """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes; ``frozen``
-    lists the parameters frozen with ``requires_grad=False`` on every frame, as [layer, "weights" or "biases"]
+    lists the parameters frozen with ``requires_grad=False`` at every step, as [layer, "weights" or "biases"]
     (layer 0 first), when there are any."""
 
     @property
@@ -340,6 +340,7 @@ class Recorder:
         }
         self.sizes = sizes
         self._steps_done = 0
+        self._frozen_at_every_step: list[list[Any]] | None = None  # None until a step is counted
         self._frames: list[dict[str, Any]] = [self._frame()]
         self._last: dict[str, Any] | None = None  # the current step's frame, made when `recording` is read
 
@@ -351,6 +352,9 @@ class Recorder:
     def record_step(self) -> None:
         """Count one optimizer step; take a frame if it is an `every`-th one. Call after ``optimizer.step()``."""
         self._steps_done += 1
+        frozen = self._frozen_now()
+        kept = self._frozen_at_every_step
+        self._frozen_at_every_step = frozen if kept is None else [p for p in kept if p in frozen]
         if self._steps_done % self.every == 0:
             self._frames.append(self._frame())
             if self.max_frames is not None and len(self._frames) > self.max_frames + 1:
@@ -404,8 +408,15 @@ class Recorder:
             sample_deltas=per_layer("deltas"),
             sample_loss=stack("sample_loss"),
             sample_correct=stack("correct", bool),
-            info={**self.info, **({"frozen": frozen} if (frozen := _frozen_throughout(frames)) else {})},
+            info={**self.info, **({"frozen": frozen} if (frozen := self._never_moved()) else {})},
         )
+
+    def _never_moved(self) -> list[list[Any]]:
+        """The parameters frozen with ``requires_grad=False`` at every step counted and now (now alone before
+        any step): the film says that no step moved them, though it shows their gradients."""
+        now = self._frozen_now()
+        every_step = self._frozen_at_every_step
+        return now if every_step is None else [parameter for parameter in every_step if parameter in now]
 
     def _frozen_now(self) -> list[list[Any]]:
         """[layer, "weights" or "biases"] for each parameter frozen with ``requires_grad=False`` now."""
@@ -436,7 +447,7 @@ class Recorder:
 
     def _frame(self) -> dict[str, Any]:
         """The model now: one frame of the film."""
-        frame: dict[str, Any] = {"step": self._steps_done, "frozen": self._frozen_now()}
+        frame: dict[str, Any] = {"step": self._steps_done}
         frame.update(self._through_the_batch())
         parameters = [stage.parameters() for stage in self.stages]
         frame["weights"] = [w for w, _ in parameters]
@@ -567,11 +578,6 @@ class Recorder:
 def _is_frozen(parameter: Any) -> bool:
     """A Tensor parameter frozen with ``requires_grad=False`` (a Value cannot be)."""
     return isinstance(parameter, Tensor) and not parameter.requires_grad
-
-
-def _frozen_throughout(frames: list[dict[str, Any]]) -> list[list[Any]]:
-    """The parameters frozen on every frame: the film says no step moves them, though it shows their gradients."""
-    return [parameter for parameter in frames[0]["frozen"] if all(parameter in frame["frozen"] for frame in frames)]
 
 
 @contextmanager

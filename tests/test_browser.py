@@ -445,7 +445,7 @@ def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
     visit = Visit(browser, tmp_path / "frozen.html")
     visit.page.wait_for_function(LOADED, timeout=20_000)
     about = visit.page.text_content("#about")
-    assert about.endswith(" Frozen with requires_grad=False on every frame: the hidden layer 1's weights, the output "
+    assert about.endswith(" Frozen with requires_grad=False at every step: the hidden layer 1's weights, the output "
                           "layer's biases; no step moves them, though their gradients are shown.")
     visit.page.dispatch_event("g[data-layer='0'][data-to='0'][data-from='1'] .hit", "mouseenter")
     card = visit.page.text_content("#card")

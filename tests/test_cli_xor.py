@@ -131,3 +131,29 @@ def test_output_that_cannot_be_written_is_one_line_and_status_1_with_buffered_ou
                               text=True, env=env, timeout=120)
     assert done.returncode == 1
     assert done.stderr == "chainrule: error: [Errno 28] No space left on device\n"
+
+
+class _FullOnFlush(io.StringIO):
+    """A stdout whose text can be written but never flushed: buffered output to a full disk."""
+
+    def flush(self):
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(("argv", "status", "line"), [
+    (["gate", "and", "--steps", "0"], 2, "chainrule gate: argument --steps: expected a positive integer"),
+    (["--version"], 1, "chainrule: error: [Errno 28] No space left on device"),
+])
+def test_a_failure_to_flush_keeps_a_failed_runs_status_and_its_one_line(monkeypatch, capsys, argv, status, line):
+    monkeypatch.setattr(sys, "stdout", _FullOnFlush())
+    assert main(argv) == status
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(line)
+
+
+def test_a_closed_stdout_is_one_line_not_a_traceback(monkeypatch, capsys):
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stdout", closed)
+    assert main(["--version"]) == 1
+    assert capsys.readouterr().err == "chainrule: error: I/O operation on closed file\n"

@@ -457,3 +457,27 @@ def test_a_parameter_frozen_for_part_of_the_training_is_not_called_frozen():
     assert "frozen" not in recording.info
     moved = np.abs(np.diff(recording.weights[0], axis=0)).max(axis=(1, 2))
     assert (moved[:3] > 0).all() and (moved[3:] == 0).all()  # it moved, then stayed: neither "frozen" nor not
+
+
+def test_frozen_means_frozen_at_every_step_counted_whatever_frames_are_kept():
+    X, y = XOR
+
+    def film_of(freeze_before, thaw_at, **settings):
+        model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0, backend="numpy")
+        weight = model.layers[0].weight
+        recorder = nn.Recorder(model, X, y, "binary_cross_entropy", **settings)
+        weight.requires_grad = not freeze_before  # frozen after the Recorder's frame 0, before any step
+        optimizer = nn.SGD(model.parameters(), lr=0.5)
+        for step in range(1, 9):
+            weight.requires_grad = step in thaw_at
+            optimizer.zero_grad()
+            nn.losses.binary_cross_entropy(model(X), y).backward()
+            optimizer.step()
+            recorder.record_step()
+        return recorder.recording
+
+    assert film_of(True, thaw_at=()).info["frozen"] == [[0, "weights"]]
+    thawed_between_frames = film_of(True, thaw_at=(4, 5), every=3)  # frames at steps 0, 3, 6 and 8
+    assert "frozen" not in thawed_between_frames.info
+    thinned = film_of(True, thaw_at=(3,), max_frames=2)  # the frame of step 3 is dropped as the film thins
+    assert 3 not in thinned.steps.tolist() and "frozen" not in thinned.info

@@ -1129,3 +1129,19 @@ def test_a_picture_or_page_path_that_is_no_str_or_pathlike_is_named():
         with pytest.raises(TypeError, match=r"a file path must be a str or a pathlib.Path, got (int 5|int 7|bytes "
                                             r"b'steps.html')$"):
             write()
+
+
+def test_pages_check_their_folder_before_they_are_made(tmp_path, monkeypatch):
+    import importlib
+
+    film_module = importlib.import_module("chainrule.viz.film")  # the module, not the function viz.film
+    steps_module = importlib.import_module("chainrule.viz.steps")
+
+    monkeypatch.setattr(film_module, "_payload", lambda *args: pytest.fail("made the film first"))
+    monkeypatch.setattr(steps_module, "steps_html", lambda *args, **kwargs: pytest.fail("drew the steps first"))
+    recorder = nn.Recorder(nn.MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [0.0], "mse")
+    missing = tmp_path / "missing" / "page.html"
+    with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
+        viz.film(recorder, missing)
+    with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
+        viz.backward_steps(Value(2.0) * 3.0, missing)

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .renderer import write_atomic
+from .renderer import check_folder, write_atomic
 
 FIELDS = (
     "sizes", "activations", "X", "y", "labels", "threshold", "extent", "steps", "loss", "accuracy",
@@ -92,6 +92,8 @@ def film(recording: Any, path: str | os.PathLike[str] | None = None, *, title: s
         )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"viz.film: title must be a str (or None), got {type(title).__name__} {title!r}")
+    if path is not None:
+        check_folder(path)  # before the page is made, not after
     payload, height = _payload(recording, title)
     page = _page(payload)
     result = Film(page, int(len(recording.steps)), height)

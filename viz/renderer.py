@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import reprlib
 import secrets
 import shutil
 import subprocess
@@ -153,7 +154,7 @@ def file_path(path: object) -> Path:
     """`path` as a Path; TypeError naming it for anything but a str or an os.PathLike (as `nn.files.file_path`:
     `viz` and `nn` do not import each other)."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {path!r}")
+        raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {reprlib.repr(path)}")
     return Path(path)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from chainrule.autograd.graph import backpropagate, topological_order
 
 from .dot import build, check_root
-from .renderer import DEFAULT_TIMEOUT, run_renderer, write_atomic
+from .renderer import DEFAULT_TIMEOUT, check_folder, run_renderer, write_atomic
 from .svg import inline
 from .text import PARTIAL, factor, is_array, number, op_text
 
@@ -235,6 +235,7 @@ def backward_steps(
     (highlighted) and shows the chain-rule products it came from. The page has buttons, a
     slider and arrow-key navigation, and needs no network. Scalar (`Value`) graphs only.
     """
+    check_folder(path)  # before every step is drawn, not after
     page = steps_html(
         root,
         renderer=renderer,

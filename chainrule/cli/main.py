@@ -137,26 +137,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; bad input prints one line to stderr and returns 2, other failures 1; no traceback."""
-    return _flushed(_run(argv))
+    return _flushed(*_run(argv))
 
 
-def _flushed(status: int) -> int:
+def _flushed(status: int, reported: bool) -> int:
     """`status` once what was printed has reached stdout: written now, not when Python exits, where a failure
-    (a full disk: ``chainrule --help > /dev/full``) would be a traceback-like message and status 120."""
+    (a full disk: ``chainrule --help > /dev/full``) would be a traceback-like message and status 120. A run
+    that `reported` its failure on stderr already keeps its status and its one line."""
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
-    except BrokenPipeError:
+    except (OSError, ValueError) as error:  # ValueError: a stdout closed in-process
         _discard_stdout()
-        return CLOSED_PIPE
-    except OSError as error:
-        _discard_stdout()
+        if reported:
+            return status
+        if isinstance(error, BrokenPipeError):
+            return CLOSED_PIPE
         print(one_line(f"chainrule: error: {error}"), file=sys.stderr)
         return 1
     return status
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
+    """The status of one subcommand, and whether a failure was reported on stderr."""
     # The commands' matrices are small: one BLAS thread is about as fast as two on them, and it never
     # stalls for seconds when other programs keep the cores busy (read when NumPy first loads; yours wins).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -166,26 +169,26 @@ def _run(argv: Sequence[str] | None) -> int:
         except SystemExit as done:  # --help and --version, once their text is printed
             if done.code not in (0, None):
                 raise
-            return 0
-        return int(args.run(args) or 0)
+            return 0, False
+        return int(args.run(args) or 0), False
     except UsageError as error:
         print(one_line(str(error)), file=sys.stderr)
-        return 2
+        return 2, True
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
-        return 130
+        return 130, True
     except BrokenPipeError:
         _discard_stdout()
-        return CLOSED_PIPE
+        return CLOSED_PIPE, True
     except MemoryError as error:
         print(one_line(f"chainrule: error: out of memory: {error}".rstrip(": ")), file=sys.stderr)
-        return 1
+        return 1, True
     except Exception as error:  # the last line of defence: a user never sees a traceback
         message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
         if not isinstance(error, (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError)):
             message = f"{type(error).__name__}: {message} (this is a bug in chainrule: please report it)"
         print(one_line(f"chainrule: error: {message}"), file=sys.stderr)
-        return 1
+        return 1, True
 
 
 def one_line(message: str) -> str:

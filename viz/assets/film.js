@@ -147,7 +147,7 @@
     const activation = (c, f, i, j) => (c === 0 ? a.X[2 * i + j] : perSample("activations", c - 1, f, i, j));
     const output = (f, i) => perSample("activations", L - 1, f, i, 0);
     const sampleGrad = (l, f, i, j, k) => activation(l, f, i, k) * perSample("deltas", l, f, i, j);
-    /** Parameters frozen with requires_grad=False on every frame: [layer (0 first), "weights" or "biases"]. */
+    /** Parameters frozen with requires_grad=False at every step: [layer (0 first), "weights" or "biases"]. */
     const frozen = (film.info && film.info.frozen) || [];
     const isFrozen = (l, kind) => frozen.some(([layer, which]) => layer === l && which === kind);
     /** Layer l (0 first) as the diagram's columns name it. */
@@ -180,7 +180,7 @@
       }
       if (frozen.length) {
         const named = frozen.map(([l, kind]) => `the ${layerName(l)}'s ${kind}`);
-        text += ` Frozen with requires_grad=False on every frame: ${named.join(", ")}; no step moves them, ` +
+        text += ` Frozen with requires_grad=False at every step: ${named.join(", ")}; no step moves them, ` +
           `though their gradients are shown.`;
       }
       $("about").textContent = text;
