@@ -446,7 +446,11 @@ def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
     visit.page.wait_for_function(LOADED, timeout=20_000)
     about = visit.page.text_content("#about")
     assert about.endswith(" Frozen with requires_grad=False at every step: the hidden layer 1's weights, the output "
-                          "layer's biases; no step moves them, though their gradients are shown.")
+                          "layer's biases; no step moves them, though their gradients are shown (dotted in the "
+                          "diagram).")
+    assert visit.page.locator("g[data-layer='0'] path.edge.frozen").count() == 6  # 2 inputs x 3 hidden
+    assert visit.page.locator("path.edge.frozen").count() == 6 and visit.page.locator("path.edge").count() == 9
+    assert visit.page.locator("rect.bias.frozen").count() == 1 and visit.page.locator("rect.bias").count() == 4
     visit.page.dispatch_event("g[data-layer='0'][data-to='0'][data-from='1'] .hit", "mouseenter")
     card = visit.page.text_content("#card")
     assert "w is frozen (requires_grad=False): no step moves it, whatever its gradient" in card

@@ -181,7 +181,7 @@
       if (frozen.length) {
         const named = frozen.map(([l, kind]) => `the ${layerName(l)}'s ${kind}`);
         text += ` Frozen with requires_grad=False at every step: ${named.join(", ")}; no step moves them, ` +
-          `though their gradients are shown.`;
+          `though their gradients are shown (dotted in the diagram).`;
       }
       $("about").textContent = text;
       const parts = [];
@@ -259,7 +259,7 @@
             const mid = (x0 + x1) / 2;
             const d = `M${x0},${y0} C${mid},${y0} ${mid},${y1} ${x1},${y1}`;
             const group = element("g", { "data-layer": l, "data-to": j, "data-from": k }, edgeLayer, SVG);
-            const path = element("path", { d, class: "edge" }, group, SVG);
+            const path = element("path", { d, class: isFrozen(l, "weights") ? "edge frozen" : "edge" }, group, SVG);
             const hit = element("path", { d, class: "hit" }, group, SVG);
             const item = { kind: "edge", l, j, k, group, path };
             hook(hit, item);
@@ -281,8 +281,8 @@
           hook(frame, item);
           hook(canvas, item);
           if (c > 0) {
-            item.bias = element("rect", { x: p.x - 6, y: p.y + box - 3, width: 8, height: 8, class: "bias" },
-              nodeLayer, SVG);
+            item.bias = element("rect", { x: p.x - 6, y: p.y + box - 3, width: 8, height: 8,
+              class: isFrozen(c - 1, "biases") ? "bias frozen" : "bias" }, nodeLayer, SVG);
             hook(item.bias, item);
           }
           if (c === 0 || c === L) {
