@@ -130,6 +130,12 @@ def topological_order(root: Any, parents_of: Callable[[Any], Any] = _public_pare
     return order
 
 
+def own_op(op: Any) -> bool:
+    """Whether `op` is one of chainrule's ops, whose forward can be run again to check a graph (`recomputed`);
+    an op of your own may be random or have no forward."""
+    return type(op).__module__.startswith("chainrule.")
+
+
 def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[Any, Any]:
     """Run the chain rule from `root` (whose gradient is `seed`) to every ancestor.
 
