@@ -281,7 +281,14 @@ class Dot(Op):
 
     def forward(self, *inputs):
         n = len(inputs) // 2
-        return sum(map(mul, inputs[:n], inputs[n:-1]), inputs[-1])
+        return self.weighted_sum(inputs[:n], inputs[n:-1], inputs[-1])
+
+    @staticmethod
+    def weighted_sum(weights, inputs, bias):
+        """The forward pass on the three groups as a neuron keeps them (`forward` on them laid end to end):
+        a neuron calls it directly, which spares building one tuple of all 2n + 1 numbers per sample, half
+        of a 16-input neuron's forward."""
+        return sum(map(mul, weights, inputs), bias)
 
     def local_grads(self, out, *inputs):
         n = len(inputs) // 2

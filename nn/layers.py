@@ -8,11 +8,20 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Parameter, Value, graph
-from chainrule.autograd.scalar_ops import DOT
+from chainrule.autograd import scalar_ops as ops
 
-from .activations import activate, check_activation
+from .activations import check_activation
 from .init import Seed, check_size, initial_weights, real_numbers, rng_from
 from .module import Module
+
+NEURON_ACTIVATIONS: dict[str, ops.Op | None] = {
+    "linear": None,
+    "relu": ops.RELU,
+    "tanh": ops.TANH,
+    "sigmoid": ops.SIGMOID,
+    "step": ops.STEP,
+}
+"""The op a scalar neuron applies to its weighted sum, by activation name (as `LAYER_ACTIVATIONS` for `Linear`)."""
 
 
 class Sample(list):
@@ -83,8 +92,9 @@ class Neuron(Module):
     def respond(self, x: Sample, numbers: list[float]) -> Value:
         """The neuron's output for inputs `x` whose numbers are `numbers` (a layer reads them once for all)."""
         w, b = self.w, self.b
-        total = Value.record(DOT, DOT.forward(*[wi.data for wi in w], *numbers, b.data), (*w, *x, b))
-        return activate(total, self.activation)
+        total = Value.record(ops.DOT, ops.DOT.weighted_sum([wi.data for wi in w], numbers, b.data), (*w, *x, b))
+        activation = NEURON_ACTIVATIONS[self.activation]
+        return total if activation is None else Value.apply(activation, total)
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         return {"weight": np.array([w.data for w in self.w]), "bias": np.array(self.b.data)}

@@ -66,15 +66,23 @@ class Module:
             if not name.startswith("_"):
                 yield from _modules_in(name, value)
 
-    def _own_parameters(self) -> Iterator[tuple[str, Any]]:
+    def _parameter_attributes(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) of each public attribute that holds a parameter, or a non-empty list or tuple of them."""
         for name, value in vars(self).items():
             if name.startswith("_"):
                 continue
-            if is_parameter(value):
+            if is_parameter(value) or (
+                isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value)
+            ):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value):
+
+    def _own_parameters(self) -> Iterator[tuple[str, Any]]:
+        for name, value in self._parameter_attributes():
+            if isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
                     yield f"{name}.{i}", item
+            else:
+                yield name, value
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(dotted name, parameter) for every parameter, this module's first, then its children's.
@@ -95,8 +103,19 @@ class Module:
             yield from child._every_parameter(_join(prefix, name))
 
     def parameters(self) -> list[Any]:
-        """Every parameter (Values or Tensors), in a stable order."""
-        return [param for _, param in self.named_parameters()]
+        """Every parameter (Values or Tensors), each once, in the order of `named_parameters`.
+
+        The same walk without the names, which a training loop that calls it every step need not build.
+        """
+        found: dict[int, Any] = {}
+        modules: list[Module] = [self]
+        while modules:
+            module = modules.pop()
+            for _, value in module._parameter_attributes():
+                for param in value if isinstance(value, (list, tuple)) else (value,):
+                    found.setdefault(id(param), param)
+            modules.extend(reversed([child for _, child in module._children()]))
+        return list(found.values())
 
     @property
     def backend(self) -> str:

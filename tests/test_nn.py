@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.autograd import Value, topological_order
+from chainrule.autograd import Tensor, Value, topological_order
 from chainrule.nn.data import logic_gate
 
 
@@ -165,6 +165,22 @@ def test_named_parameters():
     names = [name for name, _ in nn.MLP(2, [2, 1], seed=0).named_parameters()]
     assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
     assert len(names) == 9
+
+
+def test_parameters_are_named_parameters_in_the_same_order_each_once():
+    shared = nn.Linear(3, 2, seed=0)
+    model = nn.Module()
+    model.scale = Tensor(np.ones(2), is_parameter=True)
+    model.head = nn.Sequential(nn.Linear(2, 3, seed=1), nn.ReLU(), shared)
+    model.blocks = {"b": shared, "a": nn.Linear(2, 2, seed=2)}
+    model.extra = (nn.Linear(2, 1, seed=3), shared)
+    model.offsets = [Tensor(np.zeros(1), is_parameter=True), Tensor(np.zeros(2), is_parameter=True)]
+    named = [param for _, param in model.named_parameters()]
+    assert [id(p) for p in model.parameters()] == [id(p) for p in named]
+    assert named[:3] == [model.scale, *model.offsets]  # a module's own first, then its children's
+    assert len(named) == 3 + 4 + 2 + 2  # the shared layer's two once, in the Sequential where it comes first
+    scalar = nn.MLP(2, [3, 1], seed=0)
+    assert [id(p) for p in scalar.parameters()] == [id(p) for _, p in scalar.named_parameters()]
 
 
 @pytest.mark.parametrize("backend", ["scalar", "numpy"])
