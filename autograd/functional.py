@@ -9,18 +9,38 @@ from typing import Any
 
 from . import scalar_ops as ops
 from .graph import backpropagate
+from .tensor import Tensor
 from .value import Constant, Number, Unrecorded, Value, _as_value
+
+_FOR_TENSORS = {
+    "sum": "; for a Tensor, t.sum() is the sum in its graph",
+    "grad": "; for a Tensor, call out.backward() and read each input's .grad (grad() is for Values, whose "
+    "derivatives can be differentiated again)",
+    "gradcheck": "; gradcheck checks functions of Values (for a Tensor, compare its .grad with central differences "
+    "of its .data)",
+}
+"""What to do instead, for a Tensor given to one of these functions of Values."""
+
+
+def _hint(function: str, given: Any) -> str:
+    return _FOR_TENSORS[function] if isinstance(given, Tensor) else ""
 
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - shadows builtins.sum on purpose; kept out of __all__
     """One n-ary `sum` node over `values` (local derivative 1 for each), not a chain of `+`."""
     if isinstance(values, Value) or not isinstance(values, Iterable):
-        raise TypeError(f"autograd.sum() takes a list of Values or numbers, got {type(values).__name__} {values!r}")
+        raise TypeError(
+            f"autograd.sum() takes a list of Values or numbers, got {type(values).__name__} {values!r}"
+            + _hint("sum", values)
+        )
     nodes = []
     for position, item in enumerate(values):
         node = _as_value(item)
         if node is None:
-            raise TypeError(f"autograd.sum() takes Values or numbers, got {type(item).__name__} at position {position}")
+            raise TypeError(
+                f"autograd.sum() takes Values or numbers, got {type(item).__name__} at position {position}"
+                + _hint("sum", item)
+            )
         nodes.append(node)
     if not nodes:
         return Constant(0.0)
@@ -37,7 +57,7 @@ def grad(
     does not depend on gets 0.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}")
+        raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}" + _hint("grad", output))
     if isinstance(output, Unrecorded):  # every gradient would read 0, which is not the derivative
         raise RuntimeError(
             "autograd.grad() of a Value computed under no_grad(), whose ops were not recorded: build the graph "
@@ -49,7 +69,9 @@ def grad(
     for position, target in enumerate(targets):
         if not isinstance(target, Value):
             kind = type(target).__name__
-            raise TypeError(f"autograd.grad() inputs must be Values, got {kind} at position {position}")
+            raise TypeError(
+                f"autograd.grad() inputs must be Values, got {kind} at position {position}" + _hint("grad", target)
+            )
     seed: Any = Constant(1.0) if create_graph else 1.0
     grads = backpropagate(output, seed, create_graph=create_graph)
     zero: Any = Constant(0.0) if create_graph else 0.0
@@ -75,20 +97,23 @@ def gradcheck(
         raise ValueError(f"gradcheck: eps must be > 0 (the step of the central differences), got {eps!r}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
-            raise TypeError(f"gradcheck: input {i} must be a Value or a real number, got {type(x).__name__} {x!r}")
+            raise TypeError(
+                f"gradcheck: input {i} must be a Value or a real number, got {type(x).__name__} {x!r}"
+                + _hint("gradcheck", x)
+            )
     points = [float(x.data if isinstance(x, Value) else x) for x in inputs]
     labels = [x.label if isinstance(x, Value) else "" for x in inputs]
 
     def evaluate(at: list[float]) -> Value:
         out = f(*[Value(x, label) for x, label in zip(at, labels)])
         if not isinstance(out, Value):
-            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}" + _hint("gradcheck", out))
         return out
 
     leaves = [Value(x, label) for x, label in zip(points, labels)]
     out = f(*leaves)
     if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}" + _hint("gradcheck", out))
     analytic = grad(out, leaves)
     for i, (point, label) in enumerate(zip(points, labels)):
         plus = evaluate(points[:i] + [point + eps] + points[i + 1 :]).data

@@ -140,8 +140,16 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
     """Run the chain rule from `root` (whose gradient is `seed`) to every ancestor.
 
     Returns ``{node: d root / d node}`` for every node reached. Nothing is written
-    to the nodes: `backward()` and `autograd.grad` decide what to keep.
+    to the nodes: `backward()` and `autograd.grad` decide what to keep. `seed` has the
+    root's shape (a number for a `Value`); anything else is a ValueError, as broadcasting
+    it would give gradients of another shape, or sums of them.
     """
+    seed_shape, root_shape = _shape(seed), _shape(root.data)
+    if seed_shape != root_shape:
+        raise ValueError(
+            f"backpropagate(): the seed, d(something)/d(root), must have the root's shape {root_shape}, got shape "
+            f"{seed_shape}"
+        )
     grads: dict[Any, Any] = {root: seed}
     lookup = grads.get
     anomaly = state.anomaly
@@ -162,6 +170,13 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
                 previous = lookup(parent)
                 grads[parent] = parent_grad if previous is None else previous + parent_grad
     return grads
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    """The shape of a number (``()``), an array, or a `Value` or `Tensor` seed (that of its data)."""
+    import numpy as np
+
+    return np.shape(getattr(x, "data", x))
 
 
 def add_context(error: BaseException, op: str, phase: str) -> None:

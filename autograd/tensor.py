@@ -193,7 +193,7 @@ class Tensor:
             raw = np.asarray(given)
             if raw.dtype.kind not in _REAL_KINDS:
                 raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
-            seed = _narrowed(raw, self.dtype, "backward(): the gradient")
+            seed = narrowed(raw, self.dtype, "backward(): the gradient")
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
         if state.anomaly or not self.parents:  # anomaly mode checks each op's result on the general walk
@@ -239,6 +239,14 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor: it holds a single number, read it with .item()")
         return (self[i] for i in range(len(self.data)))
+
+    def __contains__(self, item: Any) -> bool:
+        """Refused (TypeError): a Tensor's ``==`` is identity (a graph node is hashed by identity), so ``x in t``
+        would answer False for a number it holds; NumPy's answer is ``(t.data == x).any()``."""
+        raise TypeError(
+            f"'x in t' is not defined for a Tensor (its == compares identity, so the answer would be False for "
+            f"numbers it holds): use (t.data == x).any() to look for {item!r} among its numbers"
+        )
 
     def __bool__(self) -> bool:
         """The truth of a single number, as for an ndarray; more than one entry is ambiguous (ValueError)."""
@@ -328,15 +336,18 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         return Tensor.apply(ops.Sigmoid(), (self,), self.data)
 
-    # --- reductions ---
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    # --- reductions (``np.sum(t)``, ``np.mean(t)`` and ``np.max(t)`` call these, passing ``out=None``) ---
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+        _no_dtype_or_out("sum", dtype, out)
         return Tensor.apply(ops.Sum(axis, keepdims), (self,), self.data)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+        _no_dtype_or_out("mean", dtype, out)
         return Tensor.apply(ops.Mean(axis, keepdims), (self,), self.data)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: Any = None, keepdims: bool = False, *, out: Any = None) -> Tensor:
         """The largest entries; the gradient goes to the arg-max (the first one on ties)."""
+        _no_dtype_or_out("max", None, out)
         return Tensor.apply(ops.Max(axis, keepdims), (self,), self.data)
 
     def softmax(self, axis: int = -1) -> Tensor:
@@ -348,13 +359,15 @@ class Tensor:
     # --- shape ---
     def reshape(self, *shape: Any) -> Tensor:
         """The same entries in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
             shape = tuple(shape[0])
         return Tensor.apply(ops.Reshape(shape), (self,), self.data)
 
     def transpose(self, *axes: Any) -> Tensor:
-        """Axes permuted as given, or all reversed when none are given."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):  # transpose([]) is an empty permutation, not none
+        """Axes permuted as given, or all reversed when none (or None) are given, as ndarray.transpose."""
+        if len(axes) == 1 and axes[0] is None:
+            axes = ()
+        elif len(axes) == 1 and isinstance(axes[0], (tuple, list, np.ndarray)):  # ([]) permutes no axes: a 0-d one
             return Tensor.apply(ops.Transpose(tuple(axes[0])), (self,), self.data)
         return Tensor.apply(ops.Transpose(axes or None), (self,), self.data)
 
@@ -437,10 +450,10 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
                 dtype = array.dtype
             else:
                 dtype = np.float64 if kind == "f" and array.dtype.itemsize > 8 else np.float32
-        return _narrowed(array, np.dtype(dtype), "Tensor(): the number")
+        return narrowed(array, np.dtype(dtype), "Tensor(): the number")
     if isinstance(data, numbers.Real):
         number = np.asarray(as_float(data, "Tensor()"))
-        return _narrowed(number, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
+        return narrowed(number, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
     if isinstance(data, (list, tuple)):
         try:
             array = np.asarray(data)
@@ -450,7 +463,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
             raise TypeError(
                 f"Tensor() takes a {type(data).__name__} of real numbers, got one that NumPy reads as {array.dtype}"
             )
-        return _narrowed(array, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
+        return narrowed(array, np.dtype(np.float32 if dtype is None else dtype), "Tensor(): the number")
     raise TypeError(f"Tensor() takes a number, a (nested) list or a real ndarray, got {type(data).__name__}")
 
 
@@ -461,6 +474,17 @@ def _forward_raising(fn: ops.Function, arrays: tuple[Any, ...]) -> Any:
     state for two thirds of the cost, which every op of every forward pass pays; from NumPy 2.0 each
     call sets and restores it on its own, so threads and nested calls keep their own state."""
     return fn.forward(*arrays)
+
+
+def _no_dtype_or_out(method: str, dtype: Any, out: Any) -> None:
+    """TypeError for NumPy's `dtype` and `out`, which a Tensor op cannot honour: its result is a new node of its
+    input's dtype."""
+    if dtype is not None or out is not None:
+        given = "dtype" if dtype is not None else "out"
+        raise TypeError(
+            f"Tensor.{method}() takes no {given}= (its result is a new Tensor of the input's dtype, in the graph): "
+            f"call it without, and convert or copy the result's .data if you need to"
+        )
 
 
 def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointError) -> Any:
@@ -509,8 +533,23 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
             raise TypeError(f"op {op.name!r} takes a rectangular constant, got a ragged {type(x).__name__}") from None
         if array.dtype.kind not in _REAL_KINDS:
             raise TypeError(f"a Tensor op takes real constants, got {type(x).__name__} of dtype {array.dtype}")
-        return _narrowed(array, dtype, f"op {op.name!r}: the constant")
+        constant = narrowed(array, dtype, f"op {op.name!r}: the constant")
+        if isinstance(x, np.ndarray) and np.may_share_memory(constant, x):
+            constant = constant.copy()  # the op reads it again in the backward pass: changing x then must not matter
+        return constant
     return None
+
+
+def _check_divisor(given: Any, divisor: Any) -> None:
+    """ZeroDivisionError naming the cause when a divisor that is not 0 became 0 in the Tensor's dtype (1e-50 in
+    float32, say): the op's own message could only count zeros the caller never wrote."""
+    numbers = np.asarray(given, dtype=np.float64)
+    lost = (np.asarray(divisor) == 0) & (numbers != 0)
+    if lost.any():
+        raise ZeroDivisionError(
+            f"op '/' divides by zero: the divisor {float(numbers[lost].flat[0]):g} is 0 in {divisor.dtype} "
+            f"(smaller than its smallest number)"
+        )
 
 
 def unmasked(data: Any, what: str) -> Any:
@@ -527,7 +566,7 @@ def unmasked(data: Any, what: str) -> Any:
     return data.data
 
 
-def _narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
+def narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
     """`array` in `dtype`; OverflowError (starting with `what`) if a finite entry is too large for it,
     rather than the inf a cast to float32 would make of it. NaN and inf entries go through."""
     if array.dtype.itemsize > dtype.itemsize and array.size:
@@ -546,6 +585,8 @@ def _binary(kind: type[ops.Binary], left: Any, right: Any) -> Tensor:
         constant = _constant(right, left.data.dtype, kind)
         if constant is None:
             return NotImplemented
+        if kind is ops.Div and not np.all(constant):
+            _check_divisor(right, constant)
         return Tensor.apply(kind(ops.LEFT), (left,), left.data, constant)
     constant = _constant(left, right.data.dtype, kind)
     if constant is None:

@@ -601,7 +601,7 @@ class GetItem(Unary):
     name = "getitem"
 
     def __init__(self, index: Any) -> None:
-        self.index = index
+        self.index = index = _kept(index)
         items = index if type(index) is tuple else (index,)
         self.basic = all(
             item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice)) for item in items
@@ -623,6 +623,16 @@ class GetItem(Unary):
         return "scatter g"
 
 
+def _kept(index: Any) -> Any:
+    """`index` with copies of its arrays and lists, which the backward pass reads again: changing the caller's
+    after the forward pass must not move the gradient."""
+    if type(index) is tuple:
+        return tuple(_kept(item) for item in index)
+    if isinstance(index, np.ndarray):
+        return index.copy()
+    return copy.deepcopy(index) if isinstance(index, list) else index
+
+
 class Softmax(Unary):
     """``exp(a) / sum(exp(a))`` along `axis`, computed from ``a - max(a)`` so nothing overflows."""
 
@@ -636,7 +646,7 @@ class Softmax(Unary):
         axis = self.axes = _softmax_axes(self.axis, a, self.name)
         if a.size == 0:  # nothing to normalize
             return a.copy()
-        with np.errstate(under="ignore"):
+        with np.errstate(under="ignore", over="ignore"):  # a - max(a) = -inf far below the largest: its exp is 0
             e = np.asarray(a - a.max(axis=axis, keepdims=True))  # an array even for a 0-d input
             np.exp(e, out=e)
         e /= e.sum(axis=axis, keepdims=True)
@@ -712,8 +722,8 @@ class CrossEntropy(Function):
     def __init__(self, labels: Array | None = None, rows: Array | None = None) -> None:
         if (labels is None) == (rows is None):
             raise ValueError("op 'cross_entropy' takes either integer labels or target rows")
-        self.labels = labels
-        self.rows = rows
+        self.labels = None if labels is None else labels.copy()  # the backward pass reads them again
+        self.rows = None if rows is None else rows.copy()
 
     def forward(self, z: Array) -> Array:
         if z.ndim != 2:

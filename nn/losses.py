@@ -16,7 +16,7 @@ import numpy as np
 
 from chainrule import autograd
 from chainrule.autograd import Value, tensor_ops
-from chainrule.autograd.tensor import unmasked
+from chainrule.autograd.tensor import narrowed, unmasked
 from chainrule.autograd.tensor_ops import normalize_axes
 
 CLIP = 1e-7
@@ -78,7 +78,7 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     if not target.size:
         raise ValueError(f"{name}: an empty batch (no predictions) has no mean loss")
     if _is_tensor(pred):
-        return pred, target.reshape(pred.shape).astype(pred.dtype), pred.data.size
+        return pred, narrowed(target.reshape(pred.shape), pred.dtype, f"{name}: the target"), pred.data.size
     values = _flat_values(pred)
     if len(values) != target.size:  # rows of different lengths: the shape above read only the first
         raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
@@ -224,8 +224,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     rows (soft ones too: each row non-negative and summing to 1); log-sum-exp stable."""
     _refuse_array(logits, "cross_entropy")
     target = np.asarray(_target_numbers(target, "cross_entropy"))
-    if target.ndim == 2 and target.shape[1] == 1:  # a column of class labels: never one-hot, as classes >= 2
-        target = target.reshape(-1)
+    if target.ndim == 0 or (target.ndim == 2 and target.shape[1] == 1):  # one label, or a column of them
+        target = target.reshape(-1)  # (never one-hot rows, as there are 2 classes or more)
     if _is_tensor(logits):
         if logits.ndim != 2:
             raise ValueError(f"cross_entropy: logits must have shape (N, classes), got {logits.shape}")
@@ -236,7 +236,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
             raise ValueError(ONE_OUTPUT)
         if target.ndim == 2:
             _check_one_hot(target, n, classes)
-            fused = tensor_ops.CrossEntropy(rows=target.astype(logits.dtype))
+            fused = tensor_ops.CrossEntropy(rows=target.astype(logits.dtype, copy=False))  # which the op copies
         elif target.dtype.kind in "iu" and target.shape == (n,):
             fused = tensor_ops.CrossEntropy(labels=target)  # the common case: the op checks the range itself
         else:
@@ -250,7 +250,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         _check_one_hot(target, n, classes)
         weights = target.astype(np.float64)
     else:
-        labels = _check_labels(target.reshape(-1) if target.ndim == 0 else target, n, classes)
+        labels = _check_labels(target, n, classes)
         weights = np.eye(classes)[labels]
     terms = []
     for row, w in zip(rows, weights):

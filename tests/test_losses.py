@@ -373,3 +373,21 @@ def test_cross_entropy_refuses_plain_numbers_as_it_refuses_them_for_other_losses
 def test_l2_names_what_is_no_list_of_parameters():
     with pytest.raises(TypeError, match=r"l2 takes a list of parameters such as model\.parameters\(\), got int"):
         losses.l2(1)
+
+
+@pytest.mark.parametrize("loss", ["mse", "binary_cross_entropy", "hinge"])
+def test_a_target_too_large_for_the_predictions_dtype_is_refused(loss):
+    pred = Tensor([0.5], requires_grad=True)  # float32
+    with pytest.raises(OverflowError, match=f"{loss}: the target 1e\\+39 overflows float32"):
+        getattr(losses, loss)(pred, [1e39])
+
+
+def test_cross_entropy_takes_one_label_for_one_sample_on_both_backends():
+    z = [1.0, 2.0, 0.5]
+    from_tensor = losses.cross_entropy(tensor([z]), 1)
+    from_values = losses.cross_entropy(values(*z), 1)
+    expected = math.log(sum(math.exp(v) for v in z)) - 2.0
+    assert from_tensor.data == pytest.approx(expected, rel=1e-12)
+    assert from_values.data == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match=r"cross_entropy: class targets must lie in \[0, 2\], got 3\.\.3"):
+        losses.cross_entropy(tensor([z]), 3)

@@ -1045,7 +1045,7 @@ def test_tensor_refuses_a_masked_array_and_a_tensor_in_a_graph():
     ("make", "kind", "op"),
     [
         (lambda x: x.transpose(1), np.exceptions.AxisError, "transpose"),
-        (lambda x: x.reshape(np.array([3, 1])), TypeError, "reshape"),
+        (lambda x: x.reshape(np.array([[3, 1]])), TypeError, "reshape"),
         (lambda x: x[Tensor([0.0, 1.0])], IndexError, "getitem"),
     ],
 )
@@ -1073,3 +1073,164 @@ def test_a_tensor_names_an_int_too_large_for_a_float(make, what):
 def test_keepdims_must_be_a_bool(reduce):
     with pytest.raises(TypeError, match=f"op '{reduce}': keepdims must be True or False, got 'no'"):
         getattr(Tensor([1.0, 2.0]), reduce)(keepdims="no")
+
+
+# --- arrays the caller keeps: what the backward pass reads is what the forward pass used ---
+
+
+def _changed_after_forward(make, change):
+    """The gradient of x when the array `make` uses is changed between forward and backward, and without."""
+    grads = []
+    for changing in (True, False):
+        x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+        array, out = make(x)
+        if changing:
+            change(array)
+        out.backward()
+        grads.append(x.grad)
+    return grads
+
+
+@pytest.mark.parametrize(
+    ("make", "change"),
+    [
+        (lambda x: ((mask := np.array([1.0, 0.0, 1.0])), (x * mask).sum()), lambda a: a.__setitem__(slice(None), 7)),
+        (lambda x: ((mask := np.arange(6.0)[::2]), (mask * x).sum()), lambda a: a.__setitem__(0, -5)),
+        (lambda x: ((w := np.ones((3, 2))), (x @ w).sum()), lambda a: a.__setitem__(0, 9)),
+        (lambda x: ((index := np.array([0, 0])), x[index].sum()), lambda a: a.__setitem__(slice(None), 2)),
+        (lambda x: ((index := [0, 0]), x[index].sum()), lambda a: a.__setitem__(slice(None), [2, 2])),
+        (lambda x: ((index := [0, 1]), x[(index,)].sum()), lambda a: a.append(2)),
+        (lambda x: ((mask := np.array([True, False, True])), x[mask].sum()), lambda a: a.__setitem__(1, True)),
+    ],
+    ids=["constant", "constant view", "matmul constant", "index array", "index list", "index in tuple", "mask"],
+)
+def test_an_array_changed_after_the_forward_pass_does_not_move_the_gradient(make, change):
+    changed, unchanged = _changed_after_forward(make, change)
+    np.testing.assert_array_equal(changed, unchanged)
+
+
+@pytest.mark.parametrize("targets", ["labels", "rows"])
+def test_cross_entropy_targets_changed_after_the_forward_pass_do_not_move_the_gradient(targets):
+    grads = []
+    for changing in (True, False):
+        z = Tensor([[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]], dtype="float64", requires_grad=True)
+        target = np.array([0, 1]) if targets == "labels" else np.eye(3)[[0, 1]]
+        loss = nn.losses.cross_entropy(z, target)
+        if changing:
+            target[...] = 2 if targets == "labels" else np.eye(3)[[2, 2]]
+        loss.backward()
+        grads.append(z.grad)
+    np.testing.assert_array_equal(grads[0], grads[1])
+    expected = (np.exp([[2, 0, 0], [0, 2, 0]]) / (np.e**2 + 2) - np.eye(3)[[0, 1]]) / 2  # (softmax - onehot) / N
+    np.testing.assert_allclose(grads[0], expected, rtol=1e-12)
+
+
+def test_backpropagate_refuses_a_seed_not_of_the_roots_shape():
+    x = Tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    for seed, shape in ((np.ones((2, 3)), r"\(2, 3\)"), (1.0, r"\(\)")):
+        expected = rf"the seed, d\(something\)/d\(root\), must have the root's shape \(3,\), got shape {shape}"
+        with pytest.raises(ValueError, match=expected):
+            autograd.backpropagate(x * 2, seed)
+    np.testing.assert_array_equal(autograd.backpropagate(x * 2, np.array([1.0, 0.0, 2.0]))[x], [2.0, 0.0, 4.0])
+    v = Value(3.0)
+    assert autograd.backpropagate(v * v, 1.0)[v] == 6.0
+    with pytest.raises(ValueError, match=r"must have the root's shape \(\), got shape \(2,\)"):
+        autograd.backpropagate(v * v, np.ones(2))
+
+
+def test_in_is_refused_on_a_tensor():
+    expected = r"'x in t' is not defined for a Tensor .* use \(t.data == x\).any\(\) to look for 2.0"
+    with pytest.raises(TypeError, match=expected):
+        2.0 in Tensor([2.0, 3.0])  # noqa: B015 - the comparison is the point
+
+
+@pytest.mark.parametrize(
+    ("reduce", "expected", "grad"),
+    [
+        (lambda t: np.sum(t), 15.0, np.ones((2, 3))),
+        (lambda t: np.sum(t, axis=1, keepdims=True), [[3.0], [12.0]], np.ones((2, 3))),
+        (lambda t: np.mean(t), 2.5, np.full((2, 3), 1 / 6)),
+        (lambda t: np.max(t, axis=0), [3.0, 4.0, 5.0], [[0, 0, 0], [1, 1, 1]]),
+        (lambda t: np.amax(t), 5.0, [[0, 0, 0], [0, 0, 1]]),
+    ],
+)
+def test_numpys_reductions_of_a_tensor_stay_in_its_graph(reduce, expected, grad):
+    t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    out = reduce(t)
+    assert isinstance(out, Tensor) and out.parents == (t,)
+    np.testing.assert_array_equal(out.data, expected)
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad, grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "given"),
+    [
+        (lambda t: np.sum(t, dtype=np.float64), "dtype"),
+        (lambda t: np.mean(t, out=np.zeros(())), "out"),
+        (lambda t: np.max(t, out=np.zeros(())), "out"),
+        (lambda t: t.sum(dtype="float32"), "dtype"),
+    ],
+)
+def test_numpys_dtype_and_out_are_refused_by_tensor_reductions(call, given):
+    with pytest.raises(TypeError, match=rf"Tensor\.(sum|mean|max)\(\) takes no {given}= \(its result is a new Tensor"):
+        call(Tensor(np.ones((2, 3)), requires_grad=True))
+
+
+@pytest.mark.parametrize(
+    ("tensor_call", "numpy_call"),
+    [
+        (lambda t: t.transpose(None), lambda a: a.transpose(None)),
+        (lambda t: t.transpose(np.array([1, 0, 2])), lambda a: a.transpose(np.array([1, 0, 2]))),
+        (lambda t: t.reshape(np.array([4, 6])), lambda a: a.reshape(np.array([4, 6]))),
+        (lambda t: t.reshape(np.array([-1])), lambda a: a.reshape(np.array([-1]))),
+    ],
+)
+def test_shapes_and_axes_given_as_numpy_does(tensor_call, numpy_call):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = Tensor(a, requires_grad=True)
+    out = tensor_call(t)
+    np.testing.assert_array_equal(out.data, numpy_call(a))
+    weights = np.random.default_rng(0).normal(size=out.shape)
+    (out * weights).sum().backward()
+    expected = np.empty(a.size)
+    expected[out.data.reshape(-1).astype(int)] = weights.reshape(-1)  # each entry's weight goes back where it came from
+    np.testing.assert_array_equal(t.grad.reshape(-1), expected)
+
+
+def test_softmax_of_numbers_far_apart_is_exact_not_an_overflow():
+    t = Tensor([3e38, -3e38, 3e38], requires_grad=True)
+    out = t.softmax()
+    np.testing.assert_array_equal(out.data, [0.5, 0.0, 0.5])
+    (out * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(t.grad, [-0.5, 0.0, 0.5])  # s * (g - sum(g * s))
+    with pytest.raises(OverflowError, match="op 'log_softmax'"):  # its answer, -6e38, is beyond float32 indeed
+        t.log_softmax()
+
+
+def test_a_divisor_that_is_zero_only_in_float32_is_named():
+    with pytest.raises(ZeroDivisionError, match=r"op '/' divides by zero: the divisor 1e-50 is 0 in float32"):
+        Tensor([1.0, 2.0]) / 1e-50
+    with pytest.raises(ZeroDivisionError, match=r"the divisor 1e-46 is 0 in float32"):
+        Tensor([1.0, 2.0]) / np.array([1.0, 1e-46])  # float32's smallest is about 1.4e-45
+    with pytest.raises(ZeroDivisionError, match=r"op '/' divides by zero \(the divisor has 1 zeros\)"):
+        Tensor([1.0, 2.0]) / [2.0, 0.0]
+    np.testing.assert_allclose((Tensor([1.0, 2.0], dtype="float64") / 1e-50).data, [1e50, 2e50])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda t: autograd.sum([t]), r"autograd.sum\(\) takes Values or numbers, got Tensor at position 0; for a "
+         r"Tensor, t.sum\(\) is the sum in its graph"),
+        (lambda t: autograd.grad(t.sum(), t), r"autograd.grad\(\) needs a Value output, got Tensor; for a Tensor, "
+         r"call out.backward\(\) and read each input's .grad"),
+        (lambda t: autograd.grad(Value(1.0) * 2, [t]), r"inputs must be Values, got Tensor at position 0; for a "),
+        (lambda t: autograd.gradcheck(lambda a: a, [t]), r"gradcheck: input 0 must be a Value or a real number, got "
+         r"Tensor .*; gradcheck checks functions of Values"),
+        (lambda t: autograd.gradcheck(lambda a: t, [1.0]), r"gradcheck: f must return a Value, got Tensor; gradcheck"),
+    ],
+)
+def test_the_functions_of_values_say_what_to_do_with_a_tensor(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(Tensor(np.ones(3), requires_grad=True))
