@@ -272,7 +272,7 @@ class Dot(Op):
     """A neuron's weighted sum w₀x₀ + … + wₙ₋₁xₙ₋₁ + b as one node, on inputs (w₀…wₙ₋₁, x₀…xₙ₋₁, b).
 
     The local derivative along each edge is the other factor of its product: xᵢ for wᵢ,
-    wᵢ for xᵢ, and 1 for b. One node instead of 2n + 1 (n products, their sum), with the
+    wᵢ for xᵢ, and 1 for b. One node instead of 2n (n products and n additions), with the
     same numbers on its edges as the products would have.
     """
 
