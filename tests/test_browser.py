@@ -303,6 +303,40 @@ def test_the_counter_never_rounds_a_wrong_sample_up_to_100_percent(browser, tmp_
     visit.page.close()
 
 
+def test_the_counter_shows_the_share_of_samples_drawn_right_at_every_frame(browser, films):
+    """The accuracy to 0.1 is the count of points not ringed as wrong: 57 of 100 reads 57.0%, not 56.9%."""
+    visit = Visit(browser, films["moons"])
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    shown = set()
+    for frame in range(int(visit.player("frames"))):
+        right = 100 - visit.page.locator("circle.point.wrong").count()
+        assert visit.page.text_content("#counter").endswith(f"accuracy {right:.1f}%" if right < 100 else "100%"), frame
+        shown.add(right)
+        visit.page.keyboard.press("ArrowRight")
+    assert len(shown) > 10  # many different shares were checked, not one
+    visit.clean()
+    visit.page.close()
+
+
+def test_points_far_from_zero_are_drawn_where_they_are(browser, tmp_path):
+    """Inputs near 1e7 (float32 steps by 1 there) still land at their own place on the plane, in line with X."""
+    rng = np.random.default_rng(1)
+    X = 1e7 + rng.normal(0, 2, size=(20, 2))
+    y = (X[:, 0] > 1e7).astype(float)
+    model = nn.MLP(2, [1], output_activation="sigmoid", seed=0)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    viz.film(recorder, tmp_path / "far.html")
+    visit = Visit(browser, tmp_path / "far.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    points = visit.page.locator("circle.point")
+    for axis, name in ((0, "cx"), (1, "cy")):
+        drawn = np.array([float(points.nth(i).get_attribute(name)) for i in range(len(X))])
+        slope, offset = np.polyfit(X[:, axis] - 1e7, drawn, 1)
+        assert np.abs(drawn - (slope * (X[:, axis] - 1e7) + offset)).max() < 0.02  # the page rounds to 0.01 px
+    visit.clean()
+    visit.page.close()
+
+
 def test_space_on_the_slider_plays_and_pauses(film):
     film.page.fill("#slider", "2")
     film.page.focus("#slider")
@@ -430,6 +464,27 @@ def test_n_and_p_choose_the_sample_without_a_mouse(film):
     film.page.keyboard.press("p")
     assert film.player("sample") == str(samples - 1)
     assert film.frame() == 0
+    film.clean()
+
+
+def test_the_keys_still_work_after_the_slider_or_a_list_picked_with_the_mouse(film):
+    film.page.fill("#slider", "2")
+    film.page.focus("#slider")
+    film.page.keyboard.press("n")
+    assert film.player("sample") == "1"  # n and p choose the sample on the slider too
+    film.page.keyboard.press("ArrowRight")
+    assert film.frame() == 3  # the slider's own arrow key
+    film.page.dispatch_event("#edges", "pointerdown")
+    film.page.select_option("#edges", "gradient")
+    assert film.page.evaluate("document.activeElement.id") != "edges"
+    film.page.keyboard.press("ArrowRight")
+    film.page.keyboard.press("n")
+    assert film.frame() == 4 and film.player("sample") == "2"
+    assert film.page.input_value("#edges") == "gradient"  # the arrow moved the frame, not the list
+    film.page.focus("#edges")
+    film.page.keyboard.press("ArrowDown")  # a list moved with the keys keeps them
+    assert film.page.evaluate("document.activeElement.id") == "edges"
+    assert film.page.input_value("#edges") == "sample" and film.frame() == 4
     film.clean()
 
 

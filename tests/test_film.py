@@ -281,6 +281,12 @@ def test_recording_keeps_what_reproduces_the_film():
     assert repr(r).startswith("Recording(2-3-1, 2 frames")
 
 
+def test_a_film_writes_nan_and_inf_among_the_hyperparameters_as_text():
+    _, r = record_xor(steps=1, hyperparameters={"lr": float("nan"), "clip": np.float32("inf"), "n": np.int64(3)})
+    payload, _ = page_data(viz.film(r).html)
+    assert payload["info"]["hyperparameters"] == {"lr": "nan", "clip": "inf", "n": 3}
+
+
 @pytest.mark.parametrize(
     "make, args, error, message",
     [
@@ -331,7 +337,7 @@ def page_data(page):
     text = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
     payload = json.loads(text)
     blob = gzip.decompress(base64.b64decode(payload["data"]))
-    kinds = {"f4": "<f4", "u1": "u1", "i4": "<i4"}
+    kinds = {"f8": "<f8", "f4": "<f4", "u1": "u1", "i4": "<i4"}
     arrays = {}
     for name, spec in payload["arrays"].items():
         count = int(np.prod(spec["shape"]))

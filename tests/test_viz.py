@@ -117,8 +117,8 @@ def test_array_summaries():
 
 @pytest.mark.parametrize("renderer", RENDERERS)
 def test_labels_are_drawn_as_written_backslashes_and_control_characters_included(tmp_path, renderer):
-    labels = [r"C:\Graphs", r"\N", "\\", "a\x1bb", "x<&>\"y"]
-    shown = [r"C:\Graphs", r"\N", "\\", r"a\x1bb", "x<&>\"y"]
+    labels = [r"C:\Graphs", r"\N", "\\", "a\x1bb", "x<&>\"y", "two\nlines", "a\tb"]
+    shown = [r"C:\Graphs", r"\N", "\\", r"a\x1bb", "x<&>\"y", r"two\nlines", r"a\tb"]
     for label, expected in zip(labels, shown):
         x = Value(2.0, label=label)
         out = x * 3
@@ -731,6 +731,28 @@ def test_inline_svg_drops_prolog_doctype_comments_and_namespaces():
     text = inline(raw, "s3-")
     assert text.startswith("<svg>") and "http" not in text and "<!--" not in text
     assert 'id="s3-node1"' in text and 'href="#s3-node1"' in text and "xlink" not in text
+
+
+def test_inline_svg_leaves_a_labels_text_as_written():
+    """Only attributes are rewritten: "url(#x)" or "xlink:title=" written in a label stay in the stepper's pages."""
+    x = Value(2.0, label='url(#x) xlink:title=a href="#b"')
+    out = x * 3
+    out.backward()
+    text = inline(viz.draw_graph(out).pipe(format="svg").decode(), "s2-")
+    assert 'url(#x) xlink:title=a href=&quot;#b&quot;' in text
+    assert "s2-x" not in text and "s2-b" not in text and "data-title=a" not in text
+
+
+def test_a_label_that_is_not_text_is_refused_by_name():
+    x = Value(2.0, label="x")
+    x.label = 7  # a plain attribute: micrograd's code sets labels so
+    expected = r"node labels must be text \(a str\), got int 7 on a leaf: write v.label = '7'"
+    with pytest.raises(TypeError, match=expected):
+        viz.draw_graph(x * 3)
+    y = x * 3
+    x.label, y.label = "x", None
+    with pytest.raises(TypeError, match=r"got NoneType None on a node of op '\*'"):
+        viz.draw_graph(y)
 
 
 # --- tensors ---

@@ -118,6 +118,7 @@ def build(
     count = _drawn_count(order, membership)
     if count > max_nodes:
         raise ValueError(_too_many(order, root, count, max_nodes, collapse))
+    _check_labels(order)
     _check_current(order)
     painter = _Painter(
         root, order, membership, groups, show_grad, show_local_grads, highlight, grads, names or {}, reserve or {}
@@ -138,6 +139,18 @@ def check_root(root: Any) -> None:
             f"nodes: draw one graph at a time, as in draw_graph(nodes[0])"
         )
     raise TypeError(f"expected the node a graph ends at (a Value or Tensor), got {type(root).__name__}")
+
+
+def _check_labels(order: list[Any]) -> None:
+    """TypeError for a label that is not text (``v.label = 7``, which a Value does not check when it is set)."""
+    for node in order:
+        label = node.label
+        if not isinstance(label, str):
+            where = f"a node of op {node.op!r}" if node.op else "a leaf"
+            raise TypeError(
+                f"node labels must be text (a str), got {type(label).__name__} {label!r} on {where}: write "
+                f"v.label = {str(label)!r}"
+            )
 
 
 def _check_current(order: list[Any]) -> None:

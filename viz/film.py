@@ -23,8 +23,9 @@ How the data is kept small: a sample's gradient for each weight is not stored bu
 the page as the chain-rule product a_k · δ_j of two recorded per-neuron numbers (the recording's
 own encoding: 33 numbers per sample instead of 337 for a 2-16-16-1 net); the maps are quantized
 to one byte per point around a centre (the threshold for the output, 0 or 0.5 for a neuron) so
-that the side of the centre, the decision, is exact; every other number is float32, and whether
-each sample is classified right is stored as is. The bytes are gzip-compressed and
+that the side of the centre, the decision, is exact; the accuracy and the samples' inputs are float64
+(shown as percentages to 0.1, and drawn at their place however far from 0), every other number is
+float32, and whether each sample is classified right is stored as is. The bytes are gzip-compressed and
 base64-encoded in the page, which unpacks them with the browser's DecompressionStream.
 """
 
@@ -34,6 +35,7 @@ import base64
 import gzip
 import html
 import json
+import math
 import os
 import re
 from importlib import resources
@@ -106,9 +108,9 @@ def film(recording: Any, path: str | os.PathLike[str] | None = None, *, title: s
 
 
 class _Blob:
-    """Arrays laid end to end (each at a multiple of 4 bytes) with an index the page reads them by."""
+    """Arrays laid end to end (each at a multiple of its item size, and of 4 bytes) with an index the page reads."""
 
-    KINDS = {"f4": "<f4", "u1": "u1", "i4": "<i4"}
+    KINDS = {"f8": "<f8", "f4": "<f4", "u1": "u1", "i4": "<i4"}
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
@@ -117,7 +119,7 @@ class _Blob:
 
     def add(self, name: str, array: Any, kind: str) -> None:
         data = np.ascontiguousarray(array, dtype=self.KINDS[kind])
-        padding = -self.size % 4
+        padding = -self.size % max(4, data.itemsize)  # a Float64Array must start at a multiple of 8
         self.parts.append(b"\0" * padding)
         self.size += padding
         self.index[name] = {"type": kind, "shape": list(data.shape), "offset": self.size}
@@ -168,8 +170,8 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
     blob = _Blob()
     blob.add("steps", r.steps, "i4")
     blob.add("loss", r.loss, "f4")
-    blob.add("accuracy", r.accuracy, "f4")
-    blob.add("X", X, "f4")
+    blob.add("accuracy", r.accuracy, "f8")  # 0.57 in float32 is 0.5699999928: the page would show 56.9%
+    blob.add("X", X, "f8")  # where the points are drawn: float32 moves inputs far from 0 (1e7 + x) off their place
     blob.add("y", r.y, "f4")
     blob.add("labels", r.labels, "u1")
     blob.add("correct", r.sample_correct, "u1")
@@ -234,11 +236,13 @@ def _height(sizes: list[int]) -> int:
 
 
 def _plain(value: Any) -> Any:
-    """`value` as JSON can hold it: numbers, text, lists and dicts (anything else as its repr)."""
+    """`value` as JSON can hold it: numbers, text, lists and dicts (anything else, NaN and inf too, as its repr)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
     if isinstance(value, (str, bool, int, float)) or value is None:
         return value
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -100,10 +100,10 @@ def escape(text: str) -> str:
     """Text made safe inside a Graphviz HTML-like label, shown as written.
 
     Graphviz still expands ``\\N``, ``\\G`` and the like inside such labels, so a backslash is doubled
-    (Graphviz reads ``\\\\`` as one); a control character (not allowed in the SVG's XML) is shown as its
-    escape."""
+    (Graphviz reads ``\\\\`` as one); a control character (not allowed in the SVG's XML), a newline
+    or a tab (which Graphviz would drop) is shown as its escape, ``\\n``."""
     if not text.isprintable():
-        text = "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" and ch not in "\n\t" else ch for ch in text)
+        text = "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return html.escape(text, quote=True).replace("\\", "\\\\")
 
 

@@ -49,6 +49,7 @@
   function view(buffer, spec) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
     switch (spec.type) {
+      case "f8": return new Float64Array(buffer, spec.offset, count);
       case "f4": return new Float32Array(buffer, spec.offset, count);
       case "i4": return new Int32Array(buffer, spec.offset, count);
       case "u1": return new Uint8Array(buffer, spec.offset, count);
@@ -86,7 +87,7 @@
 
   /** A share as a percentage to 0.1, rounded down: one wrong sample in 300 reads 99.6 %, never 100 %. */
   function percent(share) {
-    return share === 1 ? "100%" : `${(Math.floor(1000 * share + 1e-6) / 10).toFixed(1)}%`; // 1e-6: 0.57 is 569.99…
+    return share === 1 ? "100%" : `${(Math.floor(1000 * share + 1e-9) / 10).toFixed(1)}%`; // 1e-9: 1000 * 0.57 is 569.99…
   }
 
   /** 4 significant digits, a real minus sign, no "-0". */
@@ -208,8 +209,9 @@
         `a black ring marks one the network gets wrong, the dashed ring the selected sample.`;
       $("network-legend").textContent = "Each neuron shows its own output over the same plane (purple high, " +
         "orange low; a ReLU is white where it is 0) and its border is coloured by its output for the selected " +
-        "sample. Edge colour and width: purple positive, orange negative, wider larger. The small square is " +
-        "the neuron's bias.";
+        "sample. Edge colour and width: purple positive, orange negative, wider larger; weights on one scale " +
+        "for the whole film, gradients on each frame's own (its largest is always the widest, however small: " +
+        "hover an edge for the number). The small square is the neuron's bias.";
       const scale = $("scale").getContext("2d");
       const image = scale.createImageData(256, 1);
       for (let q = 0; q < 256; q++) paint(image.data, q, q);
@@ -636,6 +638,15 @@
       speed.value = String(best);
       $("edges").addEventListener("change", paintEdges);
       $("discretize").addEventListener("change", () => { paintNodes(); paintPlane(); });
+      for (const list of [speed, $("edges")]) {
+        // A list picked from with the mouse hands the keys back to the film; one moved with the keys keeps them.
+        list.addEventListener("pointerdown", () => { list.dataset.pointer = "true"; });
+        list.addEventListener("keydown", () => { delete list.dataset.pointer; });
+        list.addEventListener("change", () => {
+          if (list.dataset.pointer) list.blur();
+          delete list.dataset.pointer;
+        });
+      }
       document.addEventListener("keydown", onKey);
     }
 
@@ -644,12 +655,16 @@
       const target = event.target;
       const tag = target && target.tagName;
       const field = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
+      const slider = tag === "INPUT" && target.type === "range";
       if (event.key === " ") {
         // Space presses a focused button or opens a list itself; on the slider, which has no use for it, it plays
-        if ((field && target.type !== "range") || tag === "BUTTON") return;
+        if ((field && !slider) || tag === "BUTTON") return;
         event.preventDefault();
         toggle();
-      } else if (field && (target.type === "range" || tag === "SELECT")) {
+      } else if ((event.key === "n" || event.key === "p") && (!field || slider || target.type === "checkbox")) {
+        // the next or previous sample, without a mouse (a list keeps its letters, which jump to an option)
+        select((state.sample + (event.key === "n" ? 1 : n - 1)) % n);
+      } else if (slider || tag === "SELECT") {
         return; // the slider and the lists move with the arrow keys themselves
       } else if (event.key === "ArrowRight") {
         pause();
@@ -663,8 +678,6 @@
       } else if (event.key === "End") {
         pause();
         show(F - 1);
-      } else if (event.key === "n" || event.key === "p") { // the sample, without a mouse (the arrows scroll)
-        select((state.sample + (event.key === "n" ? 1 : n - 1)) % n);
       } else {
         return;
       }
