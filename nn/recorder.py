@@ -112,7 +112,8 @@ class Recording:
     info: dict[str, Any] = field(default_factory=dict)
     """What reproduces the film: title, model, loss, seed, hyperparameters, chainrule version, notes; ``frozen``
     lists the parameters frozen with ``requires_grad=False`` at every step, as [layer, "weights" or "biases"]
-    (layer 0 first), when there are any."""
+    (layer 0 first), when there are any, and ``no_bias`` the layers made with ``bias=False`` (their biases are
+    recorded as zeros)."""
 
     @property
     def frames(self) -> int:
@@ -408,8 +409,18 @@ class Recorder:
             sample_deltas=per_layer("deltas"),
             sample_loss=stack("sample_loss"),
             sample_correct=stack("correct", bool),
-            info={**self.info, **({"frozen": frozen} if (frozen := self._never_moved()) else {})},
+            info={**self.info, **self._parameter_facts()},
         )
+
+    def _parameter_facts(self) -> dict[str, Any]:
+        """What the film says of the parameters beyond their numbers: ``frozen``, those frozen at every step, and
+        ``no_bias``, the layers made without a bias (whose zeros are recorded but drawn as no bias at all)."""
+        facts: dict[str, Any] = {}
+        if frozen := self._never_moved():
+            facts["frozen"] = frozen
+        if no_bias := [layer for layer, stage in enumerate(self.stages) if stage.biases is None]:
+            facts["no_bias"] = no_bias
+        return facts
 
     def _never_moved(self) -> list[list[Any]]:
         """The parameters frozen with ``requires_grad=False`` at every step counted and now (now alone before

@@ -515,3 +515,25 @@ def test_the_film_says_which_parameters_are_frozen(browser, tmp_path):
     assert "over all samples (b is frozen: no step moves it)" in visit.page.text_content("#card")
     visit.clean()
     visit.page.close()
+
+
+def test_a_layer_made_without_bias_is_drawn_and_described_with_none(browser, tmp_path):
+    X, y = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
+    model = nn.Sequential(nn.Linear(2, 3, bias=False, activation="tanh", seed=0), nn.Linear(3, 1, seed=1),
+                          nn.Sigmoid())
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=3, progress=False,
+           on_step_end=recorder)
+    assert recorder.recording.info["no_bias"] == [0]
+    viz.film(recorder, tmp_path / "nobias.html")
+    visit = Visit(browser, tmp_path / "nobias.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    assert visit.page.locator("rect.bias").count() == 1  # the output neuron's only
+    visit.page.hover(".diagram canvas >> nth=2")  # hidden neuron 1
+    card = visit.page.text_content("#card")
+    assert "no bias (its layer was made with bias=False)" in card
+    assert "b =" not in card and "\u2202L/\u2202b" not in card
+    visit.page.hover(".diagram canvas >> nth=5")  # the output neuron, which has one
+    assert "bias b = " in visit.page.text_content("#card")
+    visit.clean()
+    visit.page.close()

@@ -780,6 +780,20 @@ def test_tensor_graphs_draw_shape_dtype_and_summaries(tmp_path):
 # --- the stepper ---
 
 
+def test_the_stepper_stops_at_60_nodes_by_default_as_its_page_grows_with_their_square(tmp_path):
+    node = Value(1.0, label="x")
+    for _ in range(60):
+        node = node * 1.5
+    expected = r"the graph has 61 value nodes; .* stops at max_nodes=60 \(its page grows with the square of the nodes\)"
+    with pytest.raises(ValueError, match=expected):
+        viz.backward_steps(node, tmp_path / "long.html")
+    assert not (tmp_path / "long.html").exists()
+    short = Value(1.0, label="x")
+    for _ in range(59):
+        short = short * 1.5
+    assert viz.backward_steps(short, tmp_path / "short.html").stat().st_size < 12_000_000  # about 10 MB
+
+
 def test_steps_match_the_engine_and_explain_the_chain_rule():
     v = neuron()
     o = v["o"]

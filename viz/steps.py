@@ -20,7 +20,9 @@ from .renderer import DEFAULT_TIMEOUT, check_folder, run_renderer, write_atomic
 from .svg import inline
 from .text import PARTIAL, factor, is_array, number, op_text
 
-STEP_LIMIT = 150
+STEP_LIMIT = 60
+"""The most value nodes a stepper page draws by default: one picture of the whole graph per node, so the page
+grows with the square of the nodes (about 10 MB at 60, 60 MB at 150, which a browser takes half a minute to open)."""
 
 
 class Term:
@@ -179,7 +181,8 @@ def steps_html(
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order)} value nodes; the stepper draws one picture per node and stops at "
-            f"max_nodes={max_nodes}: pass a larger max_nodes, or draw the whole graph with draw_graph/render"
+            f"max_nodes={max_nodes} (its page grows with the square of the nodes): pass a larger max_nodes, or "
+            f"draw the whole graph with draw_graph/render"
         )
     names = names_for(order)
     steps = compute_steps(root, order, names)

@@ -151,6 +151,8 @@
     /** Parameters frozen with requires_grad=False at every step: [layer (0 first), "weights" or "biases"]. */
     const frozen = (film.info && film.info.frozen) || [];
     const isFrozen = (l, kind) => frozen.some(([layer, which]) => layer === l && which === kind);
+    /** Layers made with bias=False: no bias square, no bias on the cards. */
+    const noBias = new Set((film.info && film.info.no_bias) || []);
     /** Layer l (0 first) as the diagram's columns name it. */
     const layerName = (l) => (l === L - 1 ? "output layer" : "hidden layer " + (l + 1));
 
@@ -282,7 +284,7 @@
           const item = { kind: c === 0 ? "input" : "neuron", c, j, frame, context, image };
           hook(frame, item);
           hook(canvas, item);
-          if (c > 0) {
+          if (c > 0 && !noBias.has(c - 1)) {
             item.bias = element("rect", { x: p.x - 6, y: p.y + box - 3, width: 8, height: 8,
               class: isFrozen(c - 1, "biases") ? "bias frozen" : "bias" }, nodeLayer, SVG);
             hook(item.bias, item);
@@ -365,8 +367,7 @@
           source = a["maps" + l];
           offset = (f * sizes[node.c] + node.j) * g * g;
           scale = film.neuronScales[l][node.j];
-          const b = bias(l, f, node.j);
-          node.bias.setAttribute("fill", colour(quantize(b, 0, film.largestWeight)));
+          if (node.bias) node.bias.setAttribute("fill", colour(quantize(bias(l, f, node.j), 0, film.largestWeight)));
         }
         drawMap(node.image, source, offset, g, discrete);
         node.context.putImageData(node.image, 0, 0);
@@ -592,8 +593,12 @@
         const local = perSample("localGradients", l, f, i, j);
         const delta = perSample("deltas", l, f, i, j);
         line(box, `Neuron ${names[c][j]} (${act})`, "title");
-        line(box, `bias b = ${num(bias(l, f, j))}, \u2202L/\u2202b = ${num(biasGrad(l, f, j))} over all samples` +
-          (isFrozen(l, "biases") ? " (b is frozen: no step moves it)" : ""), "num");
+        if (noBias.has(l)) {
+          line(box, "no bias (its layer was made with bias=False)");
+        } else {
+          line(box, `bias b = ${num(bias(l, f, j))}, \u2202L/\u2202b = ${num(biasGrad(l, f, j))} over all samples` +
+            (isFrozen(l, "biases") ? " (b is frozen: no step moves it)" : ""), "num");
+        }
         line(box, `for sample #${i}:`);
         line(box, `output a = ${num(value)}`, "num");
         line(box, `local gradient da/dz = ${num(local)}`, "num");
@@ -614,8 +619,9 @@
         } else {
           line(box, `\u03b4 = \u2202L\u1d62/\u2202z = ${num(delta)}`, "num");
         }
-        line(box, "\u03b4 is also this sample's \u2202L\u1d62/\u2202b; each weight into the neuron gets its input " +
-          "times \u03b4.", "why");
+        line(box, noBias.has(l) ? "Each weight into the neuron gets its input times \u03b4." :
+          "\u03b4 is also this sample's \u2202L\u1d62/\u2202b; each weight into the neuron gets its input times \u03b4.",
+        "why");
       }
     }
 
