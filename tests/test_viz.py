@@ -380,6 +380,15 @@ def test_collapse_draws_fewer_nodes_and_keeps_inputs_and_loss_ops():
 
 
 @pytest.mark.parametrize("mode", ["neuron", "layer"])
+def test_the_legend_names_the_output_when_its_box_holds_it(mode):
+    model = nn.MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])  # the output neuron's own result: its box has the output's border
+    out.backward()
+    legend = viz.draw_graph(out, collapse=mode).source.split("label=<<TABLE")[-1]
+    assert ">output</TD>" in legend and ">input</TD>" in legend
+
+
+@pytest.mark.parametrize("mode", ["neuron", "layer"])
 def test_collapsed_mlp_renders(tmp_path, mode):
     loss = mlp()
     text = viz.render(loss, tmp_path / f"{mode}.svg", collapse=mode, renderer="graphviz-pure").read_text("utf-8")

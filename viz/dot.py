@@ -495,6 +495,8 @@ class _Painter:
 
     def legend(self) -> str:
         present = {style.kind_of(node, self.root) for node in self.order if node not in self.membership}
+        if self.root in self.membership:  # its box has the output's border
+            present.add(style.kind_of(self.root, self.root))
         if any(group.inputs for group in self.groups):
             present.add(style.KINDS["input"])
         parts = [
