@@ -28,14 +28,18 @@ class Module:
     """Base class of every layer and model.
 
     Attributes holding parameters, lists of parameters, modules, or lists or dicts
-    of modules are found automatically, in the order they were assigned. Calling a
-    module runs `forward` with the nodes it creates tagged with the module's path
-    (``layers.1.neurons.3``), which `viz` uses to group a neuron's ops.
+    of modules are found automatically, in the order they were assigned; parameters
+    in a dict, or in a list with other things, would not be (not trained, not saved),
+    so assigning such an attribute is a TypeError. Calling a module runs `forward`
+    with the nodes it creates tagged with the module's path (``layers.1.neurons.3``),
+    which `viz` uses to group a neuron's ops.
     """
 
     _path = ""
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            _check_holder(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
             for child_name, child in _modules_in(name, value):
@@ -129,21 +133,26 @@ class Module:
 
     # --- state ---
     def _state_arrays(self) -> dict[str, np.ndarray]:
-        """This module's own learned arrays, by name (layers override this to give weight/bias)."""
+        """This module's own learned arrays, by name (layers override this to give weight/bias): a list of Values
+        as one array of their numbers, a list holding Tensors as one array each (``name.0``, ``name.1``...)."""
         arrays: dict[str, np.ndarray] = {}
-        for name, value in vars(self).items():
-            if name.startswith("_"):
-                continue
-            if is_parameter(value):
+        for name, value in self._parameter_attributes():
+            if not isinstance(value, (list, tuple)):
                 arrays[name] = np.array(value.data, copy=True)
-            elif isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value):
+            elif all(isinstance(v, Value) for v in value):
                 arrays[name] = np.array([v.data for v in value])
+            else:
+                for i, item in enumerate(value):
+                    arrays[f"{name}.{i}"] = np.array(item.data, copy=True)
         return arrays
 
     def _load_state_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
-        for name, array in arrays.items():
+        for key, array in arrays.items():
+            name, _, index = key.partition(".")
             value = getattr(self, name)
-            if isinstance(value, (list, tuple)):
+            if index:
+                _assign(value[int(index)], array)
+            elif isinstance(value, (list, tuple)):
                 for param, number in zip(value, array.tolist()):
                     param.data = number
             else:
@@ -208,7 +217,22 @@ class Module:
                     f"load_state_dict: {key!r} holds numbers too large for the model's {now.dtype} "
                     f"(up to {float(np.abs(array).max()):g})"
                 )
+        first: dict[int, str] = {}
+        for prefix, module in self._state_places(""):  # a module used twice is saved under both names
+            place = first.setdefault(id(module), prefix)
+            for name in module._state_arrays() if place != prefix else ():
+                if not np.array_equal(arrays[_join(place, name)], arrays[_join(prefix, name)], equal_nan=True):
+                    raise ValueError(
+                        f"load_state_dict: {_join(place, name)!r} and {_join(prefix, name)!r} are one parameter (a "
+                        f"module used twice) but hold different numbers; which to load is not clear"
+                    )
         self._load_nested(arrays, "")
+
+    def _state_places(self, prefix: str) -> Iterator[tuple[str, Module]]:
+        """(key prefix, module) for this module and every module in its state, as often as each is reached."""
+        yield prefix, self
+        for name, child in self._state_children():
+            yield from child._state_places(_join(prefix, name))
 
     def _load_nested(self, arrays: Mapping[str, np.ndarray], prefix: str) -> None:
         own = {name: arrays[_join(prefix, name)] for name in self._state_arrays()}
@@ -287,6 +311,26 @@ def backend_of(model: Any) -> str:
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def _check_holder(owner: str, name: str, value: Any) -> None:
+    """TypeError for parameters where a Module would not find them: in a dict, or in a list with other things."""
+    if isinstance(value, dict):
+        held = [str(key) for key, item in value.items() if is_parameter(item)]
+        if held:
+            raise TypeError(
+                f"{owner}.{name} is a dict holding parameters ({', '.join(map(repr, held[:3]))}), which a Module "
+                f"does not look for there, so they would be neither trained nor saved: make each an attribute, or "
+                f"keep them in a list of parameters or in modules"
+            )
+    elif isinstance(value, (list, tuple)) and any(is_parameter(item) for item in value):
+        other = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
+        if other is not None:
+            raise TypeError(
+                f"{owner}.{name} mixes parameters with other things (position {other} is "
+                f"{type(value[other]).__name__}), so a Module would not find them: keep parameters in a list of their "
+                f"own, and modules in another"
+            )
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:

@@ -88,7 +88,7 @@ class _Activation(Module):
     name = "linear"
 
     def forward(self, x: Any) -> Any:
-        return activate(x, self.name)
+        return activate(Tensor(x) if isinstance(x, np.ndarray) else x, self.name)  # a batch given first, as to Linear
 
 
 class ReLU(_Activation):
@@ -119,7 +119,7 @@ class Softmax(Module):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return x.softmax(axis=self.axis)
+        return (Tensor(x) if isinstance(x, np.ndarray) else x).softmax(axis=self.axis)
 
 
 class Sequential(Module):

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from chainrule.autograd import no_grad
+from chainrule.autograd import Value, no_grad
 from chainrule.autograd.tensor import unmasked
 
 from .init import Seed, rng_from
@@ -139,10 +139,11 @@ SCORE_LOSSES = ("cross_entropy", *LOGIT_LOSSES)
 def _check_scores_for(loss_name: str, model: Any) -> None:
     """ValueError if `loss_name` takes raw scores but the model (an MLP or a Sequential) ends in a sigmoid
     or a softmax: the squashing would happen twice, training a different model without a word."""
-    layers = model.layers if isinstance(model, (MLP, Sequential)) and model.layers else None
-    if loss_name not in SCORE_LOSSES or layers is None:
+    if loss_name not in SCORE_LOSSES or not isinstance(model, (MLP, Sequential)):
         return
-    last = layers[-1]
+    last = model
+    while isinstance(last, (MLP, Sequential)) and last.layers:  # a Sequential inside a Sequential too
+        last = last.layers[-1]
     squash = "softmax" if isinstance(last, Softmax) else getattr(last, "activation", getattr(last, "name", ""))
     if squash in ("sigmoid", "softmax"):
         own = {"cross_entropy": " and applies softmax itself",
@@ -219,7 +220,7 @@ class ClassRule:
             self.threshold = self.middle
         else:
             self.threshold = None
-        flat = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
+        self.flat = flat = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)
         labels = flat and values.size > 0 and values[0] >= 0 and bool(np.all(values == np.round(values)))
         self.label_count = int(values[-1]) + 1 if labels else None
         one_hot = y.ndim == 2 and y.shape[1] > 1 and seen <= {0.0, 1.0} and bool(np.all(y.sum(axis=1) == 1))
@@ -228,7 +229,7 @@ class ClassRule:
     def applies(self, width: int) -> bool:
         """Whether the targets are classes for a model with `width` outputs."""
         if width == 1:
-            return self.threshold is not None
+            return self.threshold is not None and self.flat
         fits_labels = self.label_count is not None and self.label_count <= width
         return fits_labels or self.one_hot_width == width
 
@@ -247,6 +248,8 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     outputs = unmasked(outputs, "accuracy's outputs")
     if isinstance(getattr(outputs, "data", None), np.ndarray):  # a Tensor: only its numbers are needed
         outputs = outputs.data
+    elif isinstance(outputs, (list, tuple)) and outputs and _holds_values(outputs[0]):
+        outputs = _as_array(outputs)  # a scalar model's outputs, one Value (or a list of them) per sample
     outputs = np.asarray(outputs, dtype=np.float64)
     outputs = outputs.reshape(len(outputs), -1)
     y = _numbers(y, "y")
@@ -258,7 +261,18 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     return rule.accuracy(outputs, y)
 
 
+def _holds_values(output: Any) -> bool:
+    """Whether one sample's output is a Value or a list of them (what a scalar model returns)."""
+    return isinstance(output, Value) or (isinstance(output, (list, tuple)) and bool(output) and
+                                         isinstance(output[0], Value))
+
+
 def _not_classes(y: np.ndarray, width: int) -> str:
+    if width == 1 and y.ndim == 2 and y.shape[1] > 1:
+        return (
+            f"accuracy with one output needs one target per sample (0/1 or -1/+1), got rows of {y.shape[1]} "
+            f"(one-hot rows need one output per class)"
+        )
     values = np.unique(y)
     shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
     if width == 1 and values.tolist() == [1.0]:
@@ -472,11 +486,13 @@ class _Training:
         if not (self.measure or (self.measure is None and self.rule.applies(width))):
             return
         if width == 1:
-            extra = sorted(set(np.unique(y).tolist()) - set(np.unique(self.rule.targets).tolist()))
+            kind = {-1.0, 1.0} if self.rule.signs else {0.0, 1.0}  # training targets all 0 are the 0/1 kind too
+            extra = sorted(set(np.unique(y).tolist()) - kind)
             if extra:
                 raise ValueError(
-                    f"validation y holds {', '.join(f'{v:g}' for v in extra[:6])}, which the training targets do "
-                    f"not: accuracy would read it as a class it is not"
+                    f"validation y holds {', '.join(f'{v:g}' for v in extra[:6])}, not a class of the training "
+                    f"targets' kind ({' and '.join(f'{v:g}' for v in sorted(kind))}): accuracy would read it as a "
+                    f"class it is not"
                 )
         elif not ClassRule(y).applies(width):
             raise ValueError(f"validation y: {_not_classes(y, width)}")

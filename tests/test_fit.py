@@ -253,7 +253,8 @@ def test_nan_or_inf_in_the_data_is_refused_before_training_naming_the_rows(backe
         ({"validation_data": (np.zeros((3, 2)),)}, ValueError, "validation_data must be a pair \\(X_val, y_val\\)"),
         ({"validation_data": (np.zeros((3, 2)), np.zeros(2))}, ValueError, "validation X has 3 samples but"),
         ({"validation_data": (np.zeros((3, 2)), np.array([0.0, 3.0, 1.0]))}, ValueError,
-         "validation y holds 3, which the training targets do not: accuracy would read it as a class it is not"),
+         "validation y holds 3, not a class of the training targets' kind \\(0 and 1\\): accuracy would read it "
+         "as a class it is not"),
         ({"threshold": float("nan")}, ValueError, "threshold must be a finite number, got nan"),
         ({"threshold": "0.5"}, TypeError, r"threshold must be a number \(or None for the rule's own\), got '0.5'"),
         ({"shuffle": "no"}, TypeError, "shuffle must be True or False, got 'no'"),
@@ -546,3 +547,59 @@ def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback):
 def test_metrics_that_are_no_list_are_named():
     with pytest.raises(TypeError, match=r"metrics must be a list of names such as \['accuracy'\], got int 5"):
         nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), [[0.0, 1.0]], [1.0], "mse", "sgd", metrics=5, progress=False)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Sequential(nn.Sequential(nn.Linear(3, 1, seed=0), nn.Sigmoid())),
+        lambda: nn.Sequential(nn.MLP(3, [1], output_activation="sigmoid", seed=0, backend="numpy")),
+    ],
+    ids=["Sequential in a Sequential", "MLP in a Sequential"],
+)
+def test_a_sigmoid_inside_a_nested_model_is_caught_before_a_logits_loss_applies_another(make):
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    with pytest.raises(ValueError, match="binary_cross_entropy_with_logits takes raw scores .* the model's last layer "
+                                         "applies sigmoid"):
+        nn.fit(make(), X, (X[:, 0] > 0).astype(float), "binary_cross_entropy_with_logits", "sgd", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("loss", "train", "valid"),
+    [("mse", 0.0, [0.0, 1.0]), ("binary_cross_entropy_with_logits", 1.0, [0.0, 1.0]), ("hinge", -1.0, [-1.0, 1.0])],
+)
+def test_validation_classes_of_the_training_targets_kind_are_measured_when_training_saw_one(loss, train, valid):
+    rng = np.random.default_rng(0)
+    X, X_val = rng.normal(size=(8, 3)), rng.normal(size=(6, 3))
+    y_val = np.array(valid * 3)
+    model = nn.MLP(3, [1], seed=0, backend="numpy", dtype="float64")
+    history = nn.fit(model, X, np.full(8, train), loss, "sgd", epochs=1, validation_data=(X_val, y_val),
+                     progress=False)
+    threshold = 0.5 if loss == "mse" else 0.0
+    predicted = nn.predict(model, X_val)[:, 0] > threshold
+    assert history.val_accuracy[0] == np.mean(predicted == (y_val > (0.0 if loss == "hinge" else 0.5)))
+    with pytest.raises(ValueError, match=r"validation y holds 2, not a class of the training targets' kind"):
+        nn.fit(model, X, np.full(8, train), loss, "sgd", epochs=1, validation_data=(X_val, np.full(6, 2.0)),
+               progress=False)
+
+
+def test_accuracy_reads_a_scalar_models_values_and_names_one_hot_rows_for_one_output():
+    from chainrule.autograd import Value
+    from chainrule.nn.training import accuracy
+
+    assert accuracy([Value(0.7), Value(0.2), Value(0.9)], [1, 0, 0]) == 2 / 3
+    assert accuracy([[Value(1.0), Value(0.0)], [Value(0.0), Value(2.0)]], [0, 0]) == 0.5
+    with pytest.raises(ValueError, match=r"accuracy with one output needs one target per sample \(0/1 or -1/\+1\), "
+                                         r"got rows of 2 \(one-hot rows need one output per class\)"):
+        accuracy(np.ones((4, 1)), np.eye(2)[[0, 1, 0, 1]])
+
+
+def test_a_sequential_may_begin_with_an_activation():
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    model = nn.Sequential(nn.ReLU(), nn.Linear(3, 2, seed=0, dtype="float64"), nn.Softmax())
+    outputs = nn.predict(model, X)
+    z = np.maximum(X, 0) @ model[1].weight.data.T + model[1].bias.data
+    np.testing.assert_allclose(outputs, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-12)
+    regression = nn.Sequential(nn.Tanh(), nn.Linear(3, 1, seed=0, dtype="float64"))
+    history = nn.fit(regression, X, X[:, 0], "mse", "sgd", epochs=2, batch_size=8, progress=False)
+    assert history.loss[1] < history.loss[0]

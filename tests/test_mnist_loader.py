@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import socket
 import stat
@@ -464,3 +465,16 @@ def test_mirrors_must_be_strings(tmp_path: Path) -> None:
 def test_mirrors_that_are_no_sequence_are_refused_naming_them(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="mirrors must be a sequence of base URLs, got int 5"):
         load_mnist(tmp_path, mirrors=5)
+
+
+def test_chainrule_data_naming_the_mnist_folder_itself_is_named_before_any_download(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHAINRULE_DATA", str(shared_dir))
+    message = (
+        f"MNIST's files are in $CHAINRULE_DATA itself ({shared_dir}), which should name the folder above them: "
+        f"MNIST is read from its mnist/ subfolder, so set CHAINRULE_DATA={shared_dir.parent}"
+    )
+    with pytest.raises(FileNotFoundError, match=re.escape(message)):
+        load_mnist(mirrors=["http://127.0.0.1:9/never-asked/"])
+    assert not (shared_dir / "mnist").exists()

@@ -616,3 +616,63 @@ def test_a_path_that_is_no_str_or_pathlike_is_named(call):
     with pytest.raises(TypeError, match=r"a file path must be a str or a pathlib.Path, got (int 5|NoneType None|"
                                         r"float 2.5|bytes b'model.npz')$"):
         call(nn.MLP(2, [1], seed=0))
+
+
+def test_parameters_where_a_module_would_not_find_them_are_refused_when_assigned():
+    class InADict(nn.Module):
+        def __init__(self):
+            self.extra = {"b": Tensor(np.ones(1), is_parameter=True)}
+
+    class Mixed(nn.Module):
+        def __init__(self):
+            self.parts = [nn.Linear(2, 1), Tensor(np.ones(1), is_parameter=True)]
+
+    with pytest.raises(TypeError, match=r"InADict.extra is a dict holding parameters \('b'\), which a Module does not "
+                                        r"look for there, so they would be neither trained nor saved"):
+        InADict()
+    with pytest.raises(TypeError, match=r"Mixed.parts mixes parameters with other things \(position 0 is Linear\)"):
+        Mixed()
+    model = nn.Module()
+    model.blocks = {"a": nn.Linear(2, 1)}  # a dict of modules, and a list of parameters, are found
+    model.offsets = [Tensor(np.ones(1), is_parameter=True)]
+    assert len(model.parameters()) == 3
+
+
+def test_a_list_of_tensor_parameters_of_any_shapes_saves_and_loads_back(tmp_path):
+    class Holder(nn.Module):
+        def __init__(self, scale):
+            self.ws = [Tensor(np.full((2, 2), scale), is_parameter=True), Tensor(np.arange(3.0) * scale,
+                                                                                 is_parameter=True)]
+
+    source, target = Holder(2.0), Holder(0.0)
+    assert sorted(source.state_dict()) == ["ws.0", "ws.1"]
+    target.load_state_dict(nn.load(source.save(tmp_path / "ws.npz")))
+    assert all(isinstance(w.data, np.ndarray) for w in target.ws)
+    np.testing.assert_array_equal(target.ws[0].data, np.full((2, 2), 2.0))
+    np.testing.assert_array_equal(target.ws[1].data, [0.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_a_module_used_twice_loads_only_one_set_of_numbers(backend):
+    if backend == "numpy":
+        layer = nn.Linear(2, 2, seed=0)
+        model, keys = nn.Sequential(layer, nn.ReLU(), layer), ("0.weight", "2.weight")
+    else:
+        layer = nn.Layer(2, 2, seed=0)
+        model, keys = nn.Module(), ("layers.0.weight", "layers.1.weight")
+        model.layers = [layer, layer]
+    state = model.state_dict()
+    model.load_state_dict(state)  # the same numbers under both names: fine
+    state[keys[1]] = state[keys[1]] + 1
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=re.escape(f"load_state_dict: {keys[0]!r} and {keys[1]!r} are one parameter "
+                                                   f"(a module used twice) but hold different numbers")):
+        model.load_state_dict(state)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_moons_seeds_are_checked_as_every_seed_is():
+    with pytest.raises(TypeError, match="seed must be an int, a numpy.random.Generator or None, got bool"):
+        nn.data.moons(seed=True)
+    with pytest.raises(ValueError, match="seed must be an int >= 0, a numpy.random.Generator or None, got -1"):
+        nn.data.moons(seed=-1)

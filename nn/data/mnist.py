@@ -182,6 +182,12 @@ def load_mnist(
             missing.append(spec)
         else:
             found[spec.name] = path
+    base = os.environ.get(ENV_VAR)
+    if missing and root is None and base and all(_find(folder.parent, spec) for spec in missing):
+        raise FileNotFoundError(  # rather than download them again into mnist/mnist
+            f"MNIST's files are in ${ENV_VAR} itself ({folder.parent}), which should name the folder above them: "
+            f"MNIST is read from its mnist/ subfolder, so set {ENV_VAR}={folder.parent.parent}"
+        )
     if missing:
         if not download:
             names = ", ".join(spec.gz_name for spec in _STANDARD_ORDER if spec in missing)

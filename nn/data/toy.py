@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from ..init import rng_from
+
 _INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 
 GATES: dict[str, tuple[int, int, int, int]] = {
@@ -41,7 +43,7 @@ def moons(
         raise TypeError(f"moons() needs noise to be a number, got {noise!r}")
     if not 0 <= noise < math.inf:
         raise ValueError(f"moons() needs a finite noise >= 0, got {noise!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = rng_from(seed)
     n_upper = n // 2
     n_lower = n - n_upper
     upper = np.linspace(0, np.pi, n_upper)
