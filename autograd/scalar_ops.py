@@ -158,7 +158,8 @@ class PowConst(Op):
 
 
 class Pow(Op):
-    """a ** b where the exponent is a Value too."""
+    """a ** b where the exponent is a Value too: the base must be positive, as the derivative in the exponent,
+    out · log(a), needs (refused in the forward pass, before a graph is built that backward could not go through)."""
 
     __slots__ = ()
     name = "**"

@@ -273,7 +273,7 @@ class Pow(Elementwise):
     def forward(self, a, b):
         if np.any(a <= 0):
             try:
-                bad = (a < 0) & (b != np.floor(b))
+                bad = (a < 0) & np.isfinite(b) & (b != np.floor(b))  # a NaN or inf power goes through, as for Value
                 zero = (a == 0) & (b < 0)
             except ValueError:
                 raise broadcast_error(self.name, a, b) from None

@@ -143,3 +143,14 @@ def test_an_elementwise_op_is_judged_entry_by_entry_as_values_are(make, error, m
         passed = (Tensor([np.nan, 1.0]) * Tensor([np.inf, 2.0])).data  # entries that were not finite go through
         mixed = (Tensor([[np.nan, 1e30], [1.0, 1.0]]) @ Tensor([[1.0], [1e30]])).data  # not elementwise: as a whole
     assert np.isnan(passed[0]) and passed[1] == 2.0 and np.isnan(mixed[0, 0]) and mixed[1, 0] == np.float32(1e30)
+
+
+@pytest.mark.parametrize("power", [math.nan, math.inf, -math.inf])
+def test_a_negative_base_to_a_nan_or_inf_power_goes_through_on_both_backends(power):
+    bases = [-1.0, -2.0, -0.5]
+    expected = [(Value(b) ** power).data for b in bases]  # NumPy's and Python's own: nan, or 1, inf, 0 and so on
+    np.testing.assert_array_equal((Tensor(bases, dtype="float64") ** power).data, expected)
+    np.testing.assert_array_equal((Tensor(bases, dtype="float64") ** Tensor([power] * 3, dtype="float64")).data,
+                                  expected)
+    with pytest.raises(ValueError, match=r"op '\*\*' raises the negative number -2.0 to the non-integer power 0.5"):
+        Tensor([-2.0], dtype="float64") ** 0.5

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--film", type=output_file(".html"),
-        help="where to write the training film (default: beside the graph, xor.html)",
+        help="where to write the training film (default: beside the graph, named as it is: xor.html for xor.svg)",
     )
 
 
