@@ -44,4 +44,4 @@ bench: $(VENV)/.installed-dev  # both benchmarks run and print their tables; it 
 	$(BIN)/python benchmarks/mnist.py || status=1; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis chainrule.egg-info build dist xor.svg xor.html
