@@ -7,6 +7,7 @@ import shutil
 import stat
 import sys
 import time
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -623,6 +624,29 @@ def test_the_time_limit_message_suggests_what_is_left_to_try(tmp_path):
         viz.backward_steps(neuron()["o"], tmp_path / "s.html", renderer=str(slow), timeout=0.3)
     assert "smaller graph" in str(error.value) and "collapse='" not in str(error.value)
     assert not (tmp_path / "g.svg").exists() and not (tmp_path / "s.html").exists()
+
+
+def test_a_png_the_renderer_scaled_down_is_said_with_a_warning(tmp_path):
+    """dot shrinks a PNG too large for cairo and says so only on stderr; other notes there (fonts) stay quiet."""
+    shrinking = tmp_path / "shrinking-dot"
+    shrinking.write_text(
+        "#!/bin/sh\ncat >/dev/null\n"
+        "echo 'Warning: no value for width of non-ASCII character 226. Falling back to width of space' >&2\n"
+        "echo 'dot: graph is too large for cairo-renderer bitmaps. Scaling by 0.148105 to fit' >&2\n"
+        "printf 'PNG'\n"
+    )
+    shrinking.chmod(0o755)
+    expected = (r"shrinking-dot drew the graph smaller than asked: dot: graph is too large for cairo-renderer "
+                r"bitmaps\. Scaling by 0\.148105 to fit; an SVG keeps every detail")
+    with pytest.warns(RuntimeWarning, match=expected):
+        viz.render(neuron()["o"], tmp_path / "n.png", renderer=str(shrinking))
+    quiet = tmp_path / "quiet-dot"
+    quiet.write_text("#!/bin/sh\ncat >/dev/null\necho 'Warning: no value for width of non-ASCII character 226' >&2\n"
+                     "printf '<svg/>'\n")
+    quiet.chmod(0o755)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        viz.render(neuron()["o"], tmp_path / "n.svg", renderer=str(quiet))
 
 
 def test_a_failing_renderer_is_a_runtime_error_and_leaves_no_file(tmp_path):

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,13 @@ def run_renderer(
         ]
         detail = errors[0] if errors else f"exit status {done.returncode}"
         raise RuntimeError(f"{Path(program).name} failed to render the graph: {detail}")
+    shrunk = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if "scaling" in line.lower()]
+    if shrunk:  # dot scales a PNG too large for cairo down to fit, and says so only on stderr (other notes are noise)
+        warnings.warn(
+            f"{Path(program).name} drew the graph smaller than asked: {shrunk[0]}; an SVG keeps every detail",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return done.stdout
 
 
