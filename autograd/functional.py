@@ -114,17 +114,20 @@ def gradcheck(
     out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}" + _hint("gradcheck", out))
-    analytic = grad(out, leaves)
+    analytic = grad(out, leaves)  # through each op's local_grads
+    if out.requires_grad:  # a constant has no gradient to check either way
+        out.backward()  # through an op's own `backward` where it has one: what training uses
     for i, (point, label) in enumerate(zip(points, labels)):
         plus = evaluate(points[:i] + [point + eps] + points[i + 1 :]).data
         minus = evaluate(points[:i] + [point - eps] + points[i + 1 :]).data
         numerical = (plus - minus) / (2 * eps)
-        if not abs(analytic[i] - numerical) <= atol + rtol * abs(numerical):  # NaN fails too
-            name = f" ({label!r})" if label else ""
-            raise AssertionError(
-                f"gradcheck: input {i}{name} at {point!r}: analytic gradient {analytic[i]!r} "
-                f"but central difference {numerical!r} (eps={eps}, atol={atol}, rtol={rtol})"
-            )
+        for way, gradient in (("analytic gradient", analytic[i]), ("backward() gives", leaves[i].grad)):
+            if not abs(gradient - numerical) <= atol + rtol * abs(numerical):  # NaN fails too
+                name = f" ({label!r})" if label else ""
+                raise AssertionError(
+                    f"gradcheck: input {i}{name} at {point!r}: {way} {gradient!r} "
+                    f"but central difference {numerical!r} (eps={eps}, atol={atol}, rtol={rtol})"
+                )
     return True
 
 

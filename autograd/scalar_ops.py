@@ -9,8 +9,15 @@ where the derivatives become a graph of their own).
 from __future__ import annotations
 
 import math
-from operator import mul
+import sys
+from functools import partial, reduce
+from operator import add, mul
 from typing import Any
+
+added_in_order = sum if sys.version_info < (3, 12) else partial(reduce, add)
+"""``added_in_order(terms, start)``: start + t₀ + t₁ + …, rounded after each addition, as a chain of ``+`` nodes
+(micrograd's sum of Values) computes it. Python's own ``sum`` of floats does this up to 3.11; from 3.12 it
+compensates the rounding, which is more accurate but no longer the chain's number."""
 
 
 def _data(x: Any) -> float:
@@ -54,8 +61,10 @@ class Op:
     def backward(self, out: float, grad: float, parents: tuple[Any, ...]) -> None:
         """One chain-rule step: add `grad` times d out / d parent into each parent's ``grad``.
 
-        Worked out from `local_grads`; an op overrides it only where a benchmark shows it pays
-        (and a test checks that both give the same numbers).
+        Worked out from `local_grads`; an op overrides it only where a benchmark shows it pays, and the
+        two must agree: `Value.backward()` (and micrograd's ``_backward()``) call it for an op of three
+        or more inputs, while ops of one or two inputs, `autograd.grad` and `detect_anomaly` go through
+        `local_grads`. `autograd.gradcheck` checks both ways against central differences.
         """
         for parent, local in zip(parents, self.local_grads(out, *[p.data for p in parents])):
             parent.grad += local * grad
@@ -153,6 +162,11 @@ class PowConst(Op):
         if c == 0:
             return (0.0,)
         if _data(a) == 0 and c < 1:
+            if hasattr(a, "data"):  # create_graph: a bare inf would differentiate as a constant, to 0
+                raise ValueError(
+                    f"op '**{c:g}': its derivative at 0 is infinite, and an infinite derivative cannot be "
+                    f"differentiated again (create_graph=True)"
+                )
             return (math.inf,)
         return (_power_derivative(out, a, c),)
 
@@ -260,7 +274,7 @@ class Sum(Op):
     _ones: dict[int, tuple[float, ...]] = {}
 
     def forward(self, *inputs):
-        return sum(inputs)  # not math.fsum, which refuses inf + -inf where every other op gives NaN
+        return added_in_order(inputs, 0.0)  # not math.fsum, which refuses inf + -inf where every other op gives NaN
 
     def local_grads(self, out, *inputs):
         ones = self._ones.get(len(inputs))
@@ -289,7 +303,7 @@ class Dot(Op):
         """The forward pass on the three groups as a neuron keeps them (`forward` on them laid end to end):
         a neuron calls it directly, which spares building one tuple of all 2n + 1 numbers per sample, half
         of a 16-input neuron's forward."""
-        return sum(map(mul, weights, inputs), bias)
+        return added_in_order(map(mul, weights, inputs), bias)
 
     def local_grads(self, out, *inputs):
         n = len(inputs) // 2

@@ -219,9 +219,9 @@ class Value:
         return set(self.parents)
 
     def _backward(self) -> None:
-        """micrograd's one step of the chain rule: add this node's share of ``grad`` into its parents."""
-        if self._fn is not None:
-            self._fn.backward(self.data, self.grad, self.parents)
+        """micrograd's one step of the chain rule: add this node's share of ``grad`` into its parents, exactly as
+        `backward()` does at this node."""
+        _chain_rule_in_place([self])
 
     # --- arithmetic: a Python number on either side stays on the op, not in the graph ---
     __add__ = _arithmetic(ops.ADD, "__add__")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from chainrule import autograd
 from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck, graph
+from chainrule.autograd.scalar_ops import DOT
 
 finite = st.floats(-5, 5, allow_nan=False)
 positive = st.floats(0.1, 5, allow_nan=False)
@@ -713,3 +714,70 @@ def test_a_masked_entry_is_refused_and_an_unmasked_one_read():
     for op in (lambda v: v * np.ma.masked, lambda v: v - np.ma.masked, lambda v: v ** np.ma.masked):
         with pytest.raises(TypeError, match=r"a Value op takes a real number, got a masked entry \(numpy.ma.masked\)"):
             op(Value(2.0))
+
+
+class _Hyp(Op):
+    """a·b + c², with a correct local_grads and a backward that gets c wrong (3c instead of 2c)."""
+
+    name = "hyp"
+
+    def forward(self, a, b, c):
+        return a * b + c * c
+
+    def local_grads(self, out, a, b, c):
+        return (b, a, 2 * c)
+
+    def backward(self, out, grad, parents):
+        a, b, c = parents
+        a.grad += b.data * grad
+        b.grad += a.data * grad
+        c.grad += 3 * c.data * grad
+
+
+def test_gradcheck_checks_an_ops_own_backward_which_training_uses():
+    expected = r"gradcheck: input 2 at -0\.5: backward\(\) gives -1\.5 but central difference -0\.99999"
+    with pytest.raises(AssertionError, match=expected):
+        gradcheck(lambda a, b, c: Value.apply(_Hyp(), a, b, c), [0.3, 1.2, -0.5])
+
+
+def test_micrograds_backward_step_is_the_step_backward_takes():
+    class TwoWrong(Op):  # a two-input op's own backward is not used: its local_grads are
+        name = "two"
+
+        def forward(self, a, b):
+            return a * b
+
+        def local_grads(self, out, a, b):
+            return (b, a)
+
+        def backward(self, out, grad, parents):
+            for parent in parents:
+                parent.grad += 10 * grad
+
+    for op, arity in ((TwoWrong(), 2), (_Hyp(), 3)):
+        by_step = [Value(v) for v in (2.0, 3.0, -0.5)[:arity]]
+        out = Value.apply(op, *by_step)
+        out.grad = 1.0
+        out._backward()
+        by_backward = [Value(v) for v in (2.0, 3.0, -0.5)[:arity]]
+        Value.apply(op, *by_backward).backward()
+        assert [v.grad for v in by_step] == [v.grad for v in by_backward]
+    assert [v.grad for v in by_step] == [3.0, 2.0, -1.5]  # _Hyp's own backward, wrong c included
+
+
+def test_a_weighted_sum_and_an_n_ary_sum_round_as_a_chain_of_additions():
+    """Python's sum() of floats compensates rounding from 3.12: the ops add in order, as micrograd's + chain."""
+    weights, inputs, bias = [1.0, 1.0], [-1e16, 1e16], 1.0
+    chain = Value(bias)
+    for w, x in zip(weights, inputs):
+        chain = chain + Value(w) * Value(x)
+    assert DOT.forward(*weights, *inputs, bias) == chain.data == 0.0  # compensated summation gives 1.0
+    assert autograd.sum([Value(1e16), Value(1.0), Value(-1e16)]).data == (1e16 + 1.0) - 1e16 == 0.0
+
+
+def test_the_derivative_of_a_power_below_1_at_0_is_not_differentiated_as_a_constant():
+    x = Value(0.0)
+    assert autograd.grad(x**0.5, [x]) == [math.inf]
+    with pytest.raises(ValueError, match=r"op '\*\*0\.5': its derivative at 0 is infinite, and an infinite derivative "
+                                         r"cannot be differentiated again \(create_graph=True\)"):
+        autograd.grad(x**0.5, [x], create_graph=True)
