@@ -45,14 +45,16 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
 
     Readers see no file or the whole one; any failure, Ctrl-C included, removes the temporary
     file, and an error names `path`, never the temporary file. A new file gets the permissions
-    ``open(path, "w")`` would give (the user's umask applies); an existing one keeps its own.
+    ``open(path, "w")`` would give (the user's umask applies); an existing one keeps its own, and a
+    symbolic link stays a link to the file written.
     """
     target = check_folder(path)
+    written = target.resolve() if target.is_symlink() else target  # through a link, as open(path, "w") writes
     try:
-        mode = target.stat().st_mode & 0o777
+        mode = written.stat().st_mode & 0o777
     except OSError:
         mode = None
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    temporary = written.with_name(f".{written.name}.{secrets.token_hex(4)}.tmp")
     try:
         descriptor = os.open(temporary, _FLAGS, 0o666)  # the umask applies, as for open()
     except OSError as error:
@@ -67,7 +69,7 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
             os.fsync(stream.fileno())
         if mode is not None:
             os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        os.replace(temporary, written)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError) and error.filename is not None:

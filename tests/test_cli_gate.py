@@ -140,3 +140,22 @@ def test_a_long_training_is_filmed_more_sparsely_so_the_film_stays_small(tmp_pat
     assert f"wrote the training film to {film} (435 frames, " in capsys.readouterr().out
     assert main(["gate", "and", "--model", "perceptron", "--steps", "2000", "--film", str(film)]) == 0
     assert "(37 frames, " in capsys.readouterr().out  # converged after 9 epochs: every update filmed
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["gate", "xor", "--model", "perceptron", "--steps", "5"], "chainrule gate: the perceptron did not learn XOR"),
+        (["xor", "--steps", "1"], "chainrule xor: the 2-4-1 MLP did not learn XOR"),
+    ],
+)
+def test_a_gate_not_learned_is_status_1_with_one_line_on_stderr(capsys, argv, line):
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"{line} (see the truth table above)\n"
+    assert "did not" in captured.out  # the reason, with the truth table, on stdout as before
+
+
+def test_arguments_a_command_does_not_take_are_named_with_the_command(capsys):
+    assert main(["xor", "--model", "mlp"]) == 2
+    assert capsys.readouterr().err == "chainrule xor: unrecognized arguments: --model mlp\n"

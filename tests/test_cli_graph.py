@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from chainrule.autograd import topological_order
 from chainrule.cli import expr, main
+from chainrule.cli.arguments import UsageError
+from chainrule.cli.commands.graph import build
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 AT = "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"
@@ -67,7 +70,7 @@ BAD = [
     ("9**9**9", "x=1", "power inside an exponent"),
     ("x**(2**10)", "x=1", "power inside an exponent"),
     ("x**1000", "x=1", "exponent 1000 is too large"),
-    ("x**(1/0)", "x=1", "divides 1.0 by zero"),
+    ("x**(1/0)", "x=1", "divides 1 by zero"),
     ("exp(" * 45 + "x" + ")" * 45, "x=0", "nested too deeply"),
     ("+".join(["x"] * 600), "x=1", "too long"),
     ("x +", "x=1", "cannot parse the expression"),
@@ -192,14 +195,14 @@ def test_minus_minus_x_is_an_expression_but_a_mistyped_option_is_still_named(tmp
     assert main(["graph", "--x", "--at", "x=2", "-o", str(out)]) == 0  # -(-x), the only candidate for EXPR
     assert capsys.readouterr().out == f"{out}\n"
     assert main(["graph", "x", "--at", "x=2", "-o", str(out), "--no-locals-grads"]) == 2
-    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --no-locals-grads\n"
+    assert capsys.readouterr().err == "chainrule graph: unrecognized arguments: --no-locals-grads\n"
     assert main(["mnist", "--epoch", "2", "--typo"]) == 2
-    assert capsys.readouterr().err == "chainrule: unrecognized arguments: --typo\n"
+    assert capsys.readouterr().err == "chainrule mnist: unrecognized arguments: --typo\n"
 
 
 def test_a_second_expression_is_named_without_the_marker_added_for_the_first(tmp_path, capsys):
     assert main(["graph", "x", "-y", "--at", "x=1,y=2", "-o", str(tmp_path / "n.svg")]) == 2
-    assert capsys.readouterr().err == "chainrule: unrecognized arguments: -y\n"
+    assert capsys.readouterr().err == "chainrule graph: unrecognized arguments: -y\n"
 
 
 @pytest.mark.parametrize(
@@ -286,3 +289,32 @@ def test_an_option_glued_to_its_value_is_named_when_parsing_fails(tmp_path, caps
 def test_an_expression_starting_with_the_options_letter_gets_no_glued_option_hint(capsys):
     assert main(["graph", "-omega*x", "--at", "omega=1,x=2"]) == 2
     assert capsys.readouterr().err == "chainrule graph: the following arguments are required: -o/--output\n"
+
+
+def test_integer_constants_are_folded_exactly_as_python_folds_them(tmp_path):
+    x = 3.0
+    for text, slope in (("x*(2**53+1-2**53)", 1.0), ("x*(12345678901234567891-12345678901234567890)", 1.0),
+                        ("x*(7/2)", 3.5), ("x*2**-1", 0.5), ("x + (10**17+1) - 10**17", 1.0)):
+        root = build(text, {"x": x})
+        assert root.data == eval(text), text  # Python's own number
+        assert next(node for node in topological_order(root) if node.label == "x").grad == slope, text
+    with pytest.raises(UsageError, match=r"an integer in the expression is too large \(more than 4096 bits\)"):
+        build("x*(9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100*9**100)",
+              {"x": 1.0})
+
+
+def test_at_names_must_be_names_as_written_as_python_requires(tmp_path, capsys):
+    out = str(tmp_path / "a.svg")
+    assert main(["graph", "x2*2", "--at", "x\u2082=3", "-o", out]) == 2
+    expected = "chainrule graph: malformed --at entry 'x\u2082=3': 'x\u2082' is not a variable name\n"
+    assert capsys.readouterr().err == expected
+    assert main(["graph", "\u03bc*2", "--at", "\u00b5=3", "-o", out]) == 0  # the micro sign reads as mu, as in Python
+
+
+def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path, capsys):
+    real = tmp_path / "real.svg"
+    real.write_text("old")
+    link = tmp_path / "link.svg"
+    link.symlink_to(real)
+    assert main(["graph", "x*2", "--at", "x=3", "-o", str(link)]) == 0
+    assert link.is_symlink() and real.read_text().startswith("<?xml")

@@ -122,7 +122,7 @@ def test_help_and_version_that_cannot_be_written_fail_with_one_line(monkeypatch,
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full, a device that is always full")
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["gate", "and", "--steps", "5"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["gate", "and", "--model", "perceptron"]])
 def test_output_that_cannot_be_written_is_one_line_and_status_1_with_buffered_output(argv):
     """Buffered, the text sits in memory until Python flushes it on the way out: too late for one line."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}

@@ -676,3 +676,13 @@ def test_moons_seeds_are_checked_as_every_seed_is():
         nn.data.moons(seed=True)
     with pytest.raises(ValueError, match="seed must be an int >= 0, a numpy.random.Generator or None, got -1"):
         nn.data.moons(seed=-1)
+
+
+def test_saving_through_a_symbolic_link_writes_its_file_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real.npz"
+    real.write_bytes(b"old")
+    link = tmp_path / "model.npz"
+    link.symlink_to(real)
+    model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
+    assert model.save(link) == link and link.is_symlink()
+    np.testing.assert_array_equal(nn.load(real)["layers.0.weight"], model.layers[0].weight.data)

@@ -183,15 +183,17 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, so a failure leaves no file.
 
     A new file gets the permissions ``open(path, "w")`` would give (the user's umask applies), an
-    existing one keeps its own, and an error names `path`, never the temporary file. (`nn` has
+    existing one keeps its own, a symbolic link stays a link to the file written, and an error names
+    `path`, never the temporary file. (`nn` has
     the same small writer in `nn.files`: viz and nn do not import each other.)
     """
     target = check_folder(path)
+    written = target.resolve() if target.is_symlink() else target  # through a link, as open(path, "w") writes
     try:
-        mode = target.stat().st_mode & 0o777
+        mode = written.stat().st_mode & 0o777
     except OSError:
         mode = None
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    temporary = written.with_name(f".{written.name}.{secrets.token_hex(4)}.tmp")
     try:
         descriptor = os.open(temporary, _NEW_FILE, 0o666)  # the umask applies, as for open()
     except OSError as error:
@@ -201,7 +203,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             handle.write(data)
         if mode is not None:
             os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        os.replace(temporary, written)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError) and error.filename is not None:

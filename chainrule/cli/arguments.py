@@ -17,6 +17,11 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line on stderr with exit status 2."""
 
 
+class Unfinished(Exception):
+    """A run that went through but did not do what was asked (a gate not learned): its one line on stderr,
+    exit status 1; what it printed and wrote stays."""
+
+
 LARGEST_INT = 2**31 - 1
 """The largest integer option accepted: more steps, epochs or units than this is a typo, and past
 2**63 Python's own sizes fail with messages that name no option."""

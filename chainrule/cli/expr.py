@@ -22,7 +22,9 @@ FUNCTIONS = ("exp", "log", "relu", "sigmoid", "tanh")
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _LEVEL = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 3}
-_FLOAT_OPS = {"+": ops.ADD, "-": ops.SUB, "*": ops.MUL, "/": ops.DIV}
+_FLOAT_OPS = {"+": ops.ADD, "-": ops.SUB, "*": ops.MUL, "/": ops.DIV}  # on numbers alone: ints as ints
+MAX_INTEGER_BITS = 4096
+"""The largest integer a constant part of an expression may reach (2**4096 is far beyond any float)."""
 _FLOAT_FUNCTIONS = {"exp": ops.EXP, "log": ops.LOG, "relu": ops.RELU, "sigmoid": ops.SIGMOID, "tanh": ops.TANH}
 
 _REFUSED = {
@@ -206,8 +208,18 @@ def _children(node: ast.expr) -> list[ast.expr]:
 
 
 def _apply(node: ast.expr, args: list[Any], variables: dict[str, Any]) -> Any:
+    result = _result(node, args, variables)
+    if type(result) is int and result.bit_length() > MAX_INTEGER_BITS:
+        raise ExpressionError(f"an integer in the expression is too large (more than {MAX_INTEGER_BITS} bits)")
+    return result
+
+
+def _result(node: ast.expr, args: list[Any], variables: dict[str, Any]) -> Any:
+    """What `node` gives from its children's results `args`. Integers stay exact Python ints until they meet a
+    float or a Value, as in Python itself: ``2**53 + 1 - 2**53`` is 1, where floats would give 0."""
     if isinstance(node, ast.Constant):
-        return _number(node)
+        number = _number(node)
+        return node.value if type(node.value) is int else number
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id!r} is a function: call it, as in {node.id}(x)")

@@ -12,7 +12,7 @@ from typing import Any
 
 from chainrule import __version__
 
-from .arguments import UsageError, help_text
+from .arguments import Unfinished, UsageError, help_text
 
 COMMANDS = ("demo", "gate", "xor", "moons", "graph", "mnist")
 CLOSED_PIPE = 141
@@ -165,7 +165,9 @@ def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         try:
-            args = build_parser().parse_args(argv)
+            args, extra = build_parser().parse_known_args(argv)
+            if extra:  # named by the subcommand they were given to, as every other usage error
+                raise UsageError(f"chainrule {args.command}: unrecognized arguments: {' '.join(extra)}")
         except SystemExit as done:  # --help and --version, once their text is printed
             if done.code not in (0, None):
                 raise
@@ -174,6 +176,9 @@ def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
     except UsageError as error:
         print(one_line(str(error)), file=sys.stderr)
         return 2, True
+    except Unfinished as error:
+        print(one_line(str(error)), file=sys.stderr)
+        return 1, True
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
         return 130, True

@@ -19,7 +19,15 @@ import numpy as np
 from chainrule import nn
 from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
-from ..arguments import UsageError, bounded, non_negative_int, output_file, positive_float, positive_int
+from ..arguments import (
+    Unfinished,
+    UsageError,
+    bounded,
+    non_negative_int,
+    output_file,
+    positive_float,
+    positive_int,
+)
 
 MODELS = ("mlp", "perceptron")
 MLP_DEFAULTS = {"hidden": 4, "optimizer": "adam", "lr": 0.1, "steps": 300}
@@ -99,7 +107,7 @@ def _mlp(args: argparse.Namespace) -> int:
     write_film(recorder, args.film)
     if args.svg:
         _svg(nn.losses.binary_cross_entropy(model(list(PROBE)), _target(X, y)), args.svg)
-    return 0 if learned else 1
+    return _status(learned, f"the 2-{hidden}-1 MLP did not learn {gate}", args.command)
 
 
 def _perceptron(args: argparse.Namespace) -> int:
@@ -134,7 +142,14 @@ def _perceptron(args: argparse.Namespace) -> int:
     write_film(recorder, args.film)
     if args.svg:
         _svg(nn.losses.mse(model(list(PROBE)), _target(X, y)), args.svg)
-    return 0 if learned else 1
+    return _status(learned, f"the perceptron did not learn {gate}", args.command)
+
+
+def _status(learned: bool, failure: str, command: str) -> int:
+    """0 when the gate was learned; else Unfinished: status 1 and one line on stderr (the reason is above)."""
+    if not learned:
+        raise Unfinished(f"chainrule {command}: {failure} (see the truth table above)")
+    return 0
 
 
 def _why_not(name: str, y: np.ndarray) -> str:

@@ -122,11 +122,12 @@ def parse_at(entries: list[str]) -> dict[str, float]:
         for item in entry.split(","):
             item = item.strip()
             name, sep, raw = item.partition("=")
-            name, raw = unicodedata.normalize("NFKC", name.strip()), raw.strip()  # as Python reads the expression
-            if not sep or not name or not raw:
+            written, raw = name.strip(), raw.strip()
+            if not sep or not written or not raw:
                 raise UsageError(f"{PREFIX}malformed --at entry {item!r}: expected NAME=VALUE, e.g. --at x=2,w=-3")
-            if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
-                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {name!r} is not a variable name")
+            name = unicodedata.normalize("NFKC", written)  # as Python reads the expression: µ is μ
+            if not written.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):  # x₂ is no name
+                raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {written!r} is not a variable name")
             if name in expr.FUNCTIONS:
                 raise UsageError(f"{PREFIX}malformed --at entry {item!r}: {name!r} is a function, not a variable")
             try:

@@ -15,7 +15,8 @@ from . import gate
 
 def defaults(**overrides: object) -> argparse.Namespace:
     """The arguments `chainrule xor` runs with when none are given."""
-    settings = {"hidden": None, "optimizer": None, "lr": None, "steps": None, "seed": 0, "svg": None, "film": None}
+    settings = {"hidden": None, "optimizer": None, "lr": None, "steps": None, "seed": 0, "svg": None, "film": None,
+                "command": "demo"}
     return argparse.Namespace(**{**settings, **overrides})
 
 
