@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import scalar_ops as ops
-from .graph import backpropagate
+from .graph import backpropagate, topological_order
 from .tensor import Tensor
 from .value import Constant, Number, Unrecorded, Value, _as_value
 
@@ -116,7 +116,11 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}" + _hint("gradcheck", out))
     analytic = grad(out, leaves)  # through each op's local_grads
     if out.requires_grad:  # a constant has no gradient to check either way
+        fresh = {id(leaf) for leaf in leaves}
+        others = [(node, node.grad) for node in topological_order(out) if id(node) not in fresh]
         out.backward()  # through an op's own `backward` where it has one: what training uses
+        for node, before in others:  # Values `f` closes over (a model's weights) keep their gradients
+            node.grad = before
     for i, (point, label) in enumerate(zip(points, labels)):
         plus = evaluate(points[:i] + [point + eps] + points[i + 1 :]).data
         minus = evaluate(points[:i] + [point - eps] + points[i + 1 :]).data

@@ -24,7 +24,8 @@ class Tensor:
 
     Python numbers and lists become float32; a float32 or float64 ndarray keeps its dtype
     (and its memory: no copy is made, unless its bytes are in the other order, as a big-endian
-    file's), an integer or bool array becomes float32, and
+    file's; so, as with ``torch.from_numpy``, changing the array before ``backward()`` changes
+    the gradients), an integer or bool array becomes float32, and
     ``dtype=`` overrides all of these. ``grad`` is None until ``backward()`` reaches this
     Tensor; then it is an array of the same shape. Leaves with ``requires_grad=True`` add to
     their gradient on every backward pass, as in PyTorch; interior nodes keep the latest

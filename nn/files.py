@@ -49,7 +49,7 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
     symbolic link stays a link to the file written.
     """
     target = check_folder(path)
-    written = target.resolve() if target.is_symlink() else target  # through a link, as open(path, "w") writes
+    written = Path(os.path.realpath(target)) if target.is_symlink() else target  # through a link, as open() writes
     try:
         mode = written.stat().st_mode & 0o777
     except OSError:

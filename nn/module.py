@@ -217,22 +217,17 @@ class Module:
                     f"load_state_dict: {key!r} holds numbers too large for the model's {now.dtype} "
                     f"(up to {float(np.abs(array).max()):g})"
                 )
-        first: dict[int, str] = {}
-        for prefix, module in self._state_places(""):  # a module used twice is saved under both names
-            place = first.setdefault(id(module), prefix)
-            for name in module._state_arrays() if place != prefix else ():
-                if not np.array_equal(arrays[_join(place, name)], arrays[_join(prefix, name)], equal_nan=True):
-                    raise ValueError(
-                        f"load_state_dict: {_join(place, name)!r} and {_join(prefix, name)!r} are one parameter (a "
-                        f"module used twice) but hold different numbers; which to load is not clear"
-                    )
         self._load_nested(arrays, "")
-
-    def _state_places(self, prefix: str) -> Iterator[tuple[str, Module]]:
-        """(key prefix, module) for this module and every module in its state, as often as each is reached."""
-        yield prefix, self
-        for name, child in self._state_children():
-            yield from child._state_places(_join(prefix, name))
+        loaded = self.state_dict()  # a parameter saved under two keys (a module used twice, tied weights) keeps one
+        lost = next((key for key in arrays if not np.array_equal(loaded[key], arrays[key], equal_nan=True)), None)
+        if lost is not None:
+            self._load_nested(current, "")  # all or nothing
+            other = next((key for key in arrays if key != lost and arrays[key].shape == arrays[lost].shape
+                          and np.array_equal(arrays[key], loaded[lost], equal_nan=True)), None)
+            raise ValueError(
+                f"load_state_dict: {lost!r} and {repr(other) if other else 'another key'} name one parameter (a "
+                f"module or a parameter used twice) but hold different numbers; which to load is not clear"
+            )
 
     def _load_nested(self, arrays: Mapping[str, np.ndarray], prefix: str) -> None:
         own = {name: arrays[_join(prefix, name)] for name in self._state_arrays()}
@@ -314,23 +309,32 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _check_holder(owner: str, name: str, value: Any) -> None:
-    """TypeError for parameters where a Module would not find them: in a dict, or in a list with other things."""
+    """TypeError for parameters where a Module would not find them: in a dict, in a list with other things, or
+    in a list or dict inside one."""
     if isinstance(value, dict):
-        held = [str(key) for key, item in value.items() if is_parameter(item)]
+        held = [str(key) for key, item in value.items() if _holds_parameters(item)]
         if held:
             raise TypeError(
                 f"{owner}.{name} is a dict holding parameters ({', '.join(map(repr, held[:3]))}), which a Module "
                 f"does not look for there, so they would be neither trained nor saved: make each an attribute, or "
                 f"keep them in a list of parameters or in modules"
             )
-    elif isinstance(value, (list, tuple)) and any(is_parameter(item) for item in value):
+    elif isinstance(value, (list, tuple)) and any(_holds_parameters(item) for item in value):
         other = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
-        if other is not None:
+        if other is not None:  # a list of parameters alone is what a Module finds
             raise TypeError(
-                f"{owner}.{name} mixes parameters with other things (position {other} is "
+                f"{owner}.{name} holds parameters among other things (position {other} is "
                 f"{type(value[other]).__name__}), so a Module would not find them: keep parameters in a list of their "
-                f"own, and modules in another"
+                f"own (not nested), and modules in another"
             )
+
+
+def _holds_parameters(value: Any) -> bool:
+    """Whether `value` is a parameter or a list, tuple or dict with one somewhere inside (not looking into modules)."""
+    if is_parameter(value):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(_holds_parameters(item) for item in items)
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:

@@ -88,7 +88,7 @@ class _Activation(Module):
     name = "linear"
 
     def forward(self, x: Any) -> Any:
-        return activate(Tensor(x) if isinstance(x, np.ndarray) else x, self.name)  # a batch given first, as to Linear
+        return activate(Tensor(x) if isinstance(x, np.ndarray) else x, self.name)  # an array: a Tensor of its dtype
 
 
 class ReLU(_Activation):
@@ -136,6 +136,8 @@ class Sequential(Module):
             yield str(i), module
 
     def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], (Linear, Sequential)):
+            x = _batch(x, self.parameters())  # what a Linear first would do with it, for an activation first
         for module in self.layers:
             x = module(x)
         return x
@@ -145,3 +147,10 @@ class Sequential(Module):
 
     def __getitem__(self, index: int) -> Module:
         return self.layers[index]
+
+
+def _batch(x: Any, parameters: list[Any]) -> Any:
+    """`x` (an array or nested lists of numbers) as a Tensor of the model's dtype, that of its first Tensor parameter;
+    as it is when the model has none (a scalar model's list of Values, say)."""
+    dtype = next((p.data.dtype for p in parameters if isinstance(p, Tensor)), None)
+    return x if dtype is None else Tensor(x, dtype=dtype)

@@ -206,7 +206,7 @@ class ClassRule:
         values = np.unique(y)
         seen = set(values.tolist())
         self.signs = seen <= {-1.0, 1.0} and -1.0 in seen
-        binary = seen <= {0.0, 1.0} or self.signs
+        self.binary = binary = seen <= {0.0, 1.0} or self.signs
         self.middle = 0.0 if self.signs else 0.5
         if threshold is not None:
             if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
@@ -486,7 +486,9 @@ class _Training:
         if not (self.measure or (self.measure is None and self.rule.applies(width))):
             return
         if width == 1:
-            kind = {-1.0, 1.0} if self.rule.signs else {0.0, 1.0}  # training targets all 0 are the 0/1 kind too
+            kind = set(np.unique(self.rule.targets).tolist())  # classes given by a threshold= of your own
+            if self.rule.binary:  # training targets all 0 are the 0/1 kind too
+                kind = {-1.0, 1.0} if self.rule.signs else {0.0, 1.0}
             extra = sorted(set(np.unique(y).tolist()) - kind)
             if extra:
                 raise ValueError(

@@ -318,3 +318,13 @@ def test_a_symbolic_link_is_written_through_and_stays_a_link(tmp_path, capsys):
     link.symlink_to(real)
     assert main(["graph", "x*2", "--at", "x=3", "-o", str(link)]) == 0
     assert link.is_symlink() and real.read_text().startswith("<?xml")
+
+
+def test_integers_too_large_for_a_float_are_named_by_their_digits(tmp_path, capsys):
+    big = "1" + "0" * 200
+    too_large = "an integer in the expression is too large for a float (401 digits)"
+    exponent = "the exponent of 401 digits is too large (the limit is 100 either way)"
+    for text, message in ((f"x**({big}*{big})", exponent), (f"x*exp({big}*{big})", too_large),
+                          (f"x*(({big}*{big})**0.5)", too_large)):
+        assert main(["graph", text, "--at", "x=2", "-o", str(tmp_path / "g.svg")]) == 2
+        assert capsys.readouterr().err == f"chainrule graph: {message}\n"

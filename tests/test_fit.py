@@ -600,6 +600,22 @@ def test_a_sequential_may_begin_with_an_activation():
     outputs = nn.predict(model, X)
     z = np.maximum(X, 0) @ model[1].weight.data.T + model[1].bias.data
     np.testing.assert_allclose(outputs, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-12)
+    float32 = nn.Sequential(nn.ReLU(), nn.Linear(3, 1, seed=0))
+    assert float32(X).data.dtype == np.float32 and float32([[1.0, -2.0, 3.0]]).data.dtype == np.float32  # as Linear
     regression = nn.Sequential(nn.Tanh(), nn.Linear(3, 1, seed=0, dtype="float64"))
     history = nn.fit(regression, X, X[:, 0], "mse", "sgd", epochs=2, batch_size=8, progress=False)
     assert history.loss[1] < history.loss[0]
+
+
+def test_validation_classes_given_by_a_threshold_of_your_own_are_the_training_targets_own():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 3))
+    y = np.array([0.0, 2.0] * 4)
+    model = nn.MLP(3, [1], seed=0, backend="numpy", dtype="float64")
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=1, threshold=1.0, metrics=("accuracy",),
+                     validation_data=(X, y), progress=False)
+    assert history.val_accuracy[0] == np.mean((nn.predict(model, X)[:, 0] > 1.0) == (y > 1.0))
+    expected = r"validation y holds 1, not a class of the training targets' kind \(0 and 2\)"
+    with pytest.raises(ValueError, match=expected):
+        nn.fit(model, X, y, "mse", "sgd", epochs=1, threshold=1.0, metrics=("accuracy",),
+               validation_data=(X, np.array([0.0, 1.0] * 4)), progress=False)

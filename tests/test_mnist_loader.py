@@ -468,13 +468,20 @@ def test_mirrors_that_are_no_sequence_are_refused_naming_them(tmp_path: Path) ->
 
 
 def test_chainrule_data_naming_the_mnist_folder_itself_is_named_before_any_download(
-    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHAINRULE_DATA", str(shared_dir))
     message = (
-        f"MNIST's files are in $CHAINRULE_DATA itself ({shared_dir}), which should name the folder above them: "
-        f"MNIST is read from its mnist/ subfolder, so set CHAINRULE_DATA={shared_dir.parent}"
+        f"MNIST's files are in $CHAINRULE_DATA itself ({shared_dir}), but are read from its mnist/ subfolder: "
+        f"set CHAINRULE_DATA={shared_dir.parent}"
     )
     with pytest.raises(FileNotFoundError, match=re.escape(message)):
         load_mnist(mirrors=["http://127.0.0.1:9/never-asked/"])
     assert not (shared_dir / "mnist").exists()
+    digits = tmp_path / "digits"  # a folder of another name: setting its parent would not find them
+    digits.mkdir()
+    for name in GZ_NAMES:
+        (digits / name).symlink_to(shared_dir / name)
+    monkeypatch.setenv("CHAINRULE_DATA", str(digits))
+    with pytest.raises(FileNotFoundError, match=re.escape(f"subfolder: move them into {digits / 'mnist'}")):
+        load_mnist(mirrors=["http://127.0.0.1:9/never-asked/"])

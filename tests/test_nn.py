@@ -630,8 +630,13 @@ def test_parameters_where_a_module_would_not_find_them_are_refused_when_assigned
     with pytest.raises(TypeError, match=r"InADict.extra is a dict holding parameters \('b'\), which a Module does not "
                                         r"look for there, so they would be neither trained nor saved"):
         InADict()
-    with pytest.raises(TypeError, match=r"Mixed.parts mixes parameters with other things \(position 0 is Linear\)"):
+    with pytest.raises(TypeError, match=r"Mixed.parts holds parameters among other things \(position 0 is Linear\)"):
         Mixed()
+    nested = nn.Module()
+    with pytest.raises(TypeError, match=r"Module.ps holds parameters among other things \(position 0 is list\)"):
+        nested.ps = [[Tensor(np.ones(1), is_parameter=True)]]
+    with pytest.raises(TypeError, match=r"Module.groups is a dict holding parameters \('a'\)"):
+        nested.groups = {"a": [Tensor(np.ones(1), is_parameter=True)]}
     model = nn.Module()
     model.blocks = {"a": nn.Linear(2, 1)}  # a dict of modules, and a list of parameters, are found
     model.offsets = [Tensor(np.ones(1), is_parameter=True)]
@@ -665,10 +670,27 @@ def test_a_module_used_twice_loads_only_one_set_of_numbers(backend):
     model.load_state_dict(state)  # the same numbers under both names: fine
     state[keys[1]] = state[keys[1]] + 1
     before = model.state_dict()
-    with pytest.raises(ValueError, match=re.escape(f"load_state_dict: {keys[0]!r} and {keys[1]!r} are one parameter "
-                                                   f"(a module used twice) but hold different numbers")):
+    with pytest.raises(ValueError, match=re.escape(f"load_state_dict: {keys[0]!r} and {keys[1]!r} name one parameter "
+                                                   f"(a module or a parameter used twice) but hold different numbers")):
         model.load_state_dict(state)
-    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())  # all or nothing
+
+
+def test_tied_weights_and_a_parameter_listed_twice_load_only_one_set_of_numbers():
+    first, second = nn.Linear(2, 2, seed=0), nn.Linear(2, 2, seed=1)
+    second.weight = first.weight  # tied
+    tied = nn.Sequential(first, second)
+    state = tied.state_dict()
+    tied.load_state_dict(state)
+    state["1.weight"] = state["1.weight"] + 1
+    with pytest.raises(ValueError, match=r"'0.weight' and '1.weight' name one parameter"):
+        tied.load_state_dict(state)
+    w = Tensor(np.ones(2), is_parameter=True)
+    twice = nn.Module()
+    twice.ws = [w, w]
+    with pytest.raises(ValueError, match=r"'ws.0' and 'ws.1' name one parameter"):
+        twice.load_state_dict({"ws.0": np.zeros(2), "ws.1": np.full(2, 5.0)})
+    np.testing.assert_array_equal(w.data, np.ones(2))
 
 
 def test_moons_seeds_are_checked_as_every_seed_is():

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chainrule import autograd
 from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck, graph
-from chainrule.autograd.scalar_ops import DOT
+from chainrule.autograd.scalar_ops import DOT, add_in_order
 
 finite = st.floats(-5, 5, allow_nan=False)
 positive = st.floats(0.1, 5, allow_nan=False)
@@ -773,6 +773,9 @@ def test_a_weighted_sum_and_an_n_ary_sum_round_as_a_chain_of_additions():
         chain = chain + Value(w) * Value(x)
     assert DOT.forward(*weights, *inputs, bias) == chain.data == 0.0  # compensated summation gives 1.0
     assert autograd.sum([Value(1e16), Value(1.0), Value(-1e16)]).data == (1e16 + 1.0) - 1e16 == 0.0
+    # the loop Python 3.12+ runs (Python's sum() on 3.10 and 3.11, which adds in order itself)
+    assert add_in_order([1.0, -1e16], 1e16) == 0.0 and add_in_order(iter([2.5, 0.5]), 1.0) == 4.0
+    assert add_in_order([], -0.0) == -0.0 and math.copysign(1.0, add_in_order([], -0.0)) == -1.0
 
 
 def test_the_derivative_of_a_power_below_1_at_0_is_not_differentiated_as_a_constant():
@@ -781,3 +784,10 @@ def test_the_derivative_of_a_power_below_1_at_0_is_not_differentiated_as_a_const
     with pytest.raises(ValueError, match=r"op '\*\*0\.5': its derivative at 0 is infinite, and an infinite derivative "
                                          r"cannot be differentiated again \(create_graph=True\)"):
         autograd.grad(x**0.5, [x], create_graph=True)
+
+
+def test_gradcheck_leaves_the_gradients_of_values_it_does_not_own_as_they_were():
+    w = Value(3.0)
+    w.grad = 0.25  # say, a model's gradient waiting for its optimizer step
+    assert gradcheck(lambda x: (x * w).tanh(), [0.2])
+    assert w.grad == 0.25

@@ -188,7 +188,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     the same small writer in `nn.files`: viz and nn do not import each other.)
     """
     target = check_folder(path)
-    written = target.resolve() if target.is_symlink() else target  # through a link, as open(path, "w") writes
+    written = Path(os.path.realpath(target)) if target.is_symlink() else target  # through a link, as open() writes
     try:
         mode = written.stat().st_mode & 0o777
     except OSError:

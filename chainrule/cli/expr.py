@@ -148,7 +148,9 @@ def _check_exponent(exponent: ast.expr) -> None:
         except ArithmeticError as error:
             raise ExpressionError(f"in an exponent: {error}") from None
         if abs(value) > MAX_EXPONENT:
-            raise ExpressionError(f"the exponent {value:g} is too large (the limit is {MAX_EXPONENT:g} either way)")
+            digits = len(str(abs(value))) if type(value) is int else 0
+            shown = f"of {digits} digits" if digits > 300 else f"{value:g}"
+            raise ExpressionError(f"the exponent {shown} is too large (the limit is {MAX_EXPONENT:g} either way)")
 
 
 def _operator(op: ast.AST) -> str:
@@ -236,6 +238,8 @@ def _result(node: ast.expr, args: list[Any], variables: dict[str, Any]) -> Any:
         symbol = _BINARY[type(node.op)]
         if isinstance(left, Value) or isinstance(right, Value):
             return _value_op(symbol, left, right)
+        if not (type(left) is int and type(right) is int and (symbol != "**" or right >= 0)):
+            left, right = _as_float(left), _as_float(right)  # as Python turns an int into a float to meet one
         if symbol == "**":
             return ops.PowConst(right).forward(left)
         return _FLOAT_OPS[symbol].forward(left, right)
@@ -244,8 +248,17 @@ def _result(node: ast.expr, args: list[Any], variables: dict[str, Any]) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
         if isinstance(argument, Value):
             return getattr(argument, name)()
-        return _FLOAT_FUNCTIONS[name].forward(argument)
+        return _FLOAT_FUNCTIONS[name].forward(_as_float(argument))
     raise ExpressionError(f"a {type(node).__name__} expression is not allowed")
+
+
+def _as_float(number: int | float) -> float:
+    """`number` as a float; ExpressionError for an integer beyond any float (Python's OverflowError)."""
+    try:
+        return float(number)
+    except OverflowError:
+        digits = len(str(abs(number)))
+        raise ExpressionError(f"an integer in the expression is too large for a float ({digits} digits)") from None
 
 
 def _value_op(symbol: str, left: Any, right: Any) -> Value:

@@ -184,9 +184,10 @@ def load_mnist(
             found[spec.name] = path
     base = os.environ.get(ENV_VAR)
     if missing and root is None and base and all(_find(folder.parent, spec) for spec in missing):
-        raise FileNotFoundError(  # rather than download them again into mnist/mnist
-            f"MNIST's files are in ${ENV_VAR} itself ({folder.parent}), which should name the folder above them: "
-            f"MNIST is read from its mnist/ subfolder, so set {ENV_VAR}={folder.parent.parent}"
+        fix = (f"set {ENV_VAR}={folder.parent.parent}" if folder.parent.name == "mnist" else
+               f"move them into {folder}")
+        raise FileNotFoundError(  # rather than download them again into the mnist/ subfolder
+            f"MNIST's files are in ${ENV_VAR} itself ({folder.parent}), but are read from its mnist/ subfolder: {fix}"
         )
     if missing:
         if not download:

@@ -14,7 +14,7 @@ from . import gate
 
 
 def defaults(**overrides: object) -> argparse.Namespace:
-    """The arguments `chainrule xor` runs with when none are given."""
+    """The arguments `chainrule xor` runs with when none are given, as `chainrule demo` runs it (its `command`)."""
     settings = {"hidden": None, "optimizer": None, "lr": None, "steps": None, "seed": 0, "svg": None, "film": None,
                 "command": "demo"}
     return argparse.Namespace(**{**settings, **overrides})
