@@ -32,7 +32,9 @@ class Tensor:
     pass's gradient (so that drawings can show it); leaves that do not require grad get none.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "_fn")
+    __slots__ = (
+        "data", "grad", "requires_grad", "label", "parents", "scope", "is_parameter", "version", "_fn", "_seen"
+    )
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected method
 
     def __init__(
@@ -51,7 +53,11 @@ class Tensor:
         self.parents: tuple[Tensor, ...] = ()
         self.scope = state.scope
         self.is_parameter = bool(is_parameter)
+        self.version = 0
+        """How many optimizer steps have changed this Tensor's array in place: a graph built before one of them
+        refuses backward(), as its ops saved the old numbers and would mix them with the new."""
         self._fn: ops.Function | None = None
+        self._seen: tuple[int, ...] = ()
 
     @staticmethod
     def apply(fn: ops.Function, parents: tuple[Tensor, ...], *arrays: Any) -> Tensor:
@@ -89,13 +95,16 @@ class Tensor:
         out.label = ""
         out.scope = state.scope
         out.is_parameter = False
+        out.version = 0
         if parents is None:
             out.parents = ()
             out._fn = None
+            out._seen = ()
             out.requires_grad = False
         else:
             out.parents = parents
             out._fn = fn
+            out._seen = tuple([parent.version for parent in parents])  # checked by backward(): `_check_versions`
             out.requires_grad = True
         return out
 
@@ -147,6 +156,7 @@ class Tensor:
         fn, parents = self._fn, self.parents
         if fn is None:  # a leaf
             return ()
+        _check_versions(self, parents)
         needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
             with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead
@@ -394,11 +404,15 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
     into its ``grad``, and keeps without a copy an array that an op with ``fresh_grads`` made for it
     alone (the first gradient of a weight, say, is then the array ``x.T @ g`` itself).
     """
+    order = topological_order(root)
+    for node in reversed(order):  # before any gradient is written, in the order backpropagate meets them
+        if node._seen and node._seen != tuple([parent.version for parent in node.parents]):
+            _check_versions(node, node.parents)
     grads = {root: seed}
     lookup = grads.get
     node = root
     try:
-        for node in reversed(topological_order(root)):
+        for node in reversed(order):
             fn = node._fn
             grad = lookup(node)
             if fn is None or grad is None:
@@ -421,6 +435,19 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
     except (ArithmeticError, ValueError, TypeError) as error:
         add_context(error, node.op, "backward")
         raise
+
+
+def _check_versions(node: Tensor, parents: tuple[Tensor, ...]) -> None:
+    """RuntimeError if an optimizer step changed one of `node`'s parents in place after `node` was computed."""
+    for parent, seen in zip(parents, node._seen):
+        if parent.version != seen:
+            name = f"{parent.label!r}" if parent.label else "a parameter"
+            where = f" of {parent.scope}" if parent.scope else ""
+            raise RuntimeError(
+                f"backward() through a graph built before an optimizer step changed {name}{where} in place: op "
+                f"{node.op!r} saved its old numbers and would mix them with the new; run the forward pass again "
+                f"and call backward() on the new loss"
+            )
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd import Value
+from chainrule.autograd import Tensor, Value
 from chainrule.autograd.tensor import unmasked
 
 from .arrays import aligned_copy, aligned_zeros_like
@@ -119,6 +119,8 @@ class Optimizer:
             elif getattr(group, "requires_grad", True):  # not frozen; the loss may not have reached it (gradient 0)
                 grad = group.grad if group.grad is not None else np.zeros_like(group.data)
                 group.data = self.update(group.data, grad, state, lr)
+                if isinstance(group, Tensor):  # changed in place: a graph built before this step refuses backward()
+                    group.version += 1
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Everything the next step depends on, as arrays by name (copies), to save and resume training with.

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 
-from chainrule import nn
+from chainrule import autograd, nn
 from chainrule.autograd import Parameter
 from chainrule.nn import Optimizer
 
@@ -597,3 +597,28 @@ def test_a_schedule_loaded_alone_sets_the_optimizers_rate_for_the_next_update():
     fresh = nn.SGD(params, lr=0.5)
     nn.optim.CosineSchedule(fresh, 10).load_state_dict(schedule.state_dict())
     assert fresh.lr == schedule.optimizer.lr == pytest.approx(0.5 * 0.5 * (1 + math.cos(math.pi * 0.4)))
+
+
+def test_backward_through_a_tensor_graph_built_before_an_optimizer_step_is_refused():
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.arange(8) % 2
+    model = nn.MLP(3, [4, 2], seed=0, backend="numpy", dtype="float64")
+    model.layers[1].bias.requires_grad = False  # frozen: never stepped, never counted
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    loss = nn.losses.cross_entropy(model(X), y)
+    loss.backward()
+    loss.backward()  # twice before the step: gradients add up, as in PyTorch
+    assert [p.version for p in model.parameters()] == [0, 0, 0, 0]
+    optimizer.step()
+    assert [p.version for p in model.parameters()] == [1, 1, 1, 0]
+    grads = [None if p.grad is None else p.grad.copy() for p in model.parameters()]
+    message = (r"backward\(\) through a graph built before an optimizer step changed 'weight' of layers.1 in place: "
+               r"op 'linear' saved its old numbers and would mix them with the new")
+    with pytest.raises(RuntimeError, match=message):
+        loss.backward()
+    with autograd.detect_anomaly(), pytest.raises(RuntimeError, match=message):
+        loss.backward()
+    for before, p in zip(grads, model.parameters()):  # nothing written by the refused passes
+        assert (before is None and p.grad is None) or np.array_equal(before, p.grad)
+    optimizer.zero_grad()
+    nn.losses.cross_entropy(model(X), y).backward()  # a new forward pass is fine
