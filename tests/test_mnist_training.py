@@ -100,6 +100,28 @@ def test_fused_cross_entropy_gradient_against_central_differences():
     np.testing.assert_allclose(z.grad, numeric, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.uint64])
+def test_fused_cross_entropy_reads_narrow_integer_labels_of_a_large_batch(dtype):
+    # The op finds each label's entry at label * N + sample: 9 * 300 overflows uint8, int8 and int16.
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 2, size=(300, 10))
+    labels = rng.integers(0, 10, 300)
+    labels[-1] = 9
+    wide, narrow = Tensor(logits, requires_grad=True), Tensor(logits, requires_grad=True)
+    expected = losses.cross_entropy(wide, labels)
+    loss = losses.cross_entropy(narrow, labels.astype(dtype))
+    reference = _composite_cross_entropy(Tensor(logits), labels)
+    np.testing.assert_allclose(loss.item(), reference.item(), rtol=1e-12)
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=0, atol=0)
+    expected.backward()
+    loss.backward()
+    np.testing.assert_array_equal(narrow.grad, wide.grad)
+    onehot = np.eye(10)[labels]
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(narrow.grad, (softmax - onehot) / 300, rtol=1e-10, atol=1e-15)
+
+
 def test_fused_cross_entropy_backward_twice_accumulates_and_leaves_the_forward_intact():
     z = Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)
     loss = losses.cross_entropy(z, [2])
