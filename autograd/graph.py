@@ -71,6 +71,51 @@ class Node(Protocol):
         ...
 
 
+class IdentityNode:
+    """Base of `Value` and `Tensor`: a node is hashed by identity, which every graph walk needs (nodes are keys of
+    its dicts and sets).
+
+    ``==`` and ``!=`` between two nodes ask whether they are the same node, so ``p in model.parameters()``
+    works; against a number or an array they are refused (TypeError), as ``<``, ``<=``, ``>`` and ``>=`` are:
+    ``Value(1.0) == 1.0`` would be False without a word. The numbers compare through ``.data``.
+    """
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+
+    def _refused(self, op: str, other: object) -> TypeError:
+        kind, against = type(self).__name__, type(other).__name__
+        if op in ("==", "!="):
+            why = f"between two nodes {op} asks whether they are the same node, so with {against} it would answer " \
+                  f"without comparing a number"
+        else:
+            why = "graph nodes have no order"
+        return TypeError(f"'{op}' of a {kind} with {against} is refused: {why}; compare the numbers, "
+                         f"{kind[0].lower()}.data {op} ...")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IdentityNode):
+            return self is other
+        raise self._refused("==", other)
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, IdentityNode):
+            return self is not other
+        raise self._refused("!=", other)
+
+    def __lt__(self, other: object) -> bool:
+        raise self._refused("<", other)
+
+    def __le__(self, other: object) -> bool:
+        raise self._refused("<=", other)
+
+    def __gt__(self, other: object) -> bool:
+        raise self._refused(">", other)
+
+    def __ge__(self, other: object) -> bool:
+        raise self._refused(">=", other)
+
+
 class _State:
     """Process-wide switches read by every op."""
 

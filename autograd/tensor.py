@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor_ops as ops
-from .graph import add_context, backpropagate, check_forward, own_op, state, topological_order
+from .graph import IdentityNode, add_context, backpropagate, check_forward, own_op, state, topological_order
 from .value import Value, as_float
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -19,7 +19,7 @@ _LARGEST = {dtype: float(np.finfo(dtype).max) for dtype in _FLOATS}
 _REAL_KINDS = "biuf"
 
 
-class Tensor:
+class Tensor(IdentityNode):
     """An ndarray that remembers how it was computed, so gradients can flow back.
 
     Python numbers and lists become float32; a float32 or float64 ndarray keeps its dtype
@@ -252,11 +252,11 @@ class Tensor:
         return (self[i] for i in range(len(self.data)))
 
     def __contains__(self, item: Any) -> bool:
-        """Refused (TypeError): a Tensor's ``==`` is identity (a graph node is hashed by identity), so ``x in t``
-        would answer False for a number it holds; NumPy's answer is ``(t.data == x).any()``."""
+        """Refused (TypeError): ``x in t`` would compare numbers with the graph nodes ``t[i]``, which ``==`` refuses
+        (see `IdentityNode`); NumPy's answer is ``(t.data == x).any()``."""
         raise TypeError(
-            f"'x in t' is not defined for a Tensor (its == compares identity, so the answer would be False for "
-            f"numbers it holds): use (t.data == x).any() to look for {item!r} among its numbers"
+            f"'x in t' is not defined for a Tensor (its entries are graph nodes, which do not compare with numbers): "
+            f"use (t.data == x).any() to look for {item!r} among its numbers"
         )
 
     def __bool__(self) -> bool:

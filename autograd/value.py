@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from . import scalar_ops as ops
-from .graph import add_context, backpropagate, check_forward, own_op, state, topological_order
+from .graph import IdentityNode, add_context, backpropagate, check_forward, own_op, state, topological_order
 
 Number = int | float
 _isfinite = math.isfinite
@@ -50,7 +50,7 @@ def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
     return method
 
 
-class Value:
+class Value(IdentityNode):
     """A scalar that remembers how it was computed, so gradients can flow back.
 
     ``data`` is the number, ``grad`` is d(output)/d(this) after ``output.backward()``,

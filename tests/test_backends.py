@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.autograd import Tensor
+from chainrule.autograd import Tensor, Value
 
 
 def pair(dtype="float64", seed=0):
@@ -92,3 +92,46 @@ def test_parameters_are_tagged_for_viz():
     assert [p.scope for p in model.parameters()] == ["layers.0", "layers.0", "layers.1", "layers.1"]
     out = model(np.zeros((1, 2)))
     assert out.scope == "layers.1"
+
+
+# --- comparing graph nodes ---
+
+
+def nodes():
+    return [pytest.param(lambda x: Value(x), id="Value"), pytest.param(lambda x: Tensor(x), id="Tensor")]
+
+
+@pytest.mark.parametrize("make", nodes())
+@pytest.mark.parametrize("op", ["==", "!="])
+@pytest.mark.parametrize("other", [1.0, 1, np.float64(1.0), np.array(1.0), None], ids=repr)
+def test_equality_with_a_number_is_refused_rather_than_false(make, op, other):
+    node = make(1.0)  # compared as plain objects, node == 1.0 was False without a word
+    kind = type(node).__name__
+    name = kind[0].lower()
+    expected = rf"'{op}' of a {kind} with {type(other).__name__} is refused: .* compare the numbers, {name}\.data {op}"
+    with pytest.raises(TypeError, match=expected):
+        node == other if op == "==" else node != other  # noqa: B015 - the comparison is the point
+    with pytest.raises(TypeError, match=rf"'{op}' of a {kind}"):
+        other == node if op == "==" else other != node  # noqa: B015 - the reflected comparison too
+
+
+@pytest.mark.parametrize("make", nodes())
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">="])
+def test_graph_nodes_have_no_order(make, op):
+    a, b = make(1.0), make(2.0)
+    compare = {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]
+    with pytest.raises(TypeError, match=rf"'{op}' of a {type(a).__name__} with .* graph nodes have no order"):
+        compare()
+    assert a.data < b.data and not a.data >= b.data  # the numbers compare
+
+
+def test_two_nodes_compare_by_identity_so_a_parameter_is_found_in_a_list():
+    scalar, numpy_model = pair()
+    for model in (scalar, numpy_model):
+        params = model.parameters()
+        assert params[3] in params and params[3] == params[3] and not params[3] != params[3]
+        assert params[3] != params[4] and not params[3] == params[4]
+        assert params.index(params[5]) == 5
+        assert {p: i for i, p in enumerate(params)}[params[2]] == 2 and len(set(params)) == len(params)
+    twin = Value(1.0), Value(1.0)
+    assert twin[0] != twin[1] and Value(1.0) != Tensor(1.0)
