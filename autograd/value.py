@@ -173,7 +173,7 @@ class Value(IdentityNode):
 
     def accumulate_grad(self, grad: float) -> None:
         """Store a gradient from a backward pass: leaves add it up, interior nodes keep the latest pass."""
-        if self._parents:
+        if self._fn is not None:
             self.grad = grad
         else:
             self.grad += grad
@@ -204,7 +204,7 @@ class Value(IdentityNode):
             return
         order = topological_order(self, _compact_parents)
         for node in order:
-            if node._parents:
+            if node._fn is not None:  # interior (`node._parents` may be a lone parent, whose truth is its number)
                 node.grad = 0.0
         self.grad += seed
         _chain_rule_in_place(order)
@@ -262,6 +262,11 @@ class Value(IdentityNode):
 
     def step(self) -> Value:
         return Value.apply(ops.STEP, self)
+
+    def __bool__(self) -> bool:
+        """The truth of the number, as for a float, a NumPy scalar or a one-number Tensor (``if v:`` was always
+        True, whatever ``v`` held)."""
+        return bool(self.data)
 
     def __float__(self) -> float:
         """Refused: ``math.tanh(v)`` or ``float(v)`` would silently drop the graph (micrograd refuses too)."""

@@ -1,5 +1,6 @@
 """The scalar engine: every op against finite differences, micrograd's published cases, the walk, errors."""
 
+import contextlib
 import gc
 import math
 import re
@@ -791,3 +792,27 @@ def test_gradcheck_leaves_the_gradients_of_values_it_does_not_own_as_they_were()
     w.grad = 0.25  # say, a model's gradient waiting for its optimizer step
     assert gradcheck(lambda x: (x * w).tanh(), [0.2])
     assert w.grad == 0.25
+
+
+@pytest.mark.parametrize(
+    ("number", "truth"), [(0.0, False), (-0.0, False), (2.5, True), (-1e-300, True), (math.nan, True)]
+)
+def test_a_value_is_true_as_its_number_is(number, truth):
+    # As for a float or a one-number Tensor: `if v:` was True whatever v held.
+    assert bool(Value(number)) is truth
+    assert bool(Value(1.0) * number) is truth
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["hot path", "anomaly mode"])
+def test_backward_twice_through_nodes_whose_one_parent_holds_zero(anomaly):
+    # z's one parent y holds 0.0 (false); y and z are still interior nodes, reset before each pass rather than
+    # accumulating like leaves.
+    x = Value(0.0)
+    y = x * 3.0
+    z = y + 2.0
+    w = z * z
+    for passes in (1, 2):
+        with detect_anomaly() if anomaly else contextlib.nullcontext():
+            w.backward()
+        assert (w.grad, z.grad, y.grad) == (1.0, 4.0, 4.0)  # interior: this pass's gradient
+        assert x.grad == 12.0 * passes  # the leaf adds up: dw/dx = 2z * 3 = 12
