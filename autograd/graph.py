@@ -10,10 +10,13 @@ kind of node; `Value.backward` runs the same chain rule over floats straight int
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any, Protocol
+
+import numpy as np
 
 
 class Node(Protocol):
@@ -71,12 +74,17 @@ class Node(Protocol):
         ...
 
 
+_NUMERIC = (numbers.Number, np.ndarray, np.generic, list, tuple)
+"""What ``==`` with a node refuses: what could be meant as numbers to compare."""
+
+
 class IdentityNode:
     """Base of `Value` and `Tensor`: a node is hashed by identity, which every graph walk needs (nodes are keys of
     its dicts and sets).
 
-    ``==`` and ``!=`` between two nodes ask whether they are the same node, so ``p in model.parameters()``
-    works; against a number or an array they are refused (TypeError), as ``<``, ``<=``, ``>`` and ``>=`` are:
+    ``==`` and ``!=`` ask whether two objects are the same node, so ``p in model.parameters()`` works and a node
+    of your own class compares as any object does; against numbers and arrays (and lists or tuples, which NumPy
+    would compare entry by entry) they are refused (TypeError), as ``<``, ``<=``, ``>`` and ``>=`` always are:
     ``Value(1.0) == 1.0`` would be False without a word. The numbers compare through ``.data``.
     """
 
@@ -86,22 +94,22 @@ class IdentityNode:
     def _refused(self, op: str, other: object) -> TypeError:
         kind, against = type(self).__name__, type(other).__name__
         if op in ("==", "!="):
-            why = f"between two nodes {op} asks whether they are the same node, so with {against} it would answer " \
-                  f"without comparing a number"
+            why = f"{op} asks whether two objects are the same node, so with {against} it would answer without " \
+                  f"comparing a number"
         else:
             why = "graph nodes have no order"
         return TypeError(f"'{op}' of a {kind} with {against} is refused: {why}; compare the numbers, "
                          f"{kind[0].lower()}.data {op} ...")
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, IdentityNode):
-            return self is other
-        raise self._refused("==", other)
+        if isinstance(other, _NUMERIC):
+            raise self._refused("==", other)
+        return self is other
 
     def __ne__(self, other: object) -> bool:
-        if isinstance(other, IdentityNode):
-            return self is not other
-        raise self._refused("!=", other)
+        if isinstance(other, _NUMERIC):
+            raise self._refused("!=", other)
+        return self is not other
 
     def __lt__(self, other: object) -> bool:
         raise self._refused("<", other)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from chainrule import nn
+from chainrule import nn, viz
 from chainrule.autograd import Tensor, Value
 
 
@@ -103,7 +103,9 @@ def nodes():
 
 @pytest.mark.parametrize("make", nodes())
 @pytest.mark.parametrize("op", ["==", "!="])
-@pytest.mark.parametrize("other", [1.0, 1, np.float64(1.0), np.array(1.0), None], ids=repr)
+@pytest.mark.parametrize(
+    "other", [1.0, 1, True, np.float64(1.0), np.float32(1.0), np.array(1.0), np.ones(2), [1.0], (1.0, 2.0)], ids=repr
+)
 def test_equality_with_a_number_is_refused_rather_than_false(make, op, other):
     node = make(1.0)  # compared as plain objects, node == 1.0 was False without a word
     kind = type(node).__name__
@@ -123,6 +125,36 @@ def test_graph_nodes_have_no_order(make, op):
     with pytest.raises(TypeError, match=rf"'{op}' of a {type(a).__name__} with .* graph nodes have no order"):
         compare()
     assert a.data < b.data and not a.data >= b.data  # the numbers compare
+
+
+class OwnNode:
+    """A node of one's own class, offering only the graph protocol's names (`autograd.graph.Node`)."""
+
+    def __init__(self, parents):
+        self.parents = tuple(parents)
+        self.data = sum(p.data for p in parents) / len(parents)
+        self.grad, self.label, self.scope, self.op = 1.0, "mean", "", "mean"
+        self.local_grads = tuple(1 / len(parents) for _ in parents)
+        self.constant = self.constant_first = None
+        self.requires_grad, self.is_parameter = True, False
+
+
+@pytest.mark.parametrize("make", nodes())
+def test_equality_with_anything_but_numbers_is_identity(make):
+    node = make(1.0)
+    own = OwnNode([node])
+    assert node != own and not node == own and own != node and node != "1.0" and node is not None and node != None  # noqa: E711
+    assert [own, node].index(node) == 1 and node in (own, node) and own in [node, own]
+
+
+def test_a_collapsed_drawing_whose_root_is_a_node_of_ones_own_class():
+    # Drawing a collapsed graph looked for the root among each group's nodes with ==.
+    scalar, numpy_model = pair()
+    for model, x in ((scalar, [1.0, 2.0, 0.5]), (numpy_model, np.array([[1.0, 2.0, 0.5]]))):
+        outputs = model(x)
+        root = OwnNode([outputs[0] if isinstance(outputs, list) else outputs.sum()])
+        for collapse in ("neuron", "layer"):
+            assert "<svg" in str(viz.draw_graph(root, collapse=collapse).pipe(format="svg").decode())
 
 
 def test_two_nodes_compare_by_identity_so_a_parameter_is_found_in_a_list():

@@ -461,7 +461,8 @@ class _Painter:
         if len(outputs) > 1:
             rows.append(_wide(f'<FONT POINT-SIZE="9">{len(outputs)} outputs</FONT>'))
         rows.extend(self.summary_rows(outputs))
-        kind = style.KINDS["output"] if self.root in group.members else style.Kind("", "", "#4d4d4d", width=1.6)
+        holds_root = self.membership.get(self.root) is group
+        kind = style.KINDS["output"] if holds_root else style.Kind("", "", "#4d4d4d", width=1.6)
         highlighted = any(n in self.highlight for n in group.members)
         attrs = self.border(kind, highlighted, False)
         digraph.node(self.box_ids[group], label=_table(rows), **_BOX, **attrs)
