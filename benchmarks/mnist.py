@@ -11,12 +11,20 @@
    accuracy as `nn.fit` does. The two run in rounds of one epoch each, who goes first rotating;
    the ratio is the median over the rounds of each round's own ratio (load that comes and goes on
    the machine hits both sides of a round alike), target <= 1.05. Both medians are printed too.
-   The hand loop's weights start on 64-byte cache lines, as `nn.fit`'s do (`nn.arrays`): NumPy's
-   own 16-byte alignment would make its update up to 3x slower at random.
-   A second copy of the same network trained by `nn.fit` in the same rounds is a control, not a
-   target: the ratio of the two identical runs shows how much of a ratio here is noise.
+   The hand loop's weights have `nn.fit`'s memory layout and start on 64-byte cache lines, as
+   `nn.fit`'s do (`nn.arrays`): it keeps each weight as its (nin, nout) transpose, row by row, the
+   same memory as the column-major (nout, nin) weight of `nn.Linear`, so that ``x @ W`` is BLAS's
+   plain product (until 2026-11-30 it ran on row-major (nout, nin) copies and gathered with
+   ``X[index]``, which made its epoch 1.09x as long, median of 10 alternating rounds, and this
+   ratio that much too flattering), and NumPy's own 16-byte alignment would make its update up to
+   3x slower at random.
+   Two references in the same rounds, not targets: a second copy of the same network trained by
+   `nn.fit`, a control (the ratio of two identical runs shows how much of a ratio here is noise),
+   and `bare_epoch`, the same training on the least a graph engine can be (a node per op, a
+   topological walk, a vjp per op, no module, check or error handling): its ratio to the hand loop
+   is what any engine written in Python adds, before anything `nn.fit` does for its users.
 4. When PyTorch is importable (it is not a dependency), the same network and loop in PyTorch on
-   the CPU with as many threads as NumPy's BLAS, a third trainer in the same rounds: chainrule's
+   the CPU with as many threads as NumPy's BLAS, one more trainer in the same rounds: chainrule's
    epoch <= 0.7x PyTorch's.
 5. Peak resident memory (ru_maxrss) of a 10-epoch `nn.fit` run in a fresh subprocess, data
    loading included: <= 400 MB. It runs first, while this process is still small: Linux carries
@@ -38,6 +46,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -141,24 +150,26 @@ def recipe_row(limit: int | None, judged: bool) -> Row:
 
 
 def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np.ndarray, lr: float) -> tuple:
-    """One epoch of SGD on 784-100-100-10 written out by hand: returns (mean loss, accuracy)."""
+    """One epoch of SGD on 784-100-100-10 written out by hand: returns (mean loss, accuracy).
+
+    Each weight is held as its (nin, nout) transpose, so a layer is ``x @ W + b`` (see `hand_weights`)."""
     W0, b0, W1, b1, W2, b2 = params
     lr = np.float32(lr)
     total_loss = 0.0
     correct = 0
     for start in range(0, len(order), BATCH):
         index = order[start : start + BATCH]
-        xb, yb = X[index], y[index]
+        xb, yb = X.take(index, axis=0), y.take(index, axis=0)  # as nn.fit gathers a batch, 15% faster than X[index]
         n = len(index)
         rows = np.arange(n)
         # forward
-        h1 = xb @ W0.T
+        h1 = xb @ W0
         h1 += b0
         a1 = np.maximum(h1, np.float32(0))
-        h2 = a1 @ W1.T
+        h2 = a1 @ W1
         h2 += b1
         a2 = np.maximum(h2, np.float32(0))
-        z = a2 @ W2.T
+        z = a2 @ W2
         z += b2
         # softmax cross-entropy, its value and the accuracy
         correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
@@ -171,16 +182,131 @@ def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np
         probs[rows, yb] -= 1
         probs /= n
         g = probs
-        gW2, gb2 = g.T @ a2, g.sum(axis=0)
-        g = g @ W2
+        gW2, gb2 = a2.T @ g, g.sum(axis=0)
+        g = g @ W2.T
         g *= h2 > 0
-        gW1, gb1 = g.T @ a1, g.sum(axis=0)
-        g = g @ W1
+        gW1, gb1 = a1.T @ g, g.sum(axis=0)
+        g = g @ W1.T
         g *= h1 > 0
-        gW0, gb0 = g.T @ xb, g.sum(axis=0)
+        gW0, gb0 = xb.T @ g, g.sum(axis=0)
         # update
         for w, grad in zip(params, (gW0, gb0, gW1, gb1, gW2, gb2)):
             w -= lr * grad
+    return total_loss / len(order), correct / len(order)
+
+
+def hand_weights(initial: list[np.ndarray]) -> list[np.ndarray]:
+    """The hand loop's copies of `nn.fit`'s initial parameters: each (nout, nin) weight, column-major in
+    `nn.Linear`, as its row-major (nin, nout) transpose (the same numbers in the same memory order), and
+    everything on a cache line, as `nn.fit`'s parameters are."""
+    for array in initial:
+        if array.ndim == 2 and not array.flags.f_contiguous:
+            raise ValueError(f"hand_weights: a weight of shape {array.shape} is not column-major as nn.Linear's are")
+    return [aligned_copy(array.T if array.ndim == 2 else array) for array in initial]
+
+
+class _BareNode:
+    """The least a node of a tensor graph can be: its array, its gradient, its parents and the op that made it."""
+
+    __slots__ = ("data", "grad", "parents", "op")
+
+    def __init__(self, data: np.ndarray, parents: tuple = (), op: Any = None) -> None:
+        self.data, self.grad, self.parents, self.op = data, None, parents, op
+
+
+class _BareLayer:
+    """act(x @ wᵀ + b) and its vector-Jacobian product, as chainrule's fused Linear op computes them, unchecked."""
+
+    __slots__ = ("relu", "x", "w", "h")
+
+    def __init__(self, relu: bool) -> None:
+        self.relu = relu
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.x, self.w = x, w
+        h = x @ w.T
+        h += b
+        if not self.relu:
+            return h
+        self.h = h
+        return np.maximum(h, np.float32(0))
+
+    def vjp(self, g: np.ndarray, need_x: bool) -> tuple:
+        if self.relu:
+            g = g * (self.h > 0)
+        return (g @ self.w if need_x else None), (self.x.T @ g).T, g.sum(axis=0)
+
+
+class _BareCrossEntropy:
+    """Mean softmax cross-entropy of logits against integer labels, and its gradient (softmax - onehot) / n."""
+
+    __slots__ = ("probs",)
+
+    def forward(self, z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        n, rows = len(labels), np.arange(len(labels))
+        z = z - z.max(axis=1, keepdims=True)
+        probs = np.exp(z)
+        totals = probs.sum(axis=1, keepdims=True)
+        loss = (np.log(totals).sum() - z[rows, labels].sum()) / n
+        probs /= totals
+        probs[rows, labels] -= 1
+        probs /= n
+        self.probs = probs
+        return loss
+
+    def vjp(self, g: np.ndarray, need_x: bool) -> tuple:
+        return (self.probs * g,)
+
+
+def _bare_backward(root: _BareNode) -> None:
+    """The chain rule from `root` along an iterative depth-first topological order, gradients into the leaves."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents if parent not in seen)
+    grads = {root: np.float32(1)}
+    for node in reversed(order):
+        grad = grads.get(node)
+        if node.op is None or grad is None:
+            continue
+        for parent, parent_grad in zip(node.parents, node.op.vjp(grad, bool(node.parents[0].parents))):
+            if parent_grad is None:
+                continue
+            if parent.op is None:
+                parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+            else:
+                grads[parent] = parent_grad if parent not in grads else grads[parent] + parent_grad
+
+
+def bare_epoch(params: list[_BareNode], X: np.ndarray, y: np.ndarray, order: np.ndarray, lr: float) -> tuple:
+    """One epoch of the same SGD on the least a graph engine can be: a node per layer and one for the loss,
+    a topological walk, a vjp per op and an update loop, with no module, check or error handling. Not a
+    target: a reference for how much of `nn.fit`'s time over the hand loop any graph engine written in
+    Python pays (the chain benchmark's bare chain is its scalar twin)."""
+    total_loss = 0.0
+    correct = 0
+    for start in range(0, len(order), BATCH):
+        index = order[start : start + BATCH]
+        xb, yb = X.take(index, axis=0), y.take(index, axis=0)
+        node = _BareNode(xb)
+        for layer in range(3):
+            w, b = params[2 * layer], params[2 * layer + 1]
+            op = _BareLayer(relu=layer < 2)
+            node = _BareNode(op.forward(node.data, w.data, b.data), (node, w, b), op)
+        loss_op = _BareCrossEntropy()
+        loss = _BareNode(loss_op.forward(node.data, yb), (node,), loss_op)
+        for param in params:
+            param.grad = None
+        _bare_backward(loss)
+        for param in params:
+            param.data -= lr * param.grad
+        total_loss += float(loss.data) * len(index)
+        correct += int(np.count_nonzero(node.data.argmax(axis=1) == yb))
     return total_loss / len(order), correct / len(order)
 
 
@@ -244,12 +370,13 @@ def timing_rows(data, epochs: int) -> list[Row]:
     # drift apart in these rounds (where each one's arrays landed in memory, the machine's noise).
     models = {name: course_model(seed) for name in ("chainrule", "chainrule again")}
     optimizers = {name: nn.SGD(model.parameters(), lr=0.1) for name, model in models.items()}
-    initial = [p.data.copy() for p in models["chainrule"].parameters()]
-    hand_params = [aligned_copy(a) for a in initial]  # on cache lines as nn.fit's are: the hand loop at its best
+    initial = [p.data.copy(order="K") for p in models["chainrule"].parameters()]  # in their own memory order
+    hand_params = hand_weights(initial)  # nn.fit's layout, on cache lines as nn.fit's are: the hand loop at its best
+    bare_params = [_BareNode(aligned_copy(a)) for a in initial]
     threads = blas_threads()
     torch_epoch, torch_version = torch_trainer(initial, X, y, threads)
     # One generator per trainer, all from one seed: each gets the batches nn.fit(seed=0) draws.
-    rngs = {name: np.random.default_rng(seed) for name in (*models, "hand", "PyTorch")}
+    rngs = {name: np.random.default_rng(seed) for name in (*models, "hand", "bare engine", "PyTorch")}
 
     def run_chainrule(name: str) -> tuple:
         history = nn.fit(
@@ -267,6 +394,7 @@ def timing_rows(data, epochs: int) -> list[Row]:
         "chainrule": lambda: run_chainrule("chainrule"),
         "hand": lambda: timed(lambda order: hand_epoch(hand_params, X, y, order, 0.1), "hand"),
         "chainrule again": lambda: run_chainrule("chainrule again"),
+        "bare engine": lambda: timed(lambda order: bare_epoch(bare_params, X, y, order, 0.1), "bare engine"),
     }
     if torch_epoch:
         trainers["PyTorch"] = lambda: timed(torch_epoch, "PyTorch")
@@ -294,8 +422,8 @@ def timing_rows(data, epochs: int) -> list[Row]:
     first = 1 if epochs > 2 else 0
     medians = {name: statistics.median(series[first:]) for name, series in times.items()}
 
-    def paired(other: str) -> float:
-        return statistics.median(c / o for c, o in zip(times["chainrule"][first:], times[other][first:]))
+    def paired(other: str, one: str = "chainrule") -> float:
+        return statistics.median(c / o for c, o in zip(times[one][first:], times[other][first:]))
 
     rounds = epochs - first
     ratio = paired("hand")
@@ -309,6 +437,12 @@ def timing_rows(data, epochs: int) -> list[Row]:
             "epoch time nn.fit / nn.fit on the same network again (how far two identical runs differ here)",
             f"{medians['chainrule']:.3f} s / {medians['chainrule again']:.3f} s, ratio {paired('chainrule again'):.3f}",
             "control, not a target",
+        ),
+        Row(
+            "epoch time of the least a graph engine can be / hand-written NumPy (what any Python engine adds)",
+            f"{medians['bare engine']:.3f} s / {medians['hand']:.3f} s, ratio {paired('hand', one='bare engine'):.3f}; "
+            f"nn.fit / it {paired('bare engine'):.3f}",
+            "reference, not a target",
         ),
     ]
     if torch_epoch:
