@@ -305,6 +305,22 @@ def test_topological_order_reads_parents_through_a_given_function():
     assert autograd.topological_order("loss", a_tuple_subclass.__getitem__) == ["x", "w", "h", "out", "loss"]
 
 
+def test_runs_of_lone_parents_come_out_in_the_order_of_the_plain_walk():
+    """Runs of one-parent nodes, given in the compact form, are followed in a loop of their own: ending above a
+    node with two parents (c3 c2 c1 above m), above a leaf (w above w0), above a node walked already (d2 d1 above
+    c2), or alone (e above m); the order is the one the walk gives the same graph written with tuples."""
+    compact = {
+        "loss": ("c3", "d2", "e"), "c3": "c2", "c2": "c1", "c1": "m", "m": ("x", "w"), "x": (), "w": "w0",
+        "w0": (), "d2": "d1", "d1": "c2", "e": "m",
+    }
+    tuples = {node: parents if isinstance(parents, tuple) else (parents,) for node, parents in compact.items()}
+    expected = ["x", "w0", "w", "m", "c1", "c2", "c3", "d1", "d2", "e", "loss"]
+    assert autograd.topological_order("loss", tuples.__getitem__) == expected
+    assert autograd.topological_order("loss", compact.__getitem__) == expected
+    assert autograd.topological_order("c3", compact.__getitem__) == ["x", "w0", "w", "m", "c1", "c2", "c3"]
+    assert autograd.topological_order("w", compact.__getitem__) == ["w0", "w"]
+
+
 def test_grad_leaves_dot_grad_untouched():
     x = Value(2.0)
     y = x**3
