@@ -3,9 +3,11 @@
 The step: MLP 2-16-16-1 on 100 two-moons points, SVM max-margin loss + 1e-4 L2,
 forward + backward + SGD update. micrograd is timed as shipped (automatic GC on)
 and at its best (automatic GC off, one gc.collect() per step: its nodes sit in
-reference cycles); chainrule as shipped. chainrule and micrograd at its best run in
-alternating rounds, and the speed-up is the median over the rounds of each round's own
-ratio, so load that comes and goes on the machine hits both sides of a round alike.
+reference cycles; what was alive before the timed steps is frozen, `gc.freeze`, so that
+collection walks only what the steps made); chainrule as shipped. chainrule and micrograd
+at its best run in alternating rounds, who goes first alternating too, and the speed-up is
+the median over the rounds of each round's own ratio, so load that comes and goes on the
+machine hits both sides of a round alike.
 Also prints seconds for a 1,000,000-op chain (the median of three processes: this figure is
 in seconds, not a ratio, so the machine's own speed moves it; the same chain on bare Python nodes,
 timed in the same rounds, shows how much) and memory per step's graph (tracemalloc),
@@ -70,9 +72,12 @@ def micrograd_run(best_case: bool) -> dict:
 
 def median_step_seconds(step, best_case: bool) -> float:
     """Median seconds of STEPS calls of `step`, after one untimed call (first-call costs such as the
-    allocator growing its arenas); `best_case`: automatic GC off, one gc.collect() per step."""
+    allocator growing its arenas); `best_case`: automatic GC off, one gc.collect() per step, which walks
+    only the objects made since the timing began (those alive before, modules and data, are frozen)."""
     step()
     if best_case:
+        gc.collect()
+        gc.freeze()
         gc.disable()
     times = []
     for _ in range(STEPS):
@@ -82,6 +87,7 @@ def median_step_seconds(step, best_case: bool) -> float:
             gc.collect()
         times.append(time.perf_counter() - started)
     gc.enable()
+    gc.unfreeze()
     gc.collect()
     return statistics.median(times)
 
@@ -235,11 +241,15 @@ def main() -> int:
     print(f"micrograd demo step (2-16-16-1, 100 moons points, hinge + L2), median of {STEPS} steps per run")
     ours_runs, best_runs = [], []
     for round_number in range(ROUNDS):
-        ours = in_subprocess("chainrule")
+        if round_number % 2:  # who goes first alternates
+            best = in_subprocess("micrograd-best")
+            ours = in_subprocess("chainrule")
+        else:
+            ours = in_subprocess("chainrule")
+            best = in_subprocess("micrograd-best")
         if ours is None:
             return 1
         ours_runs.append(ours)
-        best = in_subprocess("micrograd-best")
         if best is None:
             break
         best_runs.append(best)
@@ -275,9 +285,9 @@ def main() -> int:
         typical = statistics.median(run["seconds"] for run in ours_runs)
         print(f"  speed-up vs micrograd as shipped: {shipped['seconds'] / typical:.2f}x (not a target)")
     chains, bare = [], []
-    for _ in range(CHAIN_RUNS):  # in rounds with the bare-node reference, as the demo step with micrograd
-        chains.append(in_subprocess("chainrule-chain"))
-        bare.append(in_subprocess("bare-chain"))
+    for round_number in range(CHAIN_RUNS):  # in rounds with the bare-node reference, as the demo step with micrograd
+        for kind in ("bare-chain", "chainrule-chain") if round_number % 2 else ("chainrule-chain", "bare-chain"):
+            (bare if kind == "bare-chain" else chains).append(in_subprocess(kind))
     demo = in_subprocess("chainrule-demo")
     if demo is None or None in chains or None in bare:
         return 1

@@ -8,9 +8,13 @@
 3. Seconds per epoch of `nn.fit` (SGD lr 0.1, batch 128) against a hand-written NumPy loop of
    the same network: forward, backward and update written out, no autograd, float32, the same
    initial weights and the same batches in the same order, both reporting the epoch's loss and
-   accuracy as `nn.fit` does. The two run in rounds of one epoch each, who goes first rotating;
-   the ratio is the median over the rounds of each round's own ratio (load that comes and goes on
-   the machine hits both sides of a round alike), target <= 1.05. Both medians are printed too.
+   accuracy as `nn.fit` does. The two run in rounds of one epoch each, in an order shuffled each
+   round; the ratio is the median over the rounds of each round's own ratio (load that comes and
+   goes on the machine hits both sides of a round alike), target <= 1.05. Both medians are printed
+   too. `nn.fit`'s epoch is its own clock (`History.epoch_seconds`, as its progress bar shows it),
+   which leaves out its checks of the data before the first epoch (30-60 ms a call, once a
+   training run); the others are timed around their epoch. All compute the loss and its gradient
+   as chainrule's fused cross-entropy op does (`softmax_cross_entropy`).
    The hand loop's weights have `nn.fit`'s memory layout and start on 64-byte cache lines, as
    `nn.fit`'s do (`nn.arrays`): it keeps each weight as its (nin, nout) transpose, row by row, the
    same memory as the column-major (nout, nin) weight of `nn.Linear`, so that ``x @ W`` is BLAS's
@@ -160,8 +164,6 @@ def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np
     for start in range(0, len(order), BATCH):
         index = order[start : start + BATCH]
         xb, yb = X.take(index, axis=0), y.take(index, axis=0)  # as nn.fit gathers a batch, 15% faster than X[index]
-        n = len(index)
-        rows = np.arange(n)
         # forward
         h1 = xb @ W0
         h1 += b0
@@ -173,15 +175,9 @@ def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np
         z += b2
         # softmax cross-entropy, its value and the accuracy
         correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
-        z -= z.max(axis=1, keepdims=True)
-        probs = np.exp(z)
-        totals = probs.sum(axis=1, keepdims=True)
-        total_loss += float(np.log(totals).sum() - z[rows, yb].sum())
+        loss, g = softmax_cross_entropy(z, yb)
+        total_loss += loss
         # backward: (softmax - onehot) / n, then each layer
-        probs /= totals
-        probs[rows, yb] -= 1
-        probs /= n
-        g = probs
         gW2, gb2 = a2.T @ g, g.sum(axis=0)
         g = g @ W2.T
         g *= h2 > 0
@@ -193,6 +189,23 @@ def hand_epoch(params: list[np.ndarray], X: np.ndarray, y: np.ndarray, order: np
         for w, grad in zip(params, (gW0, gb0, gW1, gb1, gW2, gb2)):
             w -= lr * grad
     return total_loss / len(order), correct / len(order)
+
+
+def softmax_cross_entropy(z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+    """The summed cross-entropy of a batch of logits z (n, classes) against integer labels, and its gradient
+    for the mean, (softmax - onehot) / n, worked out as chainrule's CrossEntropy op does: on zᵀ, so that each
+    reduction runs along n contiguous numbers, with the labels' entries picked by one flat index."""
+    n = len(labels)
+    shifted = np.array(z.T, order="C")
+    shifted -= np.maximum.reduce(shifted, axis=0)
+    probs = np.exp(shifted)
+    totals = np.add.reduce(probs, axis=0)
+    picked = np.asarray(labels, dtype=np.intp) * n + np.arange(n)
+    loss = float(np.add.reduce(np.log(totals)) - np.add.reduce(shifted.take(picked)))
+    probs /= totals
+    probs.reshape(-1)[picked] -= 1
+    probs /= n
+    return loss, probs.T
 
 
 def hand_weights(initial: list[np.ndarray]) -> list[np.ndarray]:
@@ -240,22 +253,14 @@ class _BareLayer:
 class _BareCrossEntropy:
     """Mean softmax cross-entropy of logits against integer labels, and its gradient (softmax - onehot) / n."""
 
-    __slots__ = ("probs",)
+    __slots__ = ("grad",)
 
-    def forward(self, z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        n, rows = len(labels), np.arange(len(labels))
-        z = z - z.max(axis=1, keepdims=True)
-        probs = np.exp(z)
-        totals = probs.sum(axis=1, keepdims=True)
-        loss = (np.log(totals).sum() - z[rows, labels].sum()) / n
-        probs /= totals
-        probs[rows, labels] -= 1
-        probs /= n
-        self.probs = probs
-        return loss
+    def forward(self, z: np.ndarray, labels: np.ndarray) -> float:
+        loss, self.grad = softmax_cross_entropy(z, labels)
+        return loss / len(labels)
 
     def vjp(self, g: np.ndarray, need_x: bool) -> tuple:
-        return (self.probs * g,)
+        return (self.grad * g,)
 
 
 def _bare_backward(root: _BareNode) -> None:
@@ -350,7 +355,7 @@ def torch_trainer(initial: list[np.ndarray], X: np.ndarray, y: np.ndarray, threa
         correct = 0
         for start in range(0, len(order), BATCH):
             index = order_t[start : start + BATCH]
-            xb, yb = X_t[index], y_t[index]
+            xb, yb = X_t.index_select(0, index), y_t.index_select(0, index)  # PyTorch's faster gather of rows
             out = model(xb)
             loss = loss_fn(out, yb)
             optimizer.zero_grad()
@@ -400,13 +405,13 @@ def timing_rows(data, epochs: int) -> list[Row]:
         trainers["PyTorch"] = lambda: timed(torch_epoch, "PyTorch")
     times: dict[str, list[float]] = {name: [] for name in trainers}
     print(
-        f"  BLAS threads: {threads}; each round runs one epoch of: {', '.join(trainers)} (order rotating)", flush=True
+        f"  BLAS threads: {threads}; each round runs one epoch of: {', '.join(trainers)} (order shuffled)", flush=True
     )
     names = list(trainers)
+    shuffler = np.random.default_rng(2026)  # who goes first, and who follows whom, changes from round to round
     for epoch in range(1, epochs + 1):
-        shift = (epoch - 1) % len(names)  # who goes first rotates, so none always follows the same one
         figures = {}
-        for name in names[shift:] + names[:shift]:
+        for name in [names[i] for i in shuffler.permutation(len(names))]:
             time.sleep(PAUSE)  # lets the previous library's idle threads stop spinning on the cores
             figures[name] = trainers[name]()
             times[name].append(figures[name][0])
