@@ -241,12 +241,9 @@ def main() -> int:
     print(f"micrograd demo step (2-16-16-1, 100 moons points, hinge + L2), median of {STEPS} steps per run")
     ours_runs, best_runs = [], []
     for round_number in range(ROUNDS):
-        if round_number % 2:  # who goes first alternates
-            best = in_subprocess("micrograd-best")
-            ours = in_subprocess("chainrule")
-        else:
-            ours = in_subprocess("chainrule")
-            best = in_subprocess("micrograd-best")
+        kinds = ("chainrule", "micrograd-best")
+        runs = {kind: in_subprocess(kind) for kind in (kinds[::-1] if round_number % 2 else kinds)}  # first alternates
+        ours, best = runs["chainrule"], runs["micrograd-best"]
         if ours is None:
             return 1
         ours_runs.append(ours)
@@ -286,8 +283,10 @@ def main() -> int:
         print(f"  speed-up vs micrograd as shipped: {shipped['seconds'] / typical:.2f}x (not a target)")
     chains, bare = [], []
     for round_number in range(CHAIN_RUNS):  # in rounds with the bare-node reference, as the demo step with micrograd
-        for kind in ("bare-chain", "chainrule-chain") if round_number % 2 else ("chainrule-chain", "bare-chain"):
-            (bare if kind == "bare-chain" else chains).append(in_subprocess(kind))
+        kinds = ("chainrule-chain", "bare-chain")
+        runs = {kind: in_subprocess(kind) for kind in (kinds[::-1] if round_number % 2 else kinds)}
+        chains.append(runs["chainrule-chain"])
+        bare.append(runs["bare-chain"])
     demo = in_subprocess("chainrule-demo")
     if demo is None or None in chains or None in bare:
         return 1
