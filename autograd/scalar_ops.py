@@ -67,6 +67,10 @@ class Op:
     def local_grads(self, out: Any, *inputs: Any) -> tuple[Any, ...]:
         raise NotImplementedError
 
+    affine_inputs: tuple[int, ...] = ()
+    """The inputs (by position) the result is affine in: the derivative along each reads neither that input nor
+    the result, so with the other inputs fixed to numbers it is one number (``x * 3`` has 3 on every edge)."""
+
     def backward(self, out: float, grad: float, parents: tuple[Any, ...]) -> None:
         """One chain-rule step: add `grad` times d out / d parent into each parent's ``grad``.
 
@@ -82,6 +86,7 @@ class Op:
 class Add(Op):
     __slots__ = ()
     name = "+"
+    affine_inputs = (0, 1)
 
     def forward(self, a, b):
         return a + b
@@ -93,6 +98,7 @@ class Add(Op):
 class Sub(Op):
     __slots__ = ()
     name = "-"
+    affine_inputs = (0, 1)
 
     def forward(self, a, b):
         return a - b
@@ -104,6 +110,7 @@ class Sub(Op):
 class Mul(Op):
     __slots__ = ()
     name = "*"
+    affine_inputs = (0, 1)
 
     def forward(self, a, b):
         return a * b
@@ -115,6 +122,7 @@ class Mul(Op):
 class Div(Op):
     __slots__ = ()
     name = "/"
+    affine_inputs = (0,)
 
     def forward(self, a, b):
         if b == 0:
@@ -331,12 +339,24 @@ class Dot(Op):
 class WithConstant(Op):
     """A binary op with one operand fixed to a Python number, kept on the op rather than as a node."""
 
-    __slots__ = ("op", "constant", "constant_first")
+    __slots__ = ("op", "constant", "constant_first", "fixed_grad")
 
     def __init__(self, op: Op, constant: float, constant_first: bool) -> None:
         self.op = op
         self.constant = constant
         self.constant_first = constant_first
+        self.fixed_grad = self._fixed_grad()
+        """d out / d a when it is the same number for every a (``a + 3``, ``a * 3``, ``a / 3``, ``3 - a``), else
+        None: `Value.backward()` then multiplies by it without calling `local_grads` at each node."""
+
+    def _fixed_grad(self) -> float | None:
+        variable = 1 if self.constant_first else 0
+        if variable not in self.op.affine_inputs:
+            return None
+        try:  # NaN stands for a and out, which the op's formula for this edge does not read
+            return self.local_grads(math.nan, math.nan)[0]
+        except ArithmeticError:  # ``a / 0``, which the forward pass refuses anyway
+            return None
 
     @property
     def name(self) -> str:

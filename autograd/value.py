@@ -351,6 +351,10 @@ def _chain_rule_in_place(order: list[Value]) -> None:
             parents, grad = node._parents, node.grad
             if not isinstance(parents, tuple):
                 if fn.__class__ is _WithConstant:  # `WithConstant.local_grads`, one Python call fewer
+                    da = fn.fixed_grad
+                    if da is not None:  # the same number at every node of the op (``x * 3``)
+                        parents.grad += da * grad
+                        continue
                     inner, constant = fn.op, fn.constant
                     if fn.constant_first:
                         da = inner.local_grads(node.data, constant, parents.data)[1]

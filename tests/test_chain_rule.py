@@ -135,3 +135,35 @@ def test_a_neuron_is_one_node_whose_edges_carry_the_other_factor():
     second = grad(grad(z * z, [w[0]], create_graph=True)[0], [x[0]])[0]
     assert second == pytest.approx(2 * (3.0 * 0.5 + z.data))  # d/dx0 (2 z x0) = 2 (w0 x0 + z)
     assert not math.isnan(second)
+
+
+WITH_A_NUMBER = {
+    "x + c": lambda x, c: x + c,
+    "c + x": lambda x, c: c + x,
+    "x - c": lambda x, c: x - c,
+    "c - x": lambda x, c: c - x,
+    "x * c": lambda x, c: x * c,
+    "c * x": lambda x, c: c * x,
+    "x / c": lambda x, c: x / c,
+    "c / x": lambda x, c: c / x,
+    "c ** x": lambda x, c: abs(c) ** x,
+}
+
+
+@pytest.mark.parametrize(
+    "form, number",
+    [(form, number) for form in sorted(WITH_A_NUMBER) for number in (3.0, -0.5, 1e-3, 0.0) if number or "/" not in form
+     and "**" not in form],  # dividing by zero is refused in the forward pass (tests/test_value.py)
+)
+def test_backward_through_an_op_with_a_number_gives_its_formulas_derivative(form, number):
+    """backward() multiplies by a number kept on the op where the derivative is one number (x * 3); it must be the
+    number the op's formula gives, at every node, and match central differences."""
+    f = WITH_A_NUMBER[form]
+    x = Value(1.7)
+    y = f(f(x, number), number)  # two nodes of one shared op
+    y.backward()
+    formula = grad(y, [x])[0]  # the general walk, which reads local_grads at each node
+    assert x.grad == formula
+    eps = 1e-7
+    numeric = (f(f(Value(1.7 + eps), number), number).data - f(f(Value(1.7 - eps), number), number).data) / (2 * eps)
+    assert x.grad == pytest.approx(numeric, rel=1e-5, abs=1e-9)
