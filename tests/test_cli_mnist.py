@@ -14,8 +14,9 @@ from chainrule.cli.main import build_parser, main
 
 
 @pytest.fixture(scope="module")
-def json_run(tmp_path_factory):
-    """One quick run: the first 2,000 training images, one epoch, --json and --save."""
+def json_run(tmp_path_factory, mnist):
+    """One quick run: the first 2,000 training images, one epoch, --json and --save (on the shared MNIST, which
+    the `mnist` fixture finds or reports missing)."""
     path = tmp_path_factory.mktemp("mnist") / "model.npz"
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -65,7 +66,7 @@ def test_save_writes_a_model_nn_load_reads(json_run, mnist):
     assert accuracy == pytest.approx(json.loads(json_run[1])["test_accuracy"])
 
 
-def test_text_output_has_a_line_per_epoch_and_the_final_accuracy(capsys):
+def test_text_output_has_a_line_per_epoch_and_the_final_accuracy(capsys, mnist):
     status = main(["mnist", "--limit", "1000", "--epochs", "2", "--hidden", "32", "--optimizer", "sgd", "--seed", "3",
                    "--batch-size", "32"])
     out, err = capsys.readouterr()

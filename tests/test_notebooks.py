@@ -26,7 +26,9 @@ def test_every_notebook_is_there():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes_without_error_and_writes_nothing_where_it_runs(path, tmp_path, monkeypatch):
+def test_notebook_executes_without_error_and_writes_nothing_where_it_runs(path, tmp_path, monkeypatch, request):
+    if path.stem == "06_mnist":
+        request.getfixturevalue("mnist")  # the shared MNIST the notebook reads: found, or reported missing
     monkeypatch.setenv("CHAINRULE_QUICK", "1")  # 06_mnist trains on a small subset under test
     monkeypatch.setenv("MPLBACKEND", "agg")
     notebook = nbformat.read(path, as_version=4)
