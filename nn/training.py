@@ -487,9 +487,11 @@ class _Training:
             return
         if width == 1:
             kind = set(np.unique(self.rule.targets).tolist())  # classes given by a threshold= of your own
-            if self.rule.binary:  # training targets all 0 are the 0/1 kind too
-                kind = {-1.0, 1.0} if self.rule.signs else {0.0, 1.0}
-            extra = sorted(set(np.unique(y).tolist()) - kind)
+            given = set(np.unique(y).tolist())
+            if self.rule.binary:  # training targets all 0 are the 0/1 kind; all 1, either kind: the validation's
+                signs = self.rule.signs or (kind == {1.0} and -1.0 in given)
+                kind = {-1.0, 1.0} if signs else {0.0, 1.0}
+            extra = sorted(given - kind)
             if extra:
                 raise ValueError(
                     f"validation y holds {', '.join(f'{v:g}' for v in extra[:6])}, not a class of the training "

@@ -566,7 +566,8 @@ def test_a_sigmoid_inside_a_nested_model_is_caught_before_a_logits_loss_applies_
 
 @pytest.mark.parametrize(
     ("loss", "train", "valid"),
-    [("mse", 0.0, [0.0, 1.0]), ("binary_cross_entropy_with_logits", 1.0, [0.0, 1.0]), ("hinge", -1.0, [-1.0, 1.0])],
+    [("mse", 0.0, [0.0, 1.0]), ("binary_cross_entropy_with_logits", 1.0, [0.0, 1.0]), ("hinge", -1.0, [-1.0, 1.0]),
+     ("hinge", 1.0, [-1.0, 1.0])],  # targets all 1 are of either kind: the validation's -1 says which
 )
 def test_validation_classes_of_the_training_targets_kind_are_measured_when_training_saw_one(loss, train, valid):
     rng = np.random.default_rng(0)
@@ -580,6 +581,15 @@ def test_validation_classes_of_the_training_targets_kind_are_measured_when_train
     assert history.val_accuracy[0] == np.mean(predicted == (y_val > (0.0 if loss == "hinge" else 0.5)))
     with pytest.raises(ValueError, match=r"validation y holds 2, not a class of the training targets' kind"):
         nn.fit(model, X, np.full(8, train), loss, "sgd", epochs=1, validation_data=(X_val, np.full(6, 2.0)),
+               progress=False)
+
+
+def test_validation_classes_after_targets_all_1_are_one_kind_not_both():
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    model = nn.MLP(3, [1], seed=0, backend="numpy", dtype="float64")
+    expected = r"validation y holds 0, not a class of the training targets' kind \(-1 and 1\)"
+    with pytest.raises(ValueError, match=expected):
+        nn.fit(model, X, np.ones(6), "hinge", "sgd", epochs=1, validation_data=(X, np.array([-1.0, 0.0, 1.0] * 2)),
                progress=False)
 
 
