@@ -54,7 +54,49 @@ def test_settings_reach_the_training(capsys):
     out = capsys.readouterr().out
     assert "training a 2-3-1 MLP on XOR: sgd, lr 0.5, 12 steps, seed 5" in out
     reported = [int(line.split()[1]) for line in out.splitlines() if line.strip().startswith("step")]
-    assert reported == [2, 4, 6, 8, 10, 12]
+    assert reported == [0, 2, 4, 6, 8, 10, 12]
+
+
+def test_the_loss_printed_at_step_k_is_the_networks_after_k_steps_as_in_the_film(capsys):
+    assert main(["gate", "xor", "--hidden", "3", "--optimizer", "sgd", "--lr", "0.5", "--steps", "12",
+                 "--seed", "5"]) == 1
+    printed = {int(line.split()[1]): float(line.split()[3]) for line in capsys.readouterr().out.splitlines()
+               if line.strip().startswith("step")}
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=5)
+    losses = []
+    for _ in range(12):  # the same steps by hand: each loss taken before its step, then one after the last
+        loss = nn.losses.binary_cross_entropy([model(row) for row in X.tolist()], y)
+        losses.append(loss.data)
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.5 * p.grad
+    losses.append(nn.losses.binary_cross_entropy([model(row) for row in X.tolist()], y).data)
+    assert printed == {k: round(losses[k], 4) for k in (0, 2, 4, 6, 8, 10, 12)}
+
+
+@pytest.mark.parametrize("trained", ["mlp", "perceptron"])
+def test_the_drawn_gradients_are_the_probes_own_not_added_to_the_last_training_steps(trained, tmp_path, capsys):
+    from chainrule.autograd import grad
+    from chainrule.cli.commands.gate import write_gradient_graph
+
+    X, y = nn.data.logic_gate("and")
+    if trained == "mlp":
+        model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+        nn.fit(model, X, y, "binary_cross_entropy", "sgd", epochs=3, progress=False)
+    else:
+        model = nn.Perceptron(2, seed=0)
+        model.fit(X, y, epochs=3)
+    params = model.parameters()
+    for p in params:  # whatever a training left behind
+        p.grad = 0.25
+    probe = nn.losses.mse(model([1.0, 0.0]), [1.0])
+    expected = grad(nn.losses.mse(model([1.0, 0.0]), [1.0]), params)
+    write_gradient_graph(model, probe, tmp_path / "g.svg", "input (1, 0)")
+    assert [p.grad for p in params] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert any(expected) == (trained == "mlp")  # a perceptron's step has derivative 0: its stale 0.25s must go
+    assert f"wrote the gradient graph of input (1, 0) to {tmp_path / 'g.svg'}" in capsys.readouterr().out
 
 
 def test_film_and_svg_of_the_mlp(tmp_path, capsys):

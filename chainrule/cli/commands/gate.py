@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import nn
+from chainrule.autograd import no_grad
 from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
 from ..arguments import (
@@ -92,21 +93,25 @@ def _mlp(args: argparse.Namespace) -> int:
         settings = {"model": "mlp", "hidden": hidden, "optimizer": optimizer_name, "lr": lr, "steps": steps}
         recorder = _recorder(model, X, y, "binary_cross_entropy", args, settings,
                              f"A 2-{hidden}-1 network learns {gate}", every=math.ceil(steps / MAX_FRAMES))
-    reports = {steps * r // REPORTS for r in range(1, REPORTS + 1)}
+    reports = {steps * r // REPORTS for r in range(REPORTS)}  # "step k": the network after k steps, as in the film
 
     def report(epoch: int, figures: dict[str, float]) -> None:
-        if epoch in reports:
-            print(f"  step {epoch:5d}  loss {figures['loss']:.4f}")
+        if epoch - 1 in reports:  # an epoch's loss is taken before its step: that of the network after epoch - 1
+            print(f"  step {epoch - 1:5d}  loss {figures['loss']:.4f}")
 
     nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=steps, shuffle=False, progress=False,
            on_epoch_end=report, on_step_end=recorder)
+    with no_grad():
+        final = nn.losses.binary_cross_entropy([model(row) for row in X.tolist()], y)
+    print(f"  step {steps:5d}  loss {final.data:.4f}")
     outputs = nn.predict(model, X)[:, 0]
     learned = _truth_table(gate, X, y, outputs, np.round(outputs))
     print(f"learned {gate}" if learned else
           f"did not learn {gate} in {steps} steps; try more --steps or another --lr")
     write_film(recorder, args.film)
     if args.svg:
-        _svg(nn.losses.binary_cross_entropy(model(list(PROBE)), _target(X, y)), args.svg)
+        probe = nn.losses.binary_cross_entropy(model(list(PROBE)), _target(X, y))
+        write_gradient_graph(model, probe, args.svg, "input (1, 0)")
     return _status(learned, f"the 2-{hidden}-1 MLP did not learn {gate}", args.command)
 
 
@@ -141,7 +146,7 @@ def _perceptron(args: argparse.Namespace) -> int:
         print(_why_not(args.name, y))
     write_film(recorder, args.film)
     if args.svg:
-        _svg(nn.losses.mse(model(list(PROBE)), _target(X, y)), args.svg)
+        write_gradient_graph(model, nn.losses.mse(model(list(PROBE)), _target(X, y)), args.svg, "input (1, 0)")
     return _status(learned, f"the perceptron did not learn {gate}", args.command)
 
 
@@ -196,9 +201,12 @@ def write_film(recorder: nn.Recorder | None, path: Path | None) -> None:
     print(f"wrote the training film to {path} ({film.frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
 
 
-def _svg(loss: Any, path: Path) -> None:
+def write_gradient_graph(model: nn.Module, loss: Any, path: Path, what: str, collapse: str | None = None) -> None:
+    """Draw `loss` (of `what`) with the gradients of its own backward pass: the model's are cleared first, as its
+    parameters still hold the last training step's, and a leaf adds up every gradient that reaches it."""
     from chainrule import viz
 
+    model.zero_grad()
     loss.backward()
-    written = viz.render(loss, path, collapse=None)
-    print(f"wrote the gradient graph of input (1, 0) to {written}")
+    written = viz.render(loss, path, collapse=collapse)
+    print(f"wrote the gradient graph of {what} to {written}")

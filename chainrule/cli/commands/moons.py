@@ -17,7 +17,7 @@ import numpy as np
 from chainrule import nn
 
 from ..arguments import non_negative_int, output_file
-from .gate import write_film
+from .gate import write_film, write_gradient_graph
 
 SAMPLES = 100
 NOISE = 0.1
@@ -77,10 +77,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"after {STEPS} steps: accuracy {final:.0%} on the {SAMPLES} training points")
     write_film(recorder, args.film)
     if args.svg:
-        from chainrule import viz
-
         sample = nn.losses.hinge(model(rows[0]), y[0])
-        sample.backward()
-        written = viz.render(sample, args.svg, collapse="neuron")
-        print(f"wrote the gradient graph of sample 0 (hinge loss) to {written}")
+        write_gradient_graph(model, sample, args.svg, "sample 0 (hinge loss)", collapse="neuron")
     return 0
