@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -355,6 +356,21 @@ def test_the_page_holds_the_recording():
     assert np.array_equal(arrays["correct"], r.sample_correct.astype(np.uint8))
     assert np.array_equal(arrays["outputMap"] >= 128, r.output_map > r.threshold)  # the decision is exact
     assert np.array_equal(arrays["steps"], r.steps)
+
+
+def test_numbers_beyond_float32_reach_the_page_as_they_are_not_as_inf():
+    X, y = XOR
+    model = xor_model()
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's overflow warning on a cast included
+        nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=1e300), epochs=3, shuffle=False,
+               progress=False, on_step_end=recorder)
+        r = recorder.recording
+        assert np.isfinite(r.weights[0]).all() and np.abs(r.weights[0]).max() > 1e39  # the run's own numbers
+        payload, arrays = page_data(viz.film(r).html)
+    assert payload["arrays"]["weights0"]["type"] == "f8" and np.array_equal(arrays["weights0"], r.weights[0])
+    assert payload["arrays"]["y"]["type"] == "f4"  # where the numbers fit, float32 as before
 
 
 def test_the_page_is_self_contained():

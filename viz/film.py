@@ -118,6 +118,10 @@ class _Blob:
         self.index: dict[str, dict[str, Any]] = {}
 
     def add(self, name: str, array: Any, kind: str) -> None:
+        """Append `array` as `kind`; an "f4" array whose finite numbers float32 cannot hold (a run with a huge
+        learning rate) is kept as "f8", so the page shows them rather than ±inf (it reads each array's own type)."""
+        if kind == "f4" and _beyond_float32(array):
+            kind = "f8"
         data = np.ascontiguousarray(array, dtype=self.KINDS[kind])
         padding = -self.size % max(4, data.itemsize)  # a Float64Array must start at a multiple of 8
         self.parts.append(b"\0" * padding)
@@ -129,6 +133,16 @@ class _Blob:
 
     def packed(self) -> str:
         return base64.b64encode(gzip.compress(b"".join(self.parts), compresslevel=9, mtime=0)).decode("ascii")
+
+
+def _beyond_float32(array: Any) -> bool:
+    """Whether float32 would turn a finite number of `array` into ±inf."""
+    values = np.asarray(array)
+    if values.dtype.kind != "f" or values.dtype.itemsize <= 4:
+        return False
+    with np.errstate(over="ignore"):
+        narrowed = values.astype(np.float32)
+    return not np.array_equal(np.isfinite(narrowed), np.isfinite(values))
 
 
 def quantize(values: np.ndarray, centre: float, half: float) -> np.ndarray:
