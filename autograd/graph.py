@@ -307,7 +307,11 @@ def detect_anomaly() -> Iterator[None]:
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Build no graph inside the block: results are leaves, as for inference or weight updates."""
+    """Build no graph inside the block: results are leaves, as for inference or weight updates.
+
+    The switch is the whole process's (read by every op, it is kept where it is read fastest), not each
+    thread's as in PyTorch: while one thread is inside the block, ops in other threads record no graph either.
+    """
     previous = state.recording
     state.recording = False
     try:

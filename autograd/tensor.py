@@ -204,7 +204,7 @@ class Tensor(IdentityNode):
             raw = np.asarray(given)
             if raw.dtype.kind not in _REAL_KINDS:
                 raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
-            seed = narrowed(raw, self.dtype, "backward(): the gradient")
+            seed = np.array(narrowed(raw, self.dtype, "backward(): the gradient"))  # a copy: the nodes keep it as grad
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the Tensor has shape {self.shape}")
         if state.anomaly or not self.parents:  # anomaly mode checks each op's result on the general walk

@@ -320,6 +320,18 @@ def test_max_sends_the_gradient_to_the_first_arg_max():
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0, 0.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_gradient_given_to_backward_is_copied_not_kept(dtype):
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = x * 1.0
+    z = y + 0.0  # a pass-through node: its gradient is the one given
+    given = np.array([1.0, 2.0], dtype=dtype)
+    z.backward(given)
+    given[:] = 9.0
+    for node in (z, y, x):
+        np.testing.assert_array_equal(node.grad, [1.0, 2.0])
+
+
 def test_max_along_an_axis_with_ties():
     data = np.array([[1.0, 5.0, 5.0], [7.0, 7.0, 0.0]])
     x = Tensor(data, requires_grad=True)
