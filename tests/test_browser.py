@@ -347,6 +347,35 @@ def test_space_on_the_slider_plays_and_pauses(film):
     film.clean()
 
 
+def test_space_plays_after_a_click_on_a_frame_button_and_presses_one_reached_with_tab(film):
+    film.page.click("#next")
+    film.page.keyboard.press("ArrowRight")
+    film.page.keyboard.press("Space")  # as the legend says: the mouse's button has no use for it
+    assert film.player("playing") == "true"
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "false"
+    paused = film.frame()
+    film.page.focus("#slider")
+    film.page.keyboard.press("Shift+Tab")  # to ▶ by the keyboard: Space presses it, as any button
+    assert film.page.evaluate("document.activeElement.id") == "next"
+    film.page.keyboard.press("Space")
+    assert film.frame() == paused + 1 and film.player("playing") == "false"
+    assert film.page.evaluate("document.activeElement.id") == "next"  # and it keeps the keys
+    film.clean()
+
+
+def test_moving_the_slider_pauses_as_the_buttons_and_keys_do(film):
+    film.page.focus("#slider")
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "true"
+    film.page.keyboard.press("ArrowRight")
+    assert film.player("playing") == "false"
+    frame = film.frame()
+    film.page.wait_for_timeout(400)
+    assert film.frame() == frame
+    film.clean()
+
+
 def test_a_pinned_edge_shows_the_recordings_numbers(browser, tmp_path):
     """The card's weight, batch gradient and one sample's chain-rule product, against the recording itself."""
     recording = _one_outlier_film(tmp_path / "card.html", every=5)

@@ -630,10 +630,15 @@
     function buildControls() {
       const slider = $("slider");
       slider.max = String(F - 1);
-      slider.addEventListener("input", () => show(parseInt(slider.value, 10)));
+      slider.addEventListener("input", () => { pause(); show(parseInt(slider.value, 10)); }); // as ◀ ▶ and the keys
       $("prev").addEventListener("click", () => { pause(); show(state.frame - 1); });
       $("next").addEventListener("click", () => { pause(); show(state.frame + 1); });
       $("play").addEventListener("click", toggle);
+      for (const button of [$("prev"), $("next"), $("play")]) {
+        // A button clicked with the mouse hands the keys back to the film (Space plays, as the legend says); one
+        // pressed with the keys keeps them, as any button does (such a click has no mouse clicks in its detail).
+        button.addEventListener("click", (event) => { if (event.detail > 0) button.blur(); });
+      }
       const speed = $("speed");
       const wanted = F / 10;
       let best = SPEEDS[0];
