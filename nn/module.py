@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         with np.load(source, allow_pickle=False) as archive:
             state = {key: archive[key] for key in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error):  # zlib: a damaged compressed member
         raise ValueError(not_a_model) from None
     if not all(isinstance(array, np.ndarray) and array.dtype.kind in "biuf" for array in state.values()):
         raise ValueError(not_a_model)  # a member that is no .npy comes back as bytes

@@ -24,6 +24,7 @@ from chainrule.autograd.tensor import unmasked
 
 from .arrays import aligned_copy, aligned_zeros_like
 from .files import save_npz
+from .init import check_flag
 
 
 def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
@@ -41,13 +42,6 @@ def _number(name: str, value: Any, *, low: float, below: float | None = None, st
     if not fits:
         raise ValueError(f"{name} must be {wanted}, got {value!r}")
     return number
-
-
-def _flag(name: str, value: Any) -> bool:
-    """`value` as a bool: True or False (NumPy's too), else TypeError naming the argument."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class Optimizer:
@@ -270,7 +264,7 @@ class SGD(Optimizer):
     SETTINGS = {
         **Optimizer.SETTINGS,
         "momentum": partial(_number, low=0.0, below=1.0),
-        "nesterov": _flag,
+        "nesterov": check_flag,
         "weight_decay": partial(_number, low=0.0),
     }
     STATE = ("velocity",)

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from chainrule.autograd import Value, no_grad
 from chainrule.autograd.tensor import unmasked
 
-from .init import Seed, rng_from
+from .init import Seed, check_flag, rng_from
 from .losses import LOSSES, get_loss
 from .mlp import MLP
 from .module import backend_of
@@ -543,9 +543,8 @@ def fit(
     loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
     _check_scores_for(loss_name, model)
     wanted = _check_metrics(metrics)
-    for flag, name in ((shuffle, "shuffle"), (progress, "progress")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    check_flag("shuffle", shuffle)
+    check_flag("progress", progress)
     for callback, name in ((on_epoch_end, "on_epoch_end"), (on_step_end, "on_step_end")):
         if callback is not None and not callable(callback):
             raise TypeError(f"{name} must be a function (or None), got {type(callback).__name__} {callback!r}")

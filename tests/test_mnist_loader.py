@@ -219,8 +219,23 @@ def test_default_folder_without_variable_is_the_user_cache(tmp_path: Path, monke
 def test_a_timeout_must_be_a_positive_number(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="timeout must be a number of seconds, got 'x'"):
         load_mnist(root=tmp_path, download=False, timeout="x")
-    with pytest.raises(ValueError, match="timeout must be a positive number of seconds, got 0"):
-        load_mnist(root=tmp_path, download=False, timeout=0)
+    largest = f"{threading.TIMEOUT_MAX:g}"
+    for timeout in (0, float("inf"), 1e300, float("nan")):  # beyond threading.TIMEOUT_MAX the socket overflows
+        expected = f"timeout must be a positive number of seconds up to {largest}, got {timeout!r}"
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            load_mnist(root=tmp_path, download=False, timeout=timeout)
+
+
+def test_an_empty_root_is_refused_not_read_as_the_working_folder() -> None:
+    with pytest.raises(ValueError, match=re.escape("root is an empty string: pass MNIST's folder ('.' for the working "
+                                                   "one), or None for the default")):
+        load_mnist(root="")
+
+
+@pytest.mark.parametrize("flag", ["download", "flatten", "progress"])
+def test_the_switches_must_be_true_or_false(tmp_path: Path, flag: str) -> None:
+    with pytest.raises(TypeError, match=f"{flag} must be True or False, got 'no'"):  # "no" would count as True
+        load_mnist(root=tmp_path, **{flag: "no"})
 
 
 def test_only_the_missing_file_is_reported(shared_dir: Path, tmp_path: Path) -> None:

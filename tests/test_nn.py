@@ -310,6 +310,10 @@ def test_logic_gate_truth_tables(name):
 def test_unknown_gate():
     with pytest.raises(ValueError, match="unknown logic gate 'imply'; expected one of and, or"):
         logic_gate("imply")
+    for name in (["xor"], None, 3):
+        with pytest.raises(TypeError, match=re.escape(f"logic_gate() takes a gate's name (a str), got "
+                                                      f"{type(name).__name__} {name!r}; one of and, or")):
+            logic_gate(name)
 
 
 def test_moons_shape_labels_and_seed():
@@ -318,6 +322,10 @@ def test_moons_shape_labels_and_seed():
     assert np.array_equal(X, nn.data.moons(101, noise=0.1, seed=0)[0])
     with pytest.raises(ValueError, match="n >= 2"):
         nn.data.moons(1)
+    for n in ("5", 5.0, None, True):
+        with pytest.raises(TypeError, match=re.escape(f"moons() needs n to be an int (how many points), got "
+                                                      f"{type(n).__name__} {n!r}")):
+            nn.data.moons(n)
     with pytest.raises(ValueError, match="moons\\(\\) needs a finite noise >= 0, got nan"):
         nn.data.moons(10, noise=float("nan"))
     with pytest.raises(TypeError, match="moons\\(\\) needs noise to be a number, got 'a'"):
@@ -397,6 +405,7 @@ def _not_a_model(path):
         ("words.npz", lambda path: np.savez(path, weight=np.array(["a", "b"]))),
         ("cut.npz", lambda path: path.write_bytes(_saved_bytes()[:200])),
         ("other.npz", lambda path: _zip_of_text(path)),
+        ("damaged.npz", lambda path: path.write_bytes(_compressed_with_a_damaged_stream())),
     ],
 )
 def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):
@@ -414,6 +423,22 @@ def _zip_of_text(path):
 
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("notes.txt", "hi")
+
+
+def _compressed_with_a_damaged_stream():
+    """np.savez_compressed's file of a model with one byte of the first member's deflate stream flipped, which zlib
+    itself refuses (zlib.error, no built-in exception) before the zip's checksum is reached."""
+    import zipfile
+    import zlib
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **nn.MLP(2, [3, 1], seed=0).state_dict())
+    data = bytearray(buffer.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0]
+    data[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 20] ^= 0xFF
+    with pytest.raises(zlib.error), np.load(io.BytesIO(bytes(data))) as archive:
+        archive[archive.files[0]]
+    return bytes(data)
 
 
 def _saved_bytes():

@@ -29,6 +29,7 @@ import math
 import numbers
 import os
 import struct
+import threading
 import urllib.request
 import zlib
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,7 @@ from numpy.typing import NDArray
 from tqdm import tqdm
 
 from ..files import file_path, write_atomic
+from ..init import check_flag
 
 __all__ = ["ENV_VAR", "MIRRORS", "load_mnist"]
 
@@ -150,11 +152,13 @@ def load_mnist(
             mirror answered, and the `CHAINRULE_DATA` variable).
         ValueError: a file is not valid gzip, is truncated, has the wrong IDX header, or
             its decompressed SHA-256 differs from the published one. The file is left
-            alone: delete it (and allow downloading) to fetch a fresh copy.
+            alone: delete it (and allow downloading) to fetch a fresh copy. Also for an empty
+            ``root`` string, which would read as the working folder.
         NotADirectoryError: the folder cannot exist, as a file stands where it or a folder above it
             would be (``$CHAINRULE_DATA`` naming a file, say).
-        TypeError: ``mirrors`` is a single string or anything but a sequence of URL strings, or
-            ``timeout`` is not a number (ValueError if it is not positive).
+        TypeError: ``mirrors`` is a single string or anything but a sequence of URL strings,
+            ``timeout`` is not a number (ValueError if it is not positive, or too large for a socket), or ``download``,
+            ``flatten`` or ``progress`` is not True or False (or None for ``progress``).
     """
     if isinstance(mirrors, (str, bytes)):
         raise TypeError(f"mirrors must be a sequence of base URLs, not a single string: {mirrors!r}")
@@ -162,8 +166,14 @@ def load_mnist(
         raise TypeError(f"mirrors must be a sequence of base URLs, got {type(mirrors).__name__} {mirrors!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
         raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
-    if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if not 0 < timeout <= threading.TIMEOUT_MAX:  # beyond it the socket raises an OverflowError naming no timeout
+        raise ValueError(
+            f"timeout must be a positive number of seconds up to {threading.TIMEOUT_MAX:g}, got {timeout!r}"
+        )
+    check_flag("download", download)
+    check_flag("flatten", flatten)
+    if progress is not None:
+        check_flag("progress", progress)
     mirrors = None if mirrors is None else list(mirrors)
     if mirrors is not None and not all(isinstance(base, str) for base in mirrors):
         raise TypeError(f"mirrors must be base URLs (strings), got {mirrors!r}")
@@ -214,6 +224,10 @@ def load_mnist(
 
 def _resolve_folder(root: str | os.PathLike[str] | None) -> Path:
     """``root``, else ``$CHAINRULE_DATA/mnist``, else ``~/.cache/chainrule/mnist`` (``~`` expanded)."""
+    if isinstance(root, str) and not root:  # an unset setting, say: Path("") would be the working folder
+        raise ValueError(
+            "root is an empty string: pass MNIST's folder ('.' for the working one), or None for the default"
+        )
     if root is not None:
         return file_path(root).expanduser()
     base = os.environ.get(ENV_VAR)

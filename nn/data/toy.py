@@ -23,7 +23,10 @@ GATES: dict[str, tuple[int, int, int, int]] = {
 
 def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The truth table of a two-input gate: X of shape (4, 2) and y of shape (4,), both float64."""
-    key = name.lower() if isinstance(name, str) else name
+    if not isinstance(name, str):
+        raise TypeError(f"logic_gate() takes a gate's name (a str), got {type(name).__name__} {name!r}; one of "
+                        f"{', '.join(GATES)}")
+    key = name.lower()
     if key not in GATES:
         raise ValueError(f"unknown logic gate {name!r}; expected one of {', '.join(GATES)}")
     return _INPUTS.copy(), np.array(GATES[key], dtype=np.float64)
@@ -37,7 +40,9 @@ def moons(
     ``n // 2`` points lie on the upper moon (label 0) and the rest on the lower one, returned in a
     random order (from `seed`), as scikit-learn's ``shuffle=True`` does.
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"moons() needs n to be an int (how many points), got {type(n).__name__} {n!r}")
+    if n < 2:
         raise ValueError(f"moons() needs n >= 2 points, got {n!r}")
     if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, numbers.Real):
         raise TypeError(f"moons() needs noise to be a number, got {noise!r}")
