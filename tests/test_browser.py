@@ -376,6 +376,29 @@ def test_moving_the_slider_pauses_as_the_buttons_and_keys_do(film):
     film.clean()
 
 
+def test_brackets_pin_each_neuron_after_the_weights_into_it_and_escape_unpins(film):
+    sizes = [int(size) for size in film.page.evaluate("JSON.parse(document.getElementById('film-data').textContent)"
+                                                      ".sizes")]
+    expected = ["Input"] * sizes[0]
+    for layer in range(1, len(sizes)):
+        for _ in range(sizes[layer]):
+            expected += ["Weight"] * sizes[layer - 1] + ["neuron"]
+    seen = []
+    for _ in expected:
+        film.page.keyboard.press("]")
+        seen.append(film.page.text_content("#card .title"))
+    assert [title.split()[0] if title.startswith(("Input", "Weight")) else "neuron" for title in seen] == expected
+    assert seen[sizes[0]].startswith("Weight from") and len(set(seen)) == len(seen)  # each one once
+    assert "press Esc" in film.page.text_content("#pinned")
+    film.page.keyboard.press("]")
+    assert film.page.text_content("#card .title") == seen[0]  # round again
+    film.page.keyboard.press("[")
+    assert film.page.text_content("#card .title") == seen[-1]
+    film.page.keyboard.press("Escape")
+    assert film.page.text_content("#pinned") == "" and "press ] to step" in film.page.text_content("#card")
+    film.clean()
+
+
 def test_a_pinned_edge_shows_the_recordings_numbers(browser, tmp_path):
     """The card's weight, batch gradient and one sample's chain-rule product, against the recording itself."""
     recording = _one_outlier_film(tmp_path / "card.html", every=5)

@@ -297,7 +297,12 @@
           nodes.push(item);
         }
       }
-      return { edges, nodes };
+      // What [ and ] step through: the inputs, then each neuron after the weights into it, layer by layer
+      const reading = nodes.filter((node) => node.c === 0);
+      for (const node of nodes) {
+        if (node.c > 0) reading.push(...edges.filter((e) => e.l === node.c - 1 && e.j === node.j), node);
+      }
+      return { edges, nodes, reading };
     }
 
     /** Zoom the diagram out when its panel is narrower than the drawing (a notebook's output, say). */
@@ -327,7 +332,17 @@
     function markPinned() {
       for (const edge of diagram.edges) edge.group.classList.toggle("active", state.pinned === edge);
       for (const node of diagram.nodes) node.frame.classList.toggle("active", state.pinned === node);
-      $("pinned").textContent = state.pinned ? "(pinned: click it again to unpin)" : "";
+      $("pinned").textContent = state.pinned ? "(pinned: click it again, or press Esc, to unpin)" : "";
+    }
+
+    /** Pin the next (step 1) or previous (-1) neuron or weight in reading order: the cards without a mouse. */
+    function inspect(step) {
+      const order = diagram.reading;
+      const at = order.indexOf(state.pinned);
+      const next = at < 0 ? (step > 0 ? 0 : order.length - 1) : (at + step + order.length) % order.length;
+      state.pinned = order[next];
+      markPinned();
+      fillCard();
     }
 
     function paintEdges() {
@@ -558,7 +573,7 @@
       const box = $("card");
       box.textContent = "";
       if (!item) {
-        line(box, "Hover over an edge or a neuron of the network.", "quiet");
+        line(box, "Hover over an edge or a neuron of the network (or press ] to step through them).", "quiet");
         return;
       }
       const f = state.frame;
@@ -675,6 +690,12 @@
       } else if ((event.key === "n" || event.key === "p") && (!field || slider || target.type === "checkbox")) {
         // the next or previous sample, without a mouse (a list keeps its letters, which jump to an option)
         select((state.sample + (event.key === "n" ? 1 : n - 1)) % n);
+      } else if ((event.key === "[" || event.key === "]") && (!field || slider || target.type === "checkbox")) {
+        inspect(event.key === "]" ? 1 : -1);
+      } else if (event.key === "Escape" && state.pinned) {
+        state.pinned = null;
+        markPinned();
+        fillCard();
       } else if (slider || tag === "SELECT") {
         return; // the slider and the lists move with the arrow keys themselves
       } else if (event.key === "ArrowRight") {
