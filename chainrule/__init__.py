@@ -11,9 +11,18 @@ network layer `chainrule.nn` and the drawings `chainrule.viz`; the command line 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_here = os.path.dirname(os.path.abspath(__file__))
+_top = os.path.dirname(_here)
+if not os.path.isdir(os.path.join(_here, "autograd")) and os.path.isfile(os.path.join(_top, "pyproject.toml")):
+    # A source checkout found first on sys.path (Python started at the repository's top, as `python -m pytest`
+    # is): autograd/, nn/ and viz/ stand beside this folder until an install maps them into it (pyproject's
+    # package-dir). Looking there too makes chainrule.nn the checkout's own, whether or how it is installed.
+    __path__.append(_top)
 
 __all__ = [
     "Constant",

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ def test_importing_the_engine_loads_neither_the_network_layer_nor_the_drawings()
     assert "chainrule.autograd" in modules
     assert not [m for m in modules if m.split(".")[0] in ("autograd", "nn", "viz", "graphviz", "tqdm")]
     assert not [m for m in modules if m.startswith(("chainrule.nn", "chainrule.viz", "chainrule.cli"))]
+
+
+def test_a_checkout_imports_its_own_subpackages_with_no_install_to_map_them(tmp_path):
+    """Python started at the repository's top finds its chainrule/ folder first, without the editable install's
+    mapping of autograd/, nn/ and viz/ into it (no site: no .pth file runs; site-packages only for NumPy & co.)."""
+    code = (
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}]; sys.path.append({sysconfig.get_paths()['purelib']!r}); "
+        "import chainrule.nn, chainrule.viz, chainrule.cli; print(chainrule.nn.__file__, chainrule.nn.MLP.__module__)"
+    )
+    found = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.split() == [str(ROOT / "nn" / "__init__.py"), "chainrule.nn.mlp"]
 
 
 def test_one_version_number_read_by_the_package_the_metadata_and_the_command(capsys):
