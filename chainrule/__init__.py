@@ -23,6 +23,7 @@ if not os.path.isdir(os.path.join(_here, "autograd")) and os.path.isfile(os.path
     # is): autograd/, nn/ and viz/ stand beside this folder until an install maps them into it (pyproject's
     # package-dir). Looking there too makes chainrule.nn the checkout's own, whether or how it is installed.
     __path__.append(_top)
+del _here, _top
 
 __all__ = [
     "Constant",
