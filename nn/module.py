@@ -31,7 +31,9 @@ class Module:
     Attributes holding parameters, lists of parameters, modules, or lists or dicts
     of modules are found automatically, in the order they were assigned; parameters
     in a dict, or in a list with other things, would not be (not trained, not saved),
-    so assigning such an attribute is a TypeError. Calling a module runs `forward`
+    so assigning such an attribute is a TypeError; so is assigning a leaf that takes gradients
+    but is not a parameter (micrograd's plain ``Value(x)`` as a weight), unless the module
+    has a ``parameters()`` of its own. Calling a module runs `forward`
     with the nodes it creates tagged with the module's path (``layers.1.neurons.3``),
     which `viz` uses to group a neuron's ops.
     """
@@ -40,6 +42,8 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if not name.startswith("_"):
+            if type(self).parameters is Module.parameters:  # found by type: a plain leaf would be left out unseen
+                _check_leaves(type(self).__name__, name, value)
             _check_holder(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
@@ -76,10 +80,14 @@ class Module:
         for name, value in vars(self).items():
             if name.startswith("_"):
                 continue
-            if is_parameter(value) or (
-                isinstance(value, (list, tuple)) and value and all(is_parameter(v) for v in value)
-            ):
+            if is_parameter(value):
                 yield name, value
+            elif isinstance(value, (list, tuple)) and value and not isinstance(value[0], Module):
+                if all(is_parameter(v) for v in value):
+                    yield name, value
+                elif any(is_parameter(v) for v in value):  # an item replaced since: refused as on assignment
+                    _check_leaves(type(self).__name__, name, value)
+                    _check_holder(type(self).__name__, name, value)
 
     def _own_parameters(self) -> Iterator[tuple[str, Any]]:
         for name, value in self._parameter_attributes():
@@ -307,6 +315,31 @@ def backend_of(model: Any) -> str:
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def _unregistered_leaf(value: Any) -> str | None:
+    """How to make `value` a parameter, if it is a leaf that takes gradients but is not one (micrograd's modules
+    count every Value as a weight; a Module finds Parameters only, so such a leaf would be neither trained nor
+    saved); else None."""
+    if isinstance(value, Value) and type(value) is Value and not value.parents:
+        return "make it a Parameter: chainrule.autograd.Parameter(x) where micrograd has Value(x)"
+    if isinstance(value, Tensor) and value.requires_grad and not value.is_parameter and not value.parents:
+        return "make it with Tensor(x, is_parameter=True)"
+    return None
+
+
+def _check_leaves(owner: str, name: str, value: Any) -> None:
+    """TypeError if `value`, or an item of the list or tuple it is, is a leaf a Module would not find (checked
+    for a module that finds its parameters by type: one with a parameters() of its own decides for itself)."""
+    items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
+    for position, item in items:
+        how = _unregistered_leaf(item)
+        if how is not None:
+            where = f"{owner}.{name}" if position is None else f"{owner}.{name}[{position}]"
+            raise TypeError(
+                f"{where} is a {type(item).__name__} that takes gradients but is not a parameter, so the module would "
+                f"neither train nor save it: {how}"
+            )
 
 
 def _check_holder(owner: str, name: str, value: Any) -> None:

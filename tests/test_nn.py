@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.autograd import Tensor, Value, topological_order
+from chainrule.autograd import Parameter, Tensor, Value, topological_order
 from chainrule.nn.data import logic_gate
 
 
@@ -484,6 +484,11 @@ def test_a_neuron_takes_micrograds_nonlin_and_checks_its_weights():
     assert linear([2.0, 3.0]).data == 0.5 * 2.0 - 1.0 * 3.0 + 0.25  # no ReLU: the negative sum stays
     relu = nn.Neuron(2, nonlin=True, weights=[0.5, -1.0], bias=0.25)
     assert relu([2.0, 3.0]).data == 0.0
+    by_position = nn.Neuron(2, False, weights=[0.5, -1.0], bias=0.25)  # micrograd's Neuron(nin, nonlin)
+    assert by_position.activation == "linear" and by_position([2.0, 3.0]).data == linear([2.0, 3.0]).data
+    assert nn.Neuron(2, True, seed=0).activation == "relu"
+    with pytest.raises(ValueError, match="give the activation once: activation=False or micrograd's nonlin=True"):
+        nn.Neuron(2, False, nonlin=True)
     with pytest.raises(ValueError, match="Neuron got 3 weights for nin=2"):
         nn.Neuron(2, weights=[1.0, 2.0, 3.0])
 
@@ -641,6 +646,40 @@ def test_a_path_that_is_no_str_or_pathlike_is_named(call):
     with pytest.raises(TypeError, match=r"a file path must be a str or a pathlib.Path, got (int 5|NoneType None|"
                                         r"float 2.5|bytes b'model.npz')$"):
         call(nn.MLP(2, [1], seed=0))
+
+
+NOT_A_PARAMETER = "that takes gradients but is not a parameter, so the module would neither train nor save it: "
+
+
+def test_micrograd_style_values_given_as_weights_are_refused_not_left_untrained():
+    """micrograd's modules count every Value as a weight; a Module finds Parameters only, so a plain Value put
+    where a weight goes would silently never train."""
+    neuron = nn.Neuron(2, nonlin=False, seed=0)
+    with pytest.raises(TypeError, match=re.escape(f"Neuron.w[1] is a Value {NOT_A_PARAMETER}make it a Parameter: "
+                                                  f"chainrule.autograd.Parameter(x) where micrograd has Value(x)")):
+        neuron.w = [Parameter(1.0), Value(-1.0)]
+    with pytest.raises(TypeError, match=re.escape(f"Neuron.b is a Value {NOT_A_PARAMETER}")):
+        neuron.b = Value(0.5)
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[0].w[0] = Value(0.25)  # in place, past the assignment's check
+    with pytest.raises(TypeError, match=re.escape(f"Neuron.w[0] is a Value {NOT_A_PARAMETER}")):
+        model.parameters()
+    model.layers[0].neurons[0].w[0] = 0.25
+    with pytest.raises(TypeError, match=r"Neuron.w holds parameters among other things \(position 0 is float\)"):
+        model.parameters()
+    model.layers[0].neurons[0].w[0] = Parameter(0.25)
+    assert len(model.parameters()) == 13
+    custom = nn.Module()
+    with pytest.raises(TypeError, match=re.escape(f"Module.w is a Tensor {NOT_A_PARAMETER}make it with "
+                                                  f"Tensor(x, is_parameter=True)")):
+        custom.w = Tensor(np.ones(2), requires_grad=True)
+    custom.w = Tensor(np.ones(2), is_parameter=True)
+    x = Value(2.0)
+    custom.last = [x * 3.0, Value(1.0).tanh()]  # results of ops, and numbers, are no leaves to learn
+    custom.data = Tensor(np.ones(2))
+    assert custom.parameters() == [custom.w]
+    # A module with a parameters() of its own (micrograd's way) says itself what it learns: its Values are its own
+    # affair (tests: a state dict that would leave them out is refused)
 
 
 def test_parameters_where_a_module_would_not_find_them_are_refused_when_assigned():
