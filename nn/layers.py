@@ -43,8 +43,8 @@ def as_inputs(x: Sequence[Any]) -> Sample:
 
 def _with_nonlin(activation: str, nonlin: Any) -> str:
     """The activation, or the one micrograd's ``nonlin=`` names: True for ReLU, False for none (only a bool)."""
-    if isinstance(activation, (bool, np.bool_)):  # micrograd's Neuron(nin, nonlin), by position
-        activation, nonlin = ("relu", activation) if nonlin is None else (activation, nonlin)
+    if isinstance(activation, (bool, np.bool_)) and nonlin is None:  # micrograd's Neuron(nin, nonlin), by position
+        activation, nonlin = "relu", activation
     if nonlin is None:
         return activation
     if not isinstance(nonlin, (bool, np.bool_)):

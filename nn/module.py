@@ -321,7 +321,7 @@ def _unregistered_leaf(value: Any) -> str | None:
     """How to make `value` a parameter, if it is a leaf that takes gradients but is not one (micrograd's modules
     count every Value as a weight; a Module finds Parameters only, so such a leaf would be neither trained nor
     saved); else None."""
-    if isinstance(value, Value) and type(value) is Value and not value.parents:
+    if type(value) is Value and not value.parents:
         return "make it a Parameter: chainrule.autograd.Parameter(x) where micrograd has Value(x)"
     if isinstance(value, Tensor) and value.requires_grad and not value.is_parameter and not value.parents:
         return "make it with Tensor(x, is_parameter=True)"

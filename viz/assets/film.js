@@ -322,17 +322,18 @@
       target.addEventListener("mouseenter", () => { state.hovered = item; fillCard(); });
       target.addEventListener("mouseleave", () => { state.hovered = null; fillCard(); });
       target.addEventListener("click", (event) => {
-        state.pinned = state.pinned === item ? null : item;
         event.stopPropagation();
-        markPinned();
-        fillCard();
+        pin(state.pinned === item ? null : item);
       });
     }
 
-    function markPinned() {
-      for (const edge of diagram.edges) edge.group.classList.toggle("active", state.pinned === edge);
-      for (const node of diagram.nodes) node.frame.classList.toggle("active", state.pinned === node);
-      $("pinned").textContent = state.pinned ? "(pinned: click it again, or press Esc, to unpin)" : "";
+    /** Pin `item` (null unpins): its card stays while the pointer moves elsewhere. */
+    function pin(item) {
+      state.pinned = item;
+      for (const edge of diagram.edges) edge.group.classList.toggle("active", item === edge);
+      for (const node of diagram.nodes) node.frame.classList.toggle("active", item === node);
+      $("pinned").textContent = item ? "(pinned: click it again, or press Esc, to unpin)" : "";
+      fillCard();
     }
 
     /** Pin the next (step 1) or previous (-1) neuron or weight in reading order: the cards without a mouse. */
@@ -340,9 +341,7 @@
       const order = diagram.reading;
       const at = order.indexOf(state.pinned);
       const next = at < 0 ? (step > 0 ? 0 : order.length - 1) : (at + step + order.length) % order.length;
-      state.pinned = order[next];
-      markPinned();
-      fillCard();
+      pin(order[next]);
     }
 
     function paintEdges() {
@@ -693,9 +692,7 @@
       } else if ((event.key === "[" || event.key === "]") && (!field || slider || target.type === "checkbox")) {
         inspect(event.key === "]" ? 1 : -1);
       } else if (event.key === "Escape" && state.pinned) {
-        state.pinned = null;
-        markPinned();
-        fillCard();
+        pin(null);
       } else if (slider || tag === "SELECT") {
         return; // the slider and the lists move with the arrow keys themselves
       } else if (event.key === "ArrowRight") {
