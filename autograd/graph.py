@@ -256,10 +256,13 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 
 def add_context(error: BaseException, op: str, phase: str) -> None:
-    """Add a note naming `op` to an error raised inside its `phase` pass, keeping its type and arguments.
+    """Add a note naming `op` to an error raised inside its `phase` pass, keeping its type and arguments."""
+    add_note(error, f"(in the {phase} pass of op {op!r})")
 
-    Python 3.11+ shows the note with the traceback; on 3.10 it is in ``error.__notes__`` all the same."""
-    note = f"(in the {phase} pass of op {op!r})"
+
+def add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)``: Python 3.11+ shows the note with the traceback; on 3.10 it is in
+    ``error.__notes__`` all the same."""
     if hasattr(error, "add_note"):
         error.add_note(note)
     else:  # Python 3.10, whose exceptions have no add_note: the same list 3.11+ keeps

@@ -9,7 +9,7 @@ from .optim import SGD, Adagrad, Adam, Optimizer, RMSprop
 from .perceptron import Perceptron, PerceptronResult
 from .recorder import Recorder, Recording
 from .tensor_layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from .training import History, fit, predict
+from .training import History, StopTraining, fit, predict
 
 __all__ = [
     "MLP",
@@ -31,6 +31,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Softmax",
+    "StopTraining",
     "Tanh",
     "data",
     "fit",

@@ -28,6 +28,7 @@ import numpy as np
 from tqdm import tqdm
 
 from chainrule.autograd import Value, no_grad
+from chainrule.autograd.graph import add_note
 from chainrule.autograd.tensor import unmasked
 
 from .init import Seed, check_flag, rng_from
@@ -42,16 +43,29 @@ LOGIT_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
 """Losses whose one output is a logit or a margin, so that 0 separates the two classes."""
 
 StepCallback = Callable[[int, dict[str, float]], None]
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+class StopTraining(Exception):
+    """Raise it from `fit`'s ``on_step_end`` or ``on_epoch_end`` to end training there: `fit` then returns the
+    History so far, as Keras's ``model.stop_training`` and fastai's ``CancelFitException`` do.
+
+    From ``on_step_end`` the epoch ends after that step: its figures average the batches it ran, and the
+    validation and ``on_epoch_end`` follow as after a whole epoch.
+    """
 
 
 class History:
     """Per-epoch figures from `fit`: ``history.loss``, ``history.accuracy``, ``history.val_loss``, ...
 
-    ``history.history`` is the plain dict, as in Keras.
+    ``history.history`` is the plain dict, as in Keras. ``history.optimizer`` is the optimizer that took
+    the steps (the one made from a name such as ``"adam"`` too): give it to the next `fit` call to go on
+    with its state (Adam's moments, momentum) rather than start a new one.
     """
 
     def __init__(self) -> None:
         self.history: dict[str, list[float]] = {}
+        self.optimizer: Optimizer | None = None
 
     def _record(self, **figures: float) -> None:
         for key, value in figures.items():
@@ -255,6 +269,7 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     y = _numbers(y, "y")
     if y.ndim == 0 or len(y) != len(outputs):
         raise ValueError(f"outputs have {len(outputs)} rows but y has {len(y) if y.ndim else 'a single number'}")
+    _check_threshold_for(threshold, outputs.shape[1])
     rule = ClassRule(y, loss, threshold)
     if not rule.applies(outputs.shape[1]):
         raise ValueError(_not_classes(y, outputs.shape[1]))
@@ -375,6 +390,7 @@ class _Training:
         self.measure = measure  # None: decided from the outputs of the first batch
         self.on_step_end = on_step_end
         self.steps_done = 0
+        self.stopping = False  # a callback raised StopTraining
         self.checked_width = -1  # the output width the class rule was last checked against
         params = optimizer.params
         self.arrays_of = [p for p in params if isinstance(p.data, np.ndarray)]  # read for NaN or inf after an epoch
@@ -425,26 +441,32 @@ class _Training:
     def epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, bar: Any, number: int) -> dict:
         """One pass over the data in `order`; the batch-averaged loss (and accuracy), as Keras reports them."""
         total_loss = total_correct = 0.0
+        seen = 0
         for step in bar:
             index = order[step * batch_size : (step + 1) * batch_size]
             Xb, yb = X.take(index, axis=0), y.take(index, axis=0)  # X[index], 15% faster for MNIST's rows
             value, outputs = self.step(Xb, yb, f"epoch {number}, step {step + 1}")
+            seen += len(index)
             total_loss += value * len(index)
             figures = {"epoch": number, "loss": value}
             if outputs is not None:
                 figures["accuracy"] = self.rule.accuracy(outputs, yb)
                 total_correct += figures["accuracy"] * len(index)
             if self.on_step_end is not None:
-                self.on_step_end(self.steps_done, figures)
+                try:
+                    self.on_step_end(self.steps_done, figures)
+                except StopTraining:
+                    self.stopping = True
             if not bar.disable:  # the running figures are formatted only for a bar that shows them
-                seen = step * batch_size + len(index)
                 running = {"loss": f"{total_loss / seen:.4f}"}
                 if outputs is not None:
                     running["accuracy"] = f"{total_correct / seen:.4f}"
                 bar.set_postfix(running, refresh=False)
-        summary = {"loss": total_loss / len(X)}
+            if self.stopping:
+                break
+        summary = {"loss": total_loss / seen}
         if self.measure:
-            summary["accuracy"] = total_correct / len(X)
+            summary["accuracy"] = total_correct / seen
         return summary
 
     def check_parameters(self, epoch: int) -> None:
@@ -515,8 +537,8 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     metrics: Sequence[str] | None = None,
     progress: bool = True,
-    on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
-    on_step_end: StepCallback | None = None,
+    on_epoch_end: EpochCallback | Sequence[EpochCallback] | None = None,
+    on_step_end: StepCallback | Sequence[StepCallback] | None = None,
     threshold: float | None = None,
 ) -> History:
     """Train `model` on (X, y) with mini-batches; returns the per-epoch `History`.
@@ -533,9 +555,22 @@ def fit(
     Keras, ``history.loss`` and ``history.accuracy`` average over the epoch's batches while
     the weights move, so they differ a little from the final model's figures.
 
+    `optimizer` is an `Optimizer` or a name (``"sgd"``, ``"adam"``...) for a new one with its
+    defaults, made afresh on every call: to go on training in another call with the same state
+    (Adam's moments, momentum), pass the same Optimizer, such as ``history.optimizer``. Likewise
+    `seed`: an int shuffles the batches the same way on every call, so a second call repeats the
+    first one's order; a ``numpy.random.Generator`` passed to both goes on where it stopped. Two
+    calls of 2 epochs with the same Optimizer and Generator train exactly as one call of 4.
+
     ``on_step_end(step, figures)`` runs after every update (step counts from 1 over all
-    epochs; figures hold the epoch and the batch's loss and accuracy), e.g. to record a
-    film; ``on_epoch_end(epoch, figures)`` after each epoch (counting from 1) with its figures.
+    epochs of this call; figures hold the epoch and the batch's loss and accuracy), e.g. a
+    `Recorder` or a learning-rate schedule; ``on_epoch_end(epoch, figures)`` after each epoch
+    (counting from 1) with its figures. Each may be a list of functions, called in order.
+    Either may raise `StopTraining` to end training early: `fit` then returns the History so
+    far. If training stops with another exception (Ctrl-C, divergence, an error in a callback),
+    the History of the epochs recorded goes with it, as ``error.history``. The validation data
+    is checked before any update: its loss is computed once, so that targets the loss refuses
+    stop `fit` at once rather than after the first epoch.
     """
     backend = backend_of(model)
     X, y = _check_data(model, X, y)
@@ -545,9 +580,7 @@ def fit(
     wanted = _check_metrics(metrics)
     check_flag("shuffle", shuffle)
     check_flag("progress", progress)
-    for callback, name in ((on_epoch_end, "on_epoch_end"), (on_step_end, "on_step_end")):
-        if callback is not None and not callable(callback):
-            raise TypeError(f"{name} must be a function (or None), got {type(callback).__name__} {callback!r}")
+    on_epoch_end, on_step_end = _callback(on_epoch_end, "on_epoch_end"), _callback(on_step_end, "on_step_end")
     epochs = _positive_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
     validation = _check_validation(model, validation_data)
@@ -562,34 +595,96 @@ def fit(
         if validation is not None:
             validation = (_as_dtype(validation[0], dtype, "validation X"), validation[1])
             _as_dtype(validation[1], dtype, "validation y")
-    if training.measure or validation is not None:  # before any training, which wrong classes would waste
-        width = predict(model, X[:1]).shape[1]
+    if training.measure or validation is not None or threshold is not None:  # before any training, which they
+        width = predict(model, X[:1]).shape[1]  # would waste
+        _check_threshold_for(threshold, width)
         if training.measure and not training.rule.applies(width):
             raise ValueError(f"metrics=['accuracy']: {_not_classes(y, width)}")
         if validation is not None:
             training.check_validation_classes(validation[1], width)
+            try:
+                training.validate(*validation)  # what the loss itself refuses in the targets (a label out of range)
+            except (ValueError, TypeError) as error:
+                kind = ValueError if isinstance(error, ValueError) else TypeError
+                raise kind(f"validation_data: {error}") from None
     training.check_parameters(0)
     rng = rng_from(seed)
     steps = math.ceil(len(X) / batch_size)
     history = History()
+    history.optimizer = training.optimizer
     epoch_bar = _ProgressBar(range(epochs), desc="training", unit="epoch", disable=_tqdm_disable(progress), leave=False)
-    for epoch in epoch_bar:
-        started = time.perf_counter()
-        # one batch holds every sample whatever the order: shuffling it would change only the rounding
-        order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
-        bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                           disable=_tqdm_disable(progress and steps > 1))
-        summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
-        training.check_parameters(epoch + 1)
-        if validation is not None:
-            summary.update(training.validate(*validation))
-        summary["epoch_seconds"] = time.perf_counter() - started
-        history._record(**summary)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, summary)
-        epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds"}, refresh=False)
-    epoch_bar.close()
+    epoch = 0
+    try:
+        for epoch in epoch_bar:
+            started = time.perf_counter()
+            # one batch holds every sample whatever the order: shuffling it would change only the rounding
+            order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
+            bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                               disable=_tqdm_disable(progress and steps > 1))
+            summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
+            training.check_parameters(epoch + 1)
+            if validation is not None:
+                summary.update(training.validate(*validation))
+            summary["epoch_seconds"] = time.perf_counter() - started
+            history._record(**summary)
+            if on_epoch_end is not None:
+                try:
+                    on_epoch_end(epoch + 1, summary)
+                except StopTraining:
+                    training.stopping = True
+            epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds"}, refresh=False)
+            if training.stopping:
+                break
+    except BaseException as error:  # Ctrl-C too: the epochs recorded are not lost with the run
+        _send_history_with(error, history, epoch + 1, epochs)
+        raise
+    finally:
+        epoch_bar.close()
     return history
 
 
-__all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "accuracy", "fit", "predict"]
+def _send_history_with(error: BaseException, history: History, epoch: int, epochs: int) -> None:
+    """Give an exception that stops `fit` in `epoch` the History of the epochs recorded before, as
+    ``error.history`` (unless it has a ``history`` of its own), with a note saying so when there are some."""
+    if hasattr(error, "history"):
+        return
+    try:
+        error.history = history  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # an exception type that takes no attributes
+        return
+    recorded = len(history.history.get("loss", []))
+    if recorded:
+        add_note(error, f"(fit stopped in epoch {epoch} of {epochs}; error.history holds the figures of the "
+                        f"{recorded} epoch{'' if recorded == 1 else 's'} recorded before)")
+
+
+def _callback(given: Any, name: str) -> Callable[[int, dict[str, float]], None] | None:
+    """`given` as one function: None, a function, or a list or tuple of functions called in order (Keras's
+    ``callbacks=[...]``, so that a learning-rate schedule and a `Recorder` can both follow the steps)."""
+    if given is None or callable(given):
+        return given
+    if not isinstance(given, (list, tuple)):
+        raise TypeError(f"{name} must be a function, a list of them, or None; got {type(given).__name__} {given!r}")
+    for position, function in enumerate(given):
+        if not callable(function):
+            raise TypeError(f"{name}[{position}] must be a function, got {type(function).__name__} {function!r}")
+    functions = tuple(given)
+
+    def each(number: int, figures: dict[str, float]) -> None:
+        for function in functions:
+            function(number, figures)
+
+    return each if functions else None
+
+
+def _check_threshold_for(threshold: float | None, width: int) -> None:
+    """ValueError for a threshold given for a model of several outputs, whose class is the arg-max: it would be
+    ignored without a word."""
+    if threshold is not None and width > 1:
+        raise ValueError(
+            f"threshold={threshold!r} applies to a model with one output (its score against the threshold); this "
+            f"one has {width} outputs, whose class is the largest: leave threshold out"
+        )
+
+
+__all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "StopTraining", "accuracy", "fit", "predict"]

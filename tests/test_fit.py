@@ -536,11 +536,17 @@ def test_fit_refuses_a_model_whose_every_parameter_is_frozen(optimizer):
 
 
 @pytest.mark.parametrize("callback", ["on_step_end", "on_epoch_end"])
-def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback):
+@pytest.mark.parametrize(
+    "given, message",
+    [(5, "{} must be a function, a list of them, or None; got int 5"),
+     ([print, 5], r"{}\[1\] must be a function, got int 5")],
+    ids=["a number", "a number in a list"],
+)
+def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback, given, message):
     model = nn.MLP(2, [1], seed=0, backend="numpy")
     before = model.state_dict()
-    with pytest.raises(TypeError, match=f"{callback} must be a function \\(or None\\), got int 5"):
-        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False, **{callback: 5})
+    with pytest.raises(TypeError, match=message.format(callback)):
+        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False, **{callback: given})
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
 
 
@@ -629,3 +635,150 @@ def test_validation_classes_given_by_a_threshold_of_your_own_are_the_training_ta
     with pytest.raises(ValueError, match=expected):
         nn.fit(model, X, y, "mse", "sgd", epochs=1, threshold=1.0, metrics=("accuracy",),
                validation_data=(X, np.array([0.0, 1.0] * 4)), progress=False)
+
+
+# --- stopping early, and what an interrupted run keeps ---
+
+
+def _stop_at(number):
+    def stop(at, figures):
+        if at == number:
+            raise nn.StopTraining
+    return stop
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_stop_training_from_on_epoch_end_returns_the_epochs_so_far(moons, backend):
+    X, y = moons
+    stopped = nn.MLP(2, [4, 1], seed=0, backend=backend)
+    history = nn.fit(stopped, X, y, "mse", "sgd", epochs=10, batch_size=30, seed=3, progress=False,
+                     on_epoch_end=_stop_at(3))
+    assert len(history.loss) == 3
+    whole = nn.MLP(2, [4, 1], seed=0, backend=backend)
+    expected = nn.fit(whole, X, y, "mse", "sgd", epochs=3, batch_size=30, seed=3, progress=False)
+    assert history.loss == expected.loss
+    assert all(np.array_equal(whole.state_dict()[k], v) for k, v in stopped.state_dict().items())
+
+
+def test_stop_training_from_on_step_end_ends_the_epoch_after_that_step(moons):
+    X, y = moons  # 100 samples in batches of 30: steps 1-4 are epoch 1, steps 5-8 epoch 2
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    steps, epochs_ended, weights = [], [], []
+
+    def record(step, figures):
+        steps.append((step, figures["loss"]))
+        weights.append(model.state_dict())
+
+    history = nn.fit(model, X, y, "mse", "sgd", epochs=5, batch_size=30, seed=0, progress=False,
+                     validation_data=(X[:20], y[:20]), on_step_end=[record, _stop_at(6)],
+                     on_epoch_end=lambda epoch, figures: epochs_ended.append(epoch))
+    assert [s for s, _ in steps] == [1, 2, 3, 4, 5, 6]
+    assert epochs_ended == [1, 2]
+    assert len(history.loss) == 2
+    assert history.loss[1] == pytest.approx((steps[4][1] * 30 + steps[5][1] * 30) / 60, rel=1e-12)
+    outputs = nn.predict(model, X[:20])[:, 0]
+    assert history.val_loss[1] == pytest.approx(float(np.mean((outputs - y[:20]) ** 2)), rel=1e-5)
+    assert all(np.array_equal(weights[-1][k], v) for k, v in model.state_dict().items())
+
+
+def test_an_interrupted_run_sends_its_history_with_the_exception(moons):
+    X, y = moons
+    whole = nn.fit(nn.MLP(2, [4, 1], seed=0, backend="numpy"), X, y, "mse", "sgd", epochs=2, batch_size=30,
+                   seed=1, progress=False)
+
+    def interrupt(step, figures):
+        if step == 10:  # the second step of epoch 3
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        nn.fit(nn.MLP(2, [4, 1], seed=0, backend="numpy"), X, y, "mse", "sgd", epochs=5, batch_size=30, seed=1,
+               progress=False, on_step_end=interrupt)
+    assert caught.value.history.loss == whole.loss
+    assert caught.value.__notes__ == [
+        "(fit stopped in epoch 3 of 5; error.history holds the figures of the 2 epochs recorded before)"
+    ]
+
+
+def test_a_diverging_run_sends_its_history_with_the_error(moons):
+    X, y = moons
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+
+    def blow_up(epoch, figures):
+        if epoch == 2:
+            optimizer.lr = 1e30
+
+    with pytest.raises(FloatingPointError, match="epoch 3") as caught:
+        nn.fit(model, X, y, "mse", optimizer, epochs=5, batch_size=30, progress=False, on_epoch_end=blow_up)
+    assert len(caught.value.history.loss) == 2
+    assert all(np.isfinite(caught.value.history.loss))
+
+
+def test_an_exception_with_a_history_of_its_own_keeps_it(moons):
+    X, y = moons
+
+    class Stop(Exception):
+        history = "mine"
+
+    def stop(epoch, figures):
+        raise Stop
+
+    with pytest.raises(Stop) as caught:
+        nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", progress=False, on_epoch_end=stop)
+    assert caught.value.history == "mine"
+    assert not hasattr(caught.value, "__notes__")
+
+
+@pytest.mark.parametrize(
+    "outputs, loss, valid_y, message",
+    [
+        (3, "cross_entropy", np.arange(20) % 6,
+         r"validation_data: cross_entropy: class targets must lie in \[0, 2\], got 0\.\.5"),
+        (1, "mse", np.zeros((20, 2)), r"validation_data: mse: predictions have shape \(20, 1\) but targets have "
+                                      r"shape \(20, 2\)"),
+    ],
+)
+def test_validation_targets_the_loss_refuses_stop_fit_before_any_update(moons, outputs, loss, valid_y, message):
+    X, y = moons
+    y = y.astype(int) if outputs > 1 else y
+    model = nn.MLP(2, [4, outputs], seed=0, backend="numpy")
+    before = model.state_dict()
+    steps = []
+    with pytest.raises(ValueError, match=message):
+        nn.fit(model, X, y, loss, "sgd", metrics=(), progress=False, validation_data=(X[:20], valid_y),
+               on_step_end=lambda step, figures: steps.append(step))
+    assert steps == []
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_a_list_of_callbacks_runs_each_in_order(moons):
+    X, y = moons
+    calls = []
+    nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", epochs=2, batch_size=50, progress=False,
+           on_step_end=(lambda s, f: calls.append(("a", s)), lambda s, f: calls.append(("b", s))),
+           on_epoch_end=[lambda e, f: calls.append(("epoch", e))])
+    assert calls == [("a", 1), ("b", 1), ("a", 2), ("b", 2), ("epoch", 1),
+                     ("a", 3), ("b", 3), ("a", 4), ("b", 4), ("epoch", 2)]
+
+
+def test_a_threshold_for_a_model_of_several_outputs_is_refused(moons):
+    X, y = moons
+    message = r"threshold=0\.3 applies to a model with one output .*; this one has 3 outputs, whose class is the"
+    with pytest.raises(ValueError, match=message):
+        nn.fit(nn.MLP(2, [3], seed=0, backend="numpy"), X, y.astype(int), "cross_entropy", "sgd", threshold=0.3,
+               progress=False)
+    with pytest.raises(ValueError, match=message):
+        nn.training.accuracy(np.eye(3)[[0, 1, 2]], [0, 1, 2], threshold=0.3)
+
+
+def test_the_optimizer_made_from_a_name_goes_on_in_the_next_call(moons):
+    X, y = moons
+    once = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    nn.fit(once, X, y, "mse", "adam", epochs=3, batch_size=30, seed=np.random.default_rng(7), progress=False)
+    in_three = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+    shuffles = np.random.default_rng(7)
+    history = nn.fit(in_three, X, y, "mse", "adam", epochs=1, batch_size=30, seed=shuffles, progress=False)
+    assert isinstance(history.optimizer, nn.Adam)
+    for _ in range(2):
+        nn.fit(in_three, X, y, "mse", history.optimizer, epochs=1, batch_size=30, seed=shuffles, progress=False)
+    assert all(np.array_equal(once.state_dict()[k], v) for k, v in in_three.state_dict().items())
