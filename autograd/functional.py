@@ -10,7 +10,7 @@ from typing import Any
 from . import scalar_ops as ops
 from .graph import backpropagate, topological_order
 from .tensor import Tensor
-from .value import Constant, Number, Unrecorded, Value, _as_value
+from .value import Constant, Number, Unrecorded, Value, _as_value, _check_leaves_unchanged
 
 _FOR_TENSORS = {
     "sum": "; for a Tensor, t.sum() is the sum in its graph",
@@ -54,7 +54,8 @@ def grad(
 
     With ``create_graph=True`` the results are Values in a graph of their own, so
     they can be differentiated again (second derivatives). An input the output
-    does not depend on gets 0.
+    does not depend on gets 0. As `Value.backward`, RuntimeError if a leaf of the
+    graph changed its number since the previous gradient taken from `output`.
     """
     if not isinstance(output, Value):
         raise TypeError(f"autograd.grad() needs a Value output, got {type(output).__name__}" + _hint("grad", output))
@@ -72,6 +73,8 @@ def grad(
             raise TypeError(
                 f"autograd.grad() inputs must be Values, got {kind} at position {position}" + _hint("grad", target)
             )
+    order = topological_order(output)
+    _check_leaves_unchanged(output, order, [node.data for node in order if node._fn is None])
     seed: Any = Constant(1.0) if create_graph else 1.0
     grads = backpropagate(output, seed, create_graph=create_graph)
     zero: Any = Constant(0.0) if create_graph else 0.0

@@ -201,7 +201,12 @@ class Tensor(IdentityNode):
             seed = np.ones(self.shape, self.dtype)
         else:
             given = gradient.data if isinstance(gradient, Tensor) else unmasked(gradient, "backward()'s gradient")
-            raw = np.asarray(given)
+            try:
+                raw = np.asarray(given)
+            except ValueError:  # NumPy's "inhomogeneous shape"
+                raise TypeError(
+                    f"backward(): gradient must be a rectangular array of numbers, got a ragged {type(given).__name__}"
+                ) from None
             if raw.dtype.kind not in _REAL_KINDS:
                 raise TypeError(f"backward(): gradient must hold real numbers, got an array of dtype {raw.dtype}")
             seed = np.array(narrowed(raw, self.dtype, "backward(): the gradient"))  # a copy: the nodes keep it as grad
@@ -601,7 +606,11 @@ def narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
         magnitude = np.abs(array)
         too_large = (magnitude > _LARGEST[dtype]) & (magnitude < np.inf)
         if too_large.any():
-            raise OverflowError(f"{what} {float(array[too_large][0]):g} overflows {dtype}")
+            first = array[too_large][0]
+            shown = f"{float(first):g}"
+            if not math.isfinite(float(first)):  # a longdouble's 1e400, as such rather than as inf
+                shown = np.format_float_scientific(first, 5, trim="-")
+            raise OverflowError(f"{what} {shown} overflows {dtype}")
     return array.astype(dtype, copy=False)
 
 

@@ -291,13 +291,25 @@ class Pow(Elementwise):
 
     def local(self, operand):
         a, b = self.a, self.b
-        if operand == 0:  # b·a^(b-1), and 0 where b = 0 (a**0 is constant; 0 · 0^-1 would give NaN)
-            return b * a ** np.where(b == 0, 1, b - 1)
+        if operand == 0:
+            return self._base_local(a, b)
         if a.size and np.any(a <= 0):
             raise ValueError(
                 f"op '**': the gradient for the exponent needs a positive base, got {float(np.min(a))!r}"
             )
         return self.out * np.log(a)
+
+    def _base_local(self, a, b):
+        """b·a^(b−1), as `Value` gives it: 0 where b = 0 (a**0 is constant, for an infinite or NaN a too), and
+        b·out/a where a^(b−1) alone overflows though the product need not (a**0.001 near 0)."""
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            power = a ** (b - 1)
+            local = b * power
+            if not np.isfinite(power).all():
+                overflowed = np.isinf(power) & np.isfinite(a) & (a != 0)
+                if overflowed.any():
+                    local = np.where(overflowed, b * self.out / a, local)
+        return np.where(b == 0, 0, local) if np.any(b == 0) else local
 
     def local_grads(self):
         try:
@@ -582,7 +594,16 @@ class Transpose(Unary):
         self.axes = axes
 
     def compute(self, a):
-        axes = self.axes
+        axes, ndim = self.axes, a.ndim
+        if axes is not None and not all(_is_int(ax) for ax in axes):
+            raise TypeError(f"op 'transpose': axes must be ints, got {tuple(axes)}")
+        if axes is not None and (
+            len(axes) != ndim or not all(-ndim <= ax < ndim for ax in axes) or len({ax % ndim for ax in axes}) != ndim
+        ):
+            raise ValueError(
+                f"op 'transpose': axes {tuple(axes)} do not permute the {ndim} axes of shape {a.shape}: give each "
+                f"of 0..{ndim - 1} once (or -{ndim}..-1), or none to reverse them"
+            )
         out = a.transpose(axes)
         self.inverse = None if axes is None else tuple(np.argsort([ax % a.ndim for ax in axes]).tolist())
         return out

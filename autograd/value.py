@@ -8,6 +8,8 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
 from . import scalar_ops as ops
 from .graph import IdentityNode, add_context, backpropagate, check_forward, own_op, state, topological_order
 
@@ -66,9 +68,11 @@ class Value(IdentityNode):
     fractional power of −inf).
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents")
+    __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents", "_leaf_numbers")
     # `_parents` is the parent itself for a one-parent op and a tuple otherwise: a tuple is one more
-    # object for Python's cyclic GC to walk on every full collection, and most nodes have one parent
+    # object for Python's cyclic GC to walk on every full collection, and most nodes have one parent.
+    # `_leaf_numbers` is set only on a Value that a backward pass started from (`_check_leaves_unchanged`).
+    _leaf_numbers: list[float]
 
     requires_grad = True
     """Gradients flow into every Value but a constant (numbers, and results computed under no_grad)."""
@@ -186,6 +190,9 @@ class Value(IdentityNode):
         """Fill in ``grad`` on every Value this one depends on (chain rule, reverse topological order).
 
         Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
+        RuntimeError if a leaf holds another number than at the previous backward pass from this Value
+        (a weight updated since, by an optimizer or by ``w.data -= ...``): the local derivatives would
+        mix its new number with results computed from the old one.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -198,14 +205,19 @@ class Value(IdentityNode):
             raise TypeError(
                 f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
             ) from None
+        order = topological_order(self, _compact_parents)
+        leaf_numbers: list[float] = []
+        keep = leaf_numbers.append
+        for node in order:
+            if node._fn is not None:  # interior (`node._parents` may be a lone parent, whose truth is its number)
+                node.grad = 0.0
+            else:
+                keep(node.data)
+        _check_leaves_unchanged(self, order, leaf_numbers)
         if state.anomaly:  # the general walk checks every op's backward result
             for node, grad in backpropagate(self, seed).items():
                 node.accumulate_grad(grad)
             return
-        order = topological_order(self, _compact_parents)
-        for node in order:
-            if node._fn is not None:  # interior (`node._parents` may be a lone parent, whose truth is its number)
-                node.grad = 0.0
         self.grad += seed
         _chain_rule_in_place(order)
 
@@ -376,6 +388,27 @@ def _chain_rule_in_place(order: list[Value]) -> None:
         raise
 
 
+def _check_leaves_unchanged(root: Value, order: list[Value], leaf_numbers: list[float]) -> None:
+    """RuntimeError if a leaf of `root`'s graph (a weight) holds another number than at the previous backward pass
+    from `root`, whose graph is then stale: `local_grads` read the leaves' numbers now, while the results of the
+    ops were computed from the old ones. A loss computed once before a training loop, say. Else remember them.
+
+    (`Tensor` ops keep the arrays they read, and a Tensor counts the optimizer steps that change it in place.)"""
+    before = getattr(root, "_leaf_numbers", None)
+    if before is not None and before != leaf_numbers:
+        leaves = [node for node in order if node._fn is None]
+        changed = next(leaf for leaf, old, new in zip(leaves, before, leaf_numbers) if old is not new and old != new)
+        old = before[leaves.index(changed)]
+        name = f"{changed.label!r}" if changed.label else ("a parameter" if changed.is_parameter else "an input")
+        where = f" of {changed.scope}" if changed.scope else ""
+        raise RuntimeError(
+            f"backward() again through a graph whose inputs changed since its previous backward pass: {name}{where} "
+            f"was {old!r} and is {changed.data!r} (a step updated it, say); the ops' results come from the old "
+            f"numbers and would mix with the new: run the forward pass again and call backward() on the new result"
+        )
+    root._leaf_numbers = leaf_numbers
+
+
 def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:
     """Raise OverflowError when finite inputs gave a result that is not (NaN and inf inputs go through)."""
     inputs = parents if isinstance(parents, tuple) else (parents,)
@@ -433,14 +466,31 @@ def _number(x: Any) -> float | None:
 
 
 def as_float(x: Any, what: str) -> float:
-    """`float(x)`, or an OverflowError naming `what` for an int beyond any float (Python's own message names
-    neither the op nor the number)."""
+    """`float(x)`, or an OverflowError naming `what` for a finite number beyond any float: Python's own message
+    for an int names neither the op nor the number, and a NumPy longdouble such as 1e400 would become inf."""
     try:
-        return float(x)
+        number = float(x)
     except OverflowError:
-        raise OverflowError(
-            f"{what} takes a number a float can hold (up to about 1.8e308), got an int of {len(str(abs(x)))} digits"
-        ) from None
+        number = math.inf
+    if number in (math.inf, -math.inf) and _finite(x):
+        if isinstance(x, int):
+            shown = f"an int of {len(str(abs(x)))} digits"
+        elif isinstance(x, np.floating):
+            shown = f"{type(x).__name__} {np.format_float_scientific(x, precision=4, trim='-')}"
+        else:
+            shown = f"a {type(x).__name__} beyond it"
+        raise OverflowError(f"{what} takes a number a float can hold (up to about 1.8e308), got {shown}") from None
+    return number
+
+
+def _finite(x: Any) -> bool:
+    """Whether the number `x` is finite, read without converting it to a float (which may overflow)."""
+    if isinstance(x, numbers.Rational):  # ints and fractions have no infinity
+        return True
+    try:
+        return bool(np.isfinite(x))
+    except TypeError:
+        return False
 
 
 def _as_value(x: Any) -> Value | None:

@@ -832,3 +832,62 @@ def test_backward_twice_through_nodes_whose_one_parent_holds_zero(anomaly):
             w.backward()
         assert (w.grad, z.grad, y.grad) == (1.0, 4.0, 4.0)  # interior: this pass's gradient
         assert x.grad == 12.0 * passes  # the leaf adds up: dw/dx = 2z * 3 = 12
+
+
+# --- a graph whose leaves changed since its previous backward pass ---
+
+STALE = r"backward\(\) again through a graph whose inputs changed since its previous backward pass: "
+
+
+def test_backward_again_after_an_optimizer_step_is_refused_before_any_gradient_is_written():
+    from chainrule import nn
+
+    w = autograd.Parameter(1.0, label="w")
+    loss = (w * w).tanh()
+    loss.backward()
+    assert w.grad == pytest.approx(2 * (1 - math.tanh(1.0) ** 2), rel=1e-15)
+    optimizer = nn.SGD([w], lr=1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+    with pytest.raises(RuntimeError, match=STALE + rf"'w' was 1\.0 and is {re.escape(repr(w.data))} \(a step"):
+        loss.backward()
+    assert w.grad == 0.0
+    again = (w * w).tanh()  # the forward pass run again: its gradient is right at the new number
+    again.backward()
+    assert w.grad == pytest.approx(2 * w.data * (1 - math.tanh(w.data**2) ** 2), rel=1e-15)
+
+
+def test_a_loss_computed_once_before_a_training_loop_is_caught_at_the_second_step():
+    x, w = Value(3.0), autograd.Parameter(0.5)
+    loss = (w * x - 1.0) ** 2
+    steps = 0
+    with pytest.raises(RuntimeError, match=STALE + r"a parameter was 0\.5"):
+        for _ in range(3):
+            w.grad = 0.0
+            loss.backward()
+            w.data -= 0.1 * w.grad  # micrograd's update, by hand
+            steps += 1
+    assert steps == 1
+
+
+def test_an_input_changed_by_hand_is_named_too():
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    x.data = 5.0
+    with pytest.raises(RuntimeError, match=STALE + r"an input was 2\.0 and is 5\.0"):
+        y.backward()
+    with pytest.raises(RuntimeError, match=STALE + r"an input was 2\.0 and is 5\.0"):
+        grad(y, x)
+
+
+def test_backward_again_through_an_unchanged_graph_adds_up_as_before():
+    x = Value(2.0)
+    y = x * x + x
+    y.backward()
+    y.backward()
+    assert x.grad == 10.0
+    assert grad(y, x) == [5.0]
+    x.data = float(x.data)  # the same number again
+    y.backward()
+    assert x.grad == 15.0
