@@ -299,7 +299,11 @@ def _describe(node: Node) -> str:
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Raise FloatingPointError at the first op whose forward or backward gives NaN or inf."""
+    """Raise FloatingPointError at the first op whose forward or backward gives NaN or inf.
+
+    Only ops recorded in a graph are checked, those that backward() will go through: not ops under
+    `no_grad`, nor Tensor ops none of whose inputs requires grad (``Tensor([1.0]) * np.inf``).
+    """
     previous = state.anomaly
     state.anomaly = True
     try:

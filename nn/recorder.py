@@ -309,15 +309,18 @@ class Recorder:
         self.loss_fn = get_loss(loss)
         loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
         self.rule = ClassRule(y, loss_name, threshold)
-        if self.rule.threshold is None:
+        if self.rule.threshold is None or not self.rule.two_valued:
             values = np.unique(y)
             if values.tolist() == [1.0]:
                 raise ValueError(
                     "Recorder films two classes, and targets that are all 1 could be 0/1 or -1/+1 classes: pass "
                     "threshold= (0.5 for 0/1, 0 for -1/+1)"
                 )
-            shown = ", ".join(f"{v:g}" for v in values[:6])
-            raise ValueError(f"Recorder films two classes: targets must be 0/1 or -1/+1, got {shown}")
+            shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+            raise ValueError(
+                f"Recorder films two classes: targets must be 0/1 or -1/+1 (or two values of your own, with "
+                f"threshold=), got {shown}"
+            )
         self.penalty = penalty
         self.every = _positive_int(every, "every")
         if not isinstance(title, str):

@@ -221,7 +221,10 @@ class ClassRule:
         seen = set(values.tolist())
         self.signs = seen <= {-1.0, 1.0} and -1.0 in seen
         self.binary = binary = seen <= {0.0, 1.0} or self.signs
+        self.two_valued = values.size <= 2  # what a threshold can split into two classes
         self.middle = 0.0 if self.signs else 0.5
+        if not binary and values.size == 2:  # two classes of your own, given a threshold: 1 and 2 part at 1.5
+            self.middle = float(values[0] + values[1]) / 2
         if threshold is not None:
             if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
                 raise TypeError(f"threshold must be a number (or None for the rule's own), got {threshold!r}")
@@ -243,7 +246,7 @@ class ClassRule:
     def applies(self, width: int) -> bool:
         """Whether the targets are classes for a model with `width` outputs."""
         if width == 1:
-            return self.threshold is not None and self.flat
+            return self.threshold is not None and self.flat and self.two_valued
         fits_labels = self.label_count is not None and self.label_count <= width
         return fits_labels or self.one_hot_width == width
 
@@ -269,8 +272,8 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     y = _numbers(y, "y")
     if y.ndim == 0 or len(y) != len(outputs):
         raise ValueError(f"outputs have {len(outputs)} rows but y has {len(y) if y.ndim else 'a single number'}")
-    _check_threshold_for(threshold, outputs.shape[1])
     rule = ClassRule(y, loss, threshold)
+    _check_threshold_for(threshold, outputs.shape[1], rule)
     if not rule.applies(outputs.shape[1]):
         raise ValueError(_not_classes(y, outputs.shape[1]))
     return rule.accuracy(outputs, y)
@@ -597,7 +600,7 @@ def fit(
             _as_dtype(validation[1], dtype, "validation y")
     if training.measure or validation is not None or threshold is not None:  # before any training, which they
         width = predict(model, X[:1]).shape[1]  # would waste
-        _check_threshold_for(threshold, width)
+        _check_threshold_for(threshold, width, training.rule)
         if training.measure and not training.rule.applies(width):
             raise ValueError(f"metrics=['accuracy']: {_not_classes(y, width)}")
         if validation is not None:
@@ -677,13 +680,22 @@ def _callback(given: Any, name: str) -> Callable[[int, dict[str, float]], None] 
     return each if functions else None
 
 
-def _check_threshold_for(threshold: float | None, width: int) -> None:
-    """ValueError for a threshold given for a model of several outputs, whose class is the arg-max: it would be
-    ignored without a word."""
-    if threshold is not None and width > 1:
+def _check_threshold_for(threshold: float | None, width: int, rule: ClassRule) -> None:
+    """ValueError for a threshold that would be ignored without a word: given for a model of several outputs,
+    whose class is the arg-max, or for targets that are not two classes (a regression's)."""
+    if threshold is None:
+        return
+    if width > 1:
         raise ValueError(
             f"threshold={threshold!r} applies to a model with one output (its score against the threshold); this "
             f"one has {width} outputs, whose class is the largest: leave threshold out"
+        )
+    if not rule.two_valued:
+        values = np.unique(rule.targets)
+        shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+        raise ValueError(
+            f"threshold={threshold!r} splits outputs into two classes, but the targets hold {len(values)} values "
+            f"({shown}), not two classes: leave threshold out (and metrics) for a regression"
         )
 
 

@@ -320,9 +320,13 @@ def test_what_the_recorder_refuses(make, args, error, message):
 
 def test_targets_must_be_two_classes_and_frames_must_exist():
     X, _ = XOR
-    message = "Recorder films two classes: targets must be 0/1 or -1/+1, got 0, 1, 2"
-    with pytest.raises(ValueError, match=re.escape(message)):
+    message = "Recorder films two classes: targets must be 0/1 or -1/+1 (or two values of your own, with threshold=), "
+    with pytest.raises(ValueError, match=re.escape(message + "got 0, 1, 2")):
         nn.Recorder(xor_model(), X, [0, 1, 2, 1], "mse")
+    with pytest.raises(ValueError, match=re.escape(message + "got 0, 1, 2")):  # three classes, whatever the threshold
+        nn.Recorder(xor_model(), X, [0, 1, 2, 1], "mse", threshold=1.0)
+    recorder = nn.Recorder(xor_model(), X, [1, 2, 2, 1], "mse", threshold=1.5)  # two of your own, parting at 1.5
+    assert recorder.recording.labels.tolist() == [0, 1, 1, 0]
     _, r = record_xor(steps=1)
     with pytest.raises(IndexError, match="frame 2 is out of range: the recording has 2 frames"):
         r.sample_gradients(2, 0)

@@ -782,3 +782,25 @@ def test_the_optimizer_made_from_a_name_goes_on_in_the_next_call(moons):
     for _ in range(2):
         nn.fit(in_three, X, y, "mse", history.optimizer, epochs=1, batch_size=30, seed=shuffles, progress=False)
     assert all(np.array_equal(once.state_dict()[k], v) for k, v in in_three.state_dict().items())
+
+
+def test_a_threshold_of_your_own_splits_two_target_values_at_their_midpoint():
+    outputs, y = np.array([[1.0], [2.0], [1.1], [1.9]]), np.array([1.0, 2.0, 1.0, 2.0])
+    assert nn.training.accuracy(outputs, y, threshold=1.5) == 1.0
+    assert nn.training.accuracy(outputs, y, threshold=1.95) == 0.75  # 1.9 is then read as the class of 1
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    model = nn.MLP(1, [1], seed=0, backend="numpy", dtype="float64")
+    model.load_state_dict({"layers.0.weight": np.array([[0.4]]), "layers.0.bias": np.array([0.9])})  # 0.9 ... 2.1
+    history = nn.fit(model, X, np.array([1.0, 1.0, 2.0, 2.0]), "mse", nn.SGD(model.parameters(), lr=1e-12),
+                     threshold=1.5, progress=False)
+    assert history.accuracy == [1.0]
+
+
+def test_a_threshold_for_targets_that_are_not_two_classes_is_refused():
+    X, y = np.array([[0.0], [1.0], [2.0]]), np.array([0.5, 1.5, 2.5])
+    message = (r"threshold=1\.0 splits outputs into two classes, but the targets hold 3 values \(0\.5, 1\.5, 2\.5\), "
+               r"not two classes")
+    with pytest.raises(ValueError, match=message):
+        nn.fit(nn.MLP(1, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", threshold=1.0, progress=False)
+    with pytest.raises(ValueError, match=message):
+        nn.training.accuracy(np.zeros((3, 1)), y, threshold=1.0)

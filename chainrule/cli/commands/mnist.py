@@ -17,9 +17,9 @@ at 0.15 and falls along a cosine to 0 at the last step (lr_t = 0.15 * (1 + cos(p
 nn.optim.CosineSchedule). The slow start of the fall lets the first epochs move far; the
 gentle landing lets the last ones settle into a minimum. The weight decay (the gradient of an
 L2 penalty 0.0005/2 * |w|^2 on every parameter) keeps the network from overfitting.
---schedule none keeps the rate fixed (or decaying as lr / (1 + decay * t) with --decay,
-Keras's rule); --optimizer momentum is that SGD; an optimizer chosen without --lr gets its
-own default rate, and --weight-decay is for the two SGD optimizers only. The command uses one
+--schedule none keeps the rate fixed; --decay divides it by (1 + decay * t), Keras's rule, under
+either schedule (on top of the cosine); --optimizer momentum is that SGD; an optimizer chosen
+without --lr gets its own default rate, and --weight-decay is for the two SGD optimizers only. The command uses one
 BLAS thread unless OPENBLAS_NUM_THREADS says otherwise: on matrices this small it is about as
 fast as two, and it never stalls when other programs keep the cores busy.
 
