@@ -51,7 +51,7 @@ from .mlp import MLP
 from .module import backend_of
 from .perceptron import Perceptron
 from .tensor_layers import Linear, Sequential, _Activation
-from .training import ClassRule, _check_data, _positive_int
+from .training import ClassRule, _check_data, _positive_int, shown_values
 
 Extent = tuple[float, float, float, float]
 
@@ -316,10 +316,9 @@ class Recorder:
                     "Recorder films two classes, and targets that are all 1 could be 0/1 or -1/+1 classes: pass "
                     "threshold= (0.5 for 0/1, 0 for -1/+1)"
                 )
-            shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
             raise ValueError(
                 f"Recorder films two classes: targets must be 0/1 or -1/+1 (or two values of your own, with "
-                f"threshold=), got {shown}"
+                f"threshold=), got {shown_values(values)}"
             )
         self.penalty = penalty
         self.every = _positive_int(every, "every")

@@ -285,6 +285,11 @@ def _holds_values(output: Any) -> bool:
                                          isinstance(output[0], Value))
 
 
+def shown_values(values: np.ndarray) -> str:
+    """The first six of some sorted target values, for an error message."""
+    return ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+
+
 def _not_classes(y: np.ndarray, width: int) -> str:
     if width == 1 and y.ndim == 2 and y.shape[1] > 1:
         return (
@@ -292,7 +297,7 @@ def _not_classes(y: np.ndarray, width: int) -> str:
             f"(one-hot rows need one output per class)"
         )
     values = np.unique(y)
-    shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
+    shown = shown_values(values)
     if width == 1 and values.tolist() == [1.0]:
         return (
             "accuracy with one output cannot tell from targets that are all 1 whether the classes are 0/1 or -1/+1: "
@@ -692,10 +697,9 @@ def _check_threshold_for(threshold: float | None, width: int, rule: ClassRule) -
         )
     if not rule.two_valued:
         values = np.unique(rule.targets)
-        shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
         raise ValueError(
             f"threshold={threshold!r} splits outputs into two classes, but the targets hold {len(values)} values "
-            f"({shown}), not two classes: leave threshold out (and metrics) for a regression"
+            f"({shown_values(values)}), not two classes: leave threshold out (and metrics) for a regression"
         )
 
 
