@@ -135,6 +135,16 @@ class Tensor(IdentityNode):
             now = fn.recompute([np.asarray(parent.data) for parent in self.parents])  # `.data = 0.0` included
         return None if now is None else np.asarray(now)
 
+    def changed_inputs(self) -> str | None:
+        """Which parent an optimizer step changed in place after this Tensor's op read it, in words; None if none.
+
+        `backward()` refuses to run through such a node, and `viz` to draw it: the op saved the old numbers.
+        """
+        for parent, seen in zip(self.parents, self._seen):
+            if parent.version != seen:
+                return f"an optimizer step changed {_named(parent)} in place after op {self.op!r} read it"
+        return None
+
     @property
     def constant(self) -> Any:
         """The number or array this Tensor's op combined its parent with (``x * 3`` keeps 3 here), if any."""
@@ -446,13 +456,17 @@ def _check_versions(node: Tensor, parents: tuple[Tensor, ...]) -> None:
     """RuntimeError if an optimizer step changed one of `node`'s parents in place after `node` was computed."""
     for parent, seen in zip(parents, node._seen):
         if parent.version != seen:
-            name = f"{parent.label!r}" if parent.label else "a parameter"
-            where = f" of {parent.scope}" if parent.scope else ""
             raise RuntimeError(
-                f"backward() through a graph built before an optimizer step changed {name}{where} in place: op "
+                f"backward() through a graph built before an optimizer step changed {_named(parent)} in place: op "
                 f"{node.op!r} saved its old numbers and would mix them with the new; run the forward pass again "
                 f"and call backward() on the new loss"
             )
+
+
+def _named(parameter: Tensor) -> str:
+    """A parameter as an error message names it: its label (or "a parameter") and the module it is in."""
+    name = f"{parameter.label!r}" if parameter.label else "a parameter"
+    return name + (f" of {parameter.scope}" if parameter.scope else "")
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

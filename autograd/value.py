@@ -154,6 +154,18 @@ class Value(IdentityNode):
             return None
         return fn.forward(*[p.data for p in self.parents])
 
+    def changed_inputs(self) -> str | None:
+        """Which leaf of this Value's graph holds another number than at the previous backward pass from this
+        Value (a weight a step updated since), in words; None if none does, or no backward pass started here.
+
+        `backward()` refuses to run through such a graph again, and `viz` to draw it: its results come from
+        the old numbers, and its local derivatives would read the new ones.
+        """
+        if getattr(self, "_leaf_numbers", None) is None:
+            return None
+        order = topological_order(self, _compact_parents)
+        return _leaf_change(self, order, [node.data for node in order if node._fn is None])
+
     @property
     def constant(self) -> float | None:
         """The Python number this Value's op combined it with (``x * 3`` keeps 3 here), if any."""
@@ -394,19 +406,33 @@ def _check_leaves_unchanged(root: Value, order: list[Value], leaf_numbers: list[
     ops were computed from the old ones. A loss computed once before a training loop, say. Else remember them.
 
     (`Tensor` ops keep the arrays they read, and a Tensor counts the optimizer steps that change it in place.)"""
-    before = getattr(root, "_leaf_numbers", None)
-    if before is not None and before != leaf_numbers:
-        leaves = [node for node in order if node._fn is None]
-        changed = next(leaf for leaf, old, new in zip(leaves, before, leaf_numbers) if old is not new and old != new)
-        old = before[leaves.index(changed)]
-        name = f"{changed.label!r}" if changed.label else ("a parameter" if changed.is_parameter else "an input")
-        where = f" of {changed.scope}" if changed.scope else ""
+    change = _leaf_change(root, order, leaf_numbers)
+    if change is not None:
         raise RuntimeError(
-            f"backward() again through a graph whose inputs changed since its previous backward pass: {name}{where} "
-            f"was {old!r} and is {changed.data!r} (a step updated it, say); the ops' results come from the old "
-            f"numbers and would mix with the new: run the forward pass again and call backward() on the new result"
+            f"backward() again through a graph whose inputs changed: {change} (a step updated it, say); the ops' "
+            f"results come from the old numbers and would mix with the new: run the forward pass again and call "
+            f"backward() on the new result"
         )
     root._leaf_numbers = leaf_numbers
+
+
+def _leaf_change(root: Value, order: list[Value], leaf_numbers: list[float]) -> str | None:
+    """Which leaf of `root`'s graph (walked in `order`, whose leaves hold `leaf_numbers` now) holds another number
+    than at the previous backward pass from `root`, in words; None if none does, or no pass started there."""
+    before = getattr(root, "_leaf_numbers", None)
+    if before is None or before == leaf_numbers:
+        return None
+    leaves = [node for node in order if node._fn is None]
+    for leaf, old, new in zip(leaves, before, leaf_numbers):
+        if old is not new and old != new:
+            name = f"{leaf.label!r}" if leaf.label else ("a parameter" if leaf.is_parameter else "an input")
+            where = f" of {leaf.scope}" if leaf.scope else ""
+            return f"{name}{where} was {old!r} at the previous backward pass from {_named(root)} and is {new!r} now"
+    return None
+
+
+def _named(node: Value) -> str:
+    return f"{node.label!r}" if node.label else "this node"
 
 
 def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:

@@ -1010,7 +1010,14 @@ def test_an_op_of_ones_own_with_a_number_kept_aside_is_not_checked_either():
     ("settings", "kind", "message"),
     [
         ({"show_grad": "no"}, TypeError, "show_grad must be True or False, got 'no'"),
-        ({"max_nodes": float("nan")}, ValueError, "max_nodes must be a positive integer, got nan"),
+        ({"max_nodes": float("nan")}, TypeError, "max_nodes must be a positive integer, got float nan"),
+        ({"max_nodes": "5"}, TypeError, "max_nodes must be a positive integer, got str '5'"),
+        ({"max_nodes": 0}, ValueError, "max_nodes must be a positive integer, got 0"),
+        ({"rankdir": 3}, TypeError, "rankdir must be one of LR, TB, RL, BT; got int 3"),
+        ({"collapse": 1}, TypeError, "collapse must be one of None, 'neuron', 'layer'; got int 1"),
+        ({"format": 3}, TypeError, "format must be a Graphviz output format such as 'svg' or 'png'; got int 3"),
+        ({"highlight": Value(5.0, label="elsewhere")}, ValueError,
+         "highlight: 'elsewhere' is not in the graph drawn (the graph of the root given)"),
         ({"highlight": [1]}, TypeError, "highlight takes a node or a list of nodes (Values or Tensors), got [1]"),
         ({"highlight": True}, TypeError, "highlight takes a node or a list of nodes (Values or Tensors), got True"),
     ],
@@ -1023,7 +1030,41 @@ def test_draw_graph_checks_its_settings(settings, kind, message):
 def test_render_refuses_a_timeout_that_is_no_positive_number(tmp_path):
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds, got 0"):
         viz.render(Value(1.0) * 2, str(tmp_path / "g.svg"), timeout=0)
+    with pytest.raises(TypeError, match="timeout must be a positive number of seconds, got str '5'"):
+        viz.render(Value(1.0) * 2, str(tmp_path / "g.svg"), timeout="5")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "call, kind, message",
+    [
+        (lambda o, d: viz.render(o, d / "a.svg", renderer=3), TypeError,
+         "renderer must be one of dot, graphviz-pure, a path to a program, or None; got int 3"),
+        (lambda o, d: viz.render(o, d / "a.svg", renderer=""), ValueError,
+         "renderer must be one of dot, graphviz-pure, a path to a program, or None; got ''"),
+        (lambda o, d: viz.render(o, d / "a.svg", colour="red"), TypeError,
+         "render() got an unexpected keyword argument 'colour'; the drawing takes rankdir, show_grad, "),
+        (lambda o, d: viz.show(o, size=3), TypeError, "show() got an unexpected keyword argument 'size'"),
+        (lambda o, d: viz.render(o, d / "a.svg", format=3), TypeError, "format must be one of svg, png; got int 3"),
+        (lambda o, d: viz.render(o, d, renderer="graphviz-pure"), IsADirectoryError,
+         "it is a folder; give a file name"),
+        (lambda o, d: viz.backward_steps(o, d / "steps.svg"), ValueError,
+         "backward_steps writes an HTML page: the name must end in .html, got "),
+        (lambda o, d: viz.backward_steps(o, d / "steps.html", max_nodes="3"), TypeError,
+         "max_nodes must be a positive integer, got str '3'"),
+        (lambda o, d: viz.backward_steps(o, d / "steps.html", max_nodes=0), ValueError,
+         "max_nodes must be a positive integer, got 0"),
+    ],
+)
+def test_drawing_functions_name_a_bad_argument_and_write_nothing(tmp_path, call, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        call(Value(2.0, label="x") * 3, tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_upper_case_format_is_read_as_the_lower_case_one(tmp_path):
+    path = viz.render(Value(2.0, label="x") * 3, tmp_path / "g.picture", format="SVG", renderer="graphviz-pure")
+    assert path.read_text().lstrip().startswith(("<?xml", "<svg"))
 
 
 def test_a_films_title_must_be_text():
@@ -1214,3 +1255,26 @@ def test_pages_check_their_folder_before_they_are_made(tmp_path, monkeypatch):
         viz.film(recorder, missing)
     with pytest.raises(FileNotFoundError, match="the folder .* does not exist"):
         viz.backward_steps(Value(2.0) * 3.0, missing)
+
+
+def test_a_graph_whose_changed_input_left_every_result_as_it_was_is_not_drawn_either():
+    a, b = Value(3.0, "a"), Value(0.0, "b")
+    p = a * b
+    p.backward()
+    a.data = 5.0  # p is still 0, but the edge b -> * would show 5 while b's gradient, 3, came from a = 3
+    with pytest.raises(ValueError, match=r"the graph is out of date: 'a' was 3\.0 at the previous backward pass from "
+                                         r"this node and is 5\.0 now; run the forward pass again"):
+        viz.draw_graph(p)
+    a.data = 3.0
+    assert "∂ = 3" in viz.draw_graph(p).source  # back as it was: drawn, with b's local derivative a = 3
+
+
+def test_a_tensor_graph_whose_weight_a_step_changed_without_changing_a_result_is_not_drawn():
+    a = autograd.Tensor(np.zeros(2), requires_grad=True, label="a")
+    w = autograd.Tensor(np.array([3.0, 1.0]), requires_grad=True, is_parameter=True, label="w")
+    y = (a * w).sum()
+    y.backward()
+    nn.SGD([w], lr=0.5, weight_decay=1.0).step()  # w -> [1.5, 0.5]; a * w is still 0
+    with pytest.raises(ValueError, match=r"the graph is out of date: an optimizer step changed 'w' in place after op "
+                                         r"'\*' read it"):
+        viz.draw_graph(y)

@@ -12,9 +12,11 @@ FOLD_INPUTS = 8
 
 
 def check_mode(collapse: str | None) -> None:
-    """Raise ValueError unless `collapse` is None or one of `MODES`."""
+    """Raise ValueError unless `collapse` is None or one of `MODES` (TypeError unless it is None or a str)."""
+    valid = ", ".join(repr(m) for m in (None, *MODES))
+    if collapse is not None and not isinstance(collapse, str):
+        raise TypeError(f"collapse must be one of {valid}; got {type(collapse).__name__} {collapse!r}")
     if collapse is not None and collapse not in MODES:
-        valid = ", ".join(repr(m) for m in (None, *MODES))
         raise ValueError(f"collapse must be one of {valid}; got {collapse!r}")
 
 

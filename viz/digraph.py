@@ -97,7 +97,10 @@ class PortableDigraph(graphviz.Digraph):
 
 
 def check_format(fmt: str) -> str:
-    """`fmt` in lower case if Graphviz knows it as an output format, else ValueError."""
-    if not isinstance(fmt, str) or fmt.lower() not in graphviz.FORMATS:
+    """`fmt` in lower case if Graphviz knows it as an output format, else ValueError (TypeError for no str)."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"format must be a Graphviz output format such as 'svg' or 'png'; got {type(fmt).__name__} "
+                        f"{fmt!r}")
+    if fmt.lower() not in graphviz.FORMATS:
         raise ValueError(f"format must be a Graphviz output format such as 'svg' or 'png'; got {fmt!r}")
     return fmt.lower()

@@ -61,6 +61,12 @@ def draw_graph(
     graph has more than `max_nodes` value nodes to draw, and when it is out of date: an input
     changed after the graph was built (an optimizer step, say), so its numbers no longer belong
     together; run the forward pass again and draw the new result.
+
+    The gradients drawn are those the nodes hold. After one ``backward()`` from `root`, each
+    edge's ∂ times the gradient of the node it leads to adds up to the gradient it starts from;
+    but leaves add up their gradients over backward passes, and an interior node keeps the
+    latest pass through it, another root's too. To draw `root`'s own, zero the gradients first
+    (``autograd.zero_grad(root)``, ``model.zero_grad()``) and run ``backward()`` from `root`.
     """
     digraph = build(
         root,
@@ -106,8 +112,9 @@ def build(
     for flag, name in ((show_grad, "show_grad"), (show_local_grads, "show_local_grads")):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
+    check_max_nodes(max_nodes)
+    if not isinstance(rankdir, str):
+        raise TypeError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {type(rankdir).__name__} {rankdir!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
     check_mode(collapse)
@@ -127,6 +134,28 @@ def build(
     digraph = painter.paint(rankdir, set(highlight_edges))
     digraph.value_nodes = count
     return Drawing(digraph, count)
+
+
+def check_max_nodes(max_nodes: Any) -> None:
+    """TypeError unless `max_nodes` is an integer, ValueError unless it is positive."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral):
+        raise TypeError(f"max_nodes must be a positive integer, got {type(max_nodes).__name__} {max_nodes!r}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
+
+
+DRAW_OPTIONS = ("rankdir", "show_grad", "show_local_grads", "max_nodes", "collapse", "highlight")
+"""What `render`, `render_bytes` and `show` pass on to the drawing, as `draw_graph` names them."""
+
+
+def check_draw_options(function: str, options: dict[str, Any]) -> None:
+    """TypeError naming `function` (the one the user called) for a keyword that is no drawing option."""
+    for name in options:
+        if name not in DRAW_OPTIONS:
+            raise TypeError(
+                f"{function}() got an unexpected keyword argument {name!r}; the drawing takes "
+                f"{', '.join(DRAW_OPTIONS)}"
+            )
 
 
 def check_root(root: Any) -> None:
@@ -155,8 +184,10 @@ def _check_labels(order: list[Any]) -> None:
 
 def _check_current(order: list[Any]) -> None:
     """ValueError if a node's number (a Tensor's array) is no longer what its op gives from its inputs' numbers
-    (see `Value.recomputed`, `Tensor.recomputed`): the picture would show old and new numbers side by side as if
-    they belonged together."""
+    (see `Value.recomputed`, `Tensor.recomputed`), or if the node knows of an input changed since it used it
+    (`changed_inputs`: a change that left every result as it was, such as of a factor of 0, still changes the
+    local derivatives drawn): the picture would show old and new numbers side by side as if they belonged
+    together."""
     for node in order:
         recomputed = getattr(node, "recomputed", None)
         if recomputed is None or not node.parents:
@@ -184,6 +215,11 @@ def _check_current(order: list[Any]) -> None:
             f"graph was built (an optimizer step, a .data assignment, an array changed in place); run the forward "
             f"pass again and draw its new result"
         )
+    for node in order:
+        changed_inputs = getattr(node, "changed_inputs", None)
+        change = changed_inputs() if callable(changed_inputs) else None
+        if change:
+            raise ValueError(f"the graph is out of date: {change}; run the forward pass again and draw its new result")
 
 
 _ARRAY_RTOL = 1e-6
@@ -238,6 +274,15 @@ def _highlighted(highlight: Any) -> set[Any]:
     return set(nodes)
 
 
+def _check_in_graph(highlighted: set[Any], order: list[Any]) -> None:
+    """ValueError for a node to highlight that is not in the graph drawn (it would be left out without a word)."""
+    missing = highlighted.difference(order)
+    if missing:
+        node = next(iter(missing))
+        name = f"{node.label!r}" if getattr(node, "label", "") else f"a node of op {node.op!r}" if node.op else "a leaf"
+        raise ValueError(f"highlight: {name} is not in the graph drawn (the graph of the root given)")
+
+
 class _Painter:
     """Turns the walk into DOT statements; one per drawing."""
 
@@ -261,6 +306,7 @@ class _Painter:
         self.show_grad = show_grad
         self.show_local_grads = show_local_grads
         self.highlight = _highlighted(highlight)
+        _check_in_graph(self.highlight, order)
         self.grads = grads
         self.names = names
         self.reserve = reserve

@@ -38,12 +38,12 @@ import json
 import math
 import os
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .page import asset
 from .renderer import check_folder, write_atomic
 
 FIELDS = (
@@ -267,17 +267,13 @@ def _plain(value: Any) -> Any:
 # --- the page ---
 
 
-def _asset(name: str) -> str:
-    return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
-
-
 def _page(payload: dict[str, Any]) -> str:
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
-    template = _asset("film.html")
+    template = asset("film.html")
     replacements = {
         "{{title}}": html.escape(payload["title"]),
-        "{{style}}": _asset("film.css"),
+        "{{style}}": asset("film.css"),
         "{{data}}": data,
-        "{{script}}": _asset("film.js"),
+        "{{script}}": asset("film.js"),
     }
     return _SLOT.sub(lambda match: replacements[match.group(0)], template)

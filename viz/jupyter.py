@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .dot import build
+from .dot import build, check_draw_options
 from .renderer import (
     DEFAULT_TIMEOUT,
     check_folder,
@@ -47,8 +47,8 @@ class GraphImage:
 
     def save(self, path: str | os.PathLike[str], format: str | None = None) -> Path:  # noqa: A002 - as viz.render
         """Write the picture to `path`, as SVG or PNG from the suffix unless `format` is given."""
-        fmt = format_of(path, format)
         check_folder(path)
+        fmt = format_of(path, format)
         if fmt == "svg":
             return write_atomic(path, self.svg.encode("utf-8"))
         if self.source is None:
@@ -68,6 +68,7 @@ def show(root: Any, *, renderer: str | None = None, timeout: float = DEFAULT_TIM
 
     ``show(y).save("y.png")`` renders the same drawing again as PNG.
     """
+    check_draw_options("show", draw_kwargs)
     drawing = build(root, **draw_kwargs)
     advice = timeout_advice(draw_kwargs.get("collapse"))
     data = render_drawing(drawing, "svg", renderer=renderer, timeout=timeout, advice=advice)

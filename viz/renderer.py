@@ -55,6 +55,15 @@ def find_renderer(renderer: str | None = None) -> str:
 
     `renderer` is "dot", "graphviz-pure" or a path to a dot-compatible program.
     """
+    if renderer is not None:
+        if not isinstance(renderer, (str, os.PathLike)):
+            raise TypeError(
+                f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got "
+                f"{type(renderer).__name__} {renderer!r}"
+            )
+        renderer = os.fspath(renderer)
+        if not renderer:
+            raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got ''")
     choice = renderer or os.environ.get(ENV_VAR) or None
     if choice is None:
         found = find_dot() or find_graphviz_pure()
@@ -112,7 +121,9 @@ def run_renderer(
     `advice` ends the message of the TimeoutError raised when the time runs out (by default,
     to pass a larger timeout or to collapse the graph).
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not 0 < timeout < math.inf:
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f"timeout must be a positive number of seconds, got {type(timeout).__name__} {timeout!r}")
+    if not 0 < timeout < math.inf:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     program = find_renderer(renderer)
     command = [program, f"-T{fmt}"]
@@ -148,9 +159,12 @@ def run_renderer(
 def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002 - the documented name
     """The image format, "svg" or "png": `format` if given, else the one the file's suffix names."""
     if format is not None:
-        if format not in FORMATS.values():
+        if not isinstance(format, str):
+            raise TypeError(f"format must be one of {', '.join(FORMATS.values())}; got {type(format).__name__} "
+                            f"{format!r}")
+        if format.lower() not in FORMATS.values():
             raise ValueError(f"format must be one of {', '.join(FORMATS.values())}; got {format!r}")
-        return format
+        return format.lower()
     suffix = file_path(path).suffix.lower()
     if suffix not in FORMATS:
         wanted = " or ".join(FORMATS)
@@ -216,8 +230,9 @@ def render_bytes(
     root: Any, fmt: str = "svg", *, renderer: str | None = None, timeout: float = DEFAULT_TIMEOUT, **draw_kwargs: Any
 ) -> bytes:
     """The picture of `root`'s graph as SVG or PNG bytes (`draw_kwargs` go to `draw_graph`)."""
-    from .dot import build  # dot's Digraph renders through this module, so dot is imported when needed
+    from .dot import build, check_draw_options  # dot's Digraph renders through this module: imported when needed
 
+    check_draw_options("render_bytes", draw_kwargs)
     drawing = build(root, **draw_kwargs)
     advice = timeout_advice(draw_kwargs.get("collapse"))
     return render_drawing(drawing, fmt, renderer=renderer, timeout=timeout, advice=advice)
@@ -254,7 +269,10 @@ def render(
     `renderer` forces "dot" or "graphviz-pure"; a missing folder is reported before anything is
     drawn, and nothing is created if drawing or rendering fails.
     """
-    fmt = format_of(path, format)
+    from .dot import check_draw_options
+
+    check_draw_options("render", draw_kwargs)
     check_folder(path)
+    fmt = format_of(path, format)
     data = render_bytes(root, fmt, renderer=renderer, timeout=timeout, **draw_kwargs)
     return write_atomic(path, data)

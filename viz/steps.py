@@ -1,7 +1,8 @@
 """`backward_steps`: the backward pass as a page of pictures, one chain-rule step per value node.
 
 The steps come from the same walk as `backward()` (`topological_order`, in reverse) and
-the same `local_grads`, so each step's number is exactly what the engine computes.
+the same `local_grads`, so each step's number is exactly what the engine computes. The page's
+script and style (``assets/steps.js``, ``assets/steps.css``) are inlined: it needs no network.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from chainrule.autograd.graph import backpropagate, topological_order
 
-from .dot import build, check_root
+from .dot import build, check_max_nodes, check_root
+from .page import asset
 from .renderer import DEFAULT_TIMEOUT, check_folder, run_renderer, write_atomic
 from .svg import inline
 from .text import PARTIAL, factor, is_array, number, op_text
@@ -177,6 +179,7 @@ def steps_html(
 ) -> str:
     """The stepper page for `root`'s graph as HTML text (see `backward_steps`)."""
     check_root(root)
+    check_max_nodes(max_nodes)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -238,7 +241,9 @@ def backward_steps(
     (highlighted) and shows the chain-rule products it came from. The page has buttons, a
     slider and arrow-key navigation, and needs no network. Scalar (`Value`) graphs only.
     """
-    check_folder(path)  # before every step is drawn, not after
+    target = check_folder(path)  # before every step is drawn, not after
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"backward_steps writes an HTML page: the name must end in .html, got {str(path)!r}")
     page = steps_html(
         root,
         renderer=renderer,
@@ -248,63 +253,6 @@ def backward_steps(
         show_local_grads=show_local_grads,
     )
     return write_atomic(path, page.encode("utf-8"))
-
-
-_STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 1.5rem 2rem;
-  color: #222; }
-h1 { font-size: 1.4rem; margin: 1.2rem 0 .3rem; }
-.intro { max-width: 60rem; color: #444; margin: 0 0 .5rem; }
-.controls { position: sticky; top: 0; z-index: 1; background: #fff; padding: .6rem 0; display: flex; gap: .75rem;
-  align-items: center; flex-wrap: wrap; border-bottom: 1px solid #ddd; }
-.controls button { font: inherit; padding: .3rem .8rem; cursor: pointer; }
-.controls input[type=range] { flex: 1; min-width: 12rem; }
-.step { margin-top: 1rem; }
-.step h2 { font-size: 1.1rem; margin: 0 0 .4rem; }
-.formula { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 1.05rem; background: #f6f6f6;
-  padding: .5rem .75rem; border-left: 4px solid #ff8c00; margin: 0 0 .3rem; overflow-x: auto; }
-.note { color: #444; margin: 0 0 .6rem; }
-.step svg { max-width: 100%; height: auto; }
-.js .step { display: none; }
-.js .step.current { display: block; }
-"""
-
-_SCRIPT = """
-(function () {
-  var steps = document.querySelectorAll("section.step");
-  var slider = document.getElementById("slider");
-  var counter = document.getElementById("counter");
-  var prev = document.getElementById("prev");
-  var next = document.getElementById("next");
-  var last = steps.length - 1;
-  var current = -1;
-  document.documentElement.classList.add("js");
-  function show(k) {
-    k = Math.max(0, Math.min(last, k));
-    if (k === current) return;
-    if (current >= 0) steps[current].classList.remove("current");
-    steps[k].classList.add("current");
-    current = k;
-    slider.value = String(k);
-    counter.textContent = "step " + k + " of " + last;
-    prev.disabled = k === 0;
-    next.disabled = k === last;
-    try { history.replaceState(null, "", "#step-" + k); } catch (e) {}
-  }
-  prev.addEventListener("click", function () { show(current - 1); });
-  next.addEventListener("click", function () { show(current + 1); });
-  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-  document.addEventListener("keydown", function (event) {
-    if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) return;
-    var moves = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
-    if (event.key in moves) { show(current + moves[event.key]); event.preventDefault(); }
-    else if (event.key === "Home") { show(0); event.preventDefault(); }
-    else if (event.key === "End") { show(last); event.preventDefault(); }
-  });
-  var match = /^#step-(\\d+)$/.exec(location.hash);
-  show(match ? parseInt(match[1], 10) : 0);
-})();
-"""
 
 
 def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
@@ -323,7 +271,7 @@ def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{asset('steps.css')}</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}</h1>\n"
         '<p class="intro">Each step completes one gradient with the chain rule, from the output back to the '
         "inputs, in the order <code>backward()</code> uses. The node whose gradient was just computed and the "
@@ -335,5 +283,5 @@ def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
         '<button type="button" id="next" aria-label="next step">next \u2192</button>'
         f'<output id="counter">step 0 of {last}</output></div>\n'
         + "\n".join(sections)
-        + f"\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+        + f"\n<script>{asset('steps.js')}</script>\n</body>\n</html>\n"
     )
