@@ -242,6 +242,11 @@ def _grid_size(value: Any, name: str, largest: int) -> int:
     return size
 
 
+DEFAULT_MAX_FRAMES = 600
+"""How many frames a `Recorder` keeps after frame 0 unless told otherwise: a film of a long training is then
+thinned as it goes (about 0.2 MB a frame in memory, and a film page of about 10 MB)."""
+
+
 class Recorder:
     """Records a model with two inputs and one output while it trains, for `chainrule.viz.film`.
 
@@ -260,7 +265,8 @@ class Recorder:
         every: take a frame every `every` steps.
         max_frames: keep at most this many frames after frame 0 (and the last step's, when it falls
             between two): when one more is taken, every other frame is dropped and `every` doubles, so a
-            training of unknown length fits in bounded memory (None: no limit).
+            training of unknown length fits in bounded memory. `DEFAULT_MAX_FRAMES` (600) by default;
+            None keeps every frame, about 0.2 MB each at the default grids.
         penalty: a function of no arguments giving a term the training adds to the loss, such
             as ``lambda: 1e-4 * nn.losses.l2(model.parameters())``. It is part of the recorded
             loss and batch gradients, not of any one sample's loss.
@@ -280,7 +286,7 @@ class Recorder:
         loss: str | Callable[..., Any],
         *,
         every: int = 1,
-        max_frames: int | None = None,
+        max_frames: int | None = DEFAULT_MAX_FRAMES,
         penalty: Callable[[], Any] | None = None,
         threshold: float | None = None,
         grid: int = 64,

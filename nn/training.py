@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from chainrule.autograd import Value, no_grad
 from chainrule.autograd.graph import add_note
@@ -36,6 +34,7 @@ from .losses import LOSSES, get_loss
 from .mlp import MLP
 from .module import backend_of
 from .optim import Optimizer, make_optimizer
+from .progress import ProgressBar, tqdm_disable
 from .tensor_layers import Sequential, Softmax
 
 METRICS = ("accuracy",)
@@ -309,27 +308,6 @@ def _not_classes(y: np.ndarray, width: int) -> str:
 
 
 # --- the settings ---
-
-
-class _ProgressBar(tqdm):
-    """`fit`'s progress bars: tqdm without its monitor thread.
-
-    tqdm starts that thread for every bar, hidden ones included, so ``fit(progress=False)`` would
-    leave a thread behind in the caller's process (where, say, a later fork warns on Python 3.12+).
-    The monitor's one job is to redraw a bar left waiting 10 s for a large batch of updates (tqdm's
-    ``miniters``); fit's steps take about the same time each, so its bars can do without it.
-    """
-
-    monitor_interval = 0
-
-
-def _tqdm_disable(wanted: bool) -> bool | None:
-    """tqdm's ``disable`` for a bar: hidden when not `wanted`; else shown in a terminal or a Jupyter kernel,
-    whose output area redraws a bar as a terminal does though it is not one (tqdm alone hides it there),
-    and hidden when the output goes to a file or a pipe."""
-    if not wanted:
-        return True
-    return False if type(sys.stderr).__module__.startswith("ipykernel") else None
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -620,15 +598,15 @@ def fit(
     steps = math.ceil(len(X) / batch_size)
     history = History()
     history.optimizer = training.optimizer
-    epoch_bar = _ProgressBar(range(epochs), desc="training", unit="epoch", disable=_tqdm_disable(progress), leave=False)
+    epoch_bar = ProgressBar(range(epochs), desc="training", unit="epoch", disable=tqdm_disable(progress), leave=False)
     epoch = 0
     try:
         for epoch in epoch_bar:
             started = time.perf_counter()
             # one batch holds every sample whatever the order: shuffling it would change only the rounding
             order = rng.permutation(len(X)) if shuffle and steps > 1 else np.arange(len(X))
-            bar = _ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                               disable=_tqdm_disable(progress and steps > 1))
+            bar = ProgressBar(range(steps), desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                               disable=tqdm_disable(progress and steps > 1))
             summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
             training.check_parameters(epoch + 1)
             if validation is not None:

@@ -231,6 +231,19 @@ def test_max_frames_thins_a_long_recording_to_evenly_spaced_frames():
         nn.Recorder(model, X, y, "binary_cross_entropy", max_frames=0)
 
 
+def test_a_recording_is_thinned_by_default_so_that_a_long_training_fits_in_memory():
+    X, y = XOR
+    model = xor_model()
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", grid=4, neuron_grid=2)
+    assert recorder.max_frames == nn.recorder.DEFAULT_MAX_FRAMES == 600
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=1300, progress=False,
+           on_step_end=recorder)
+    assert (recorder.frames, recorder.every) == (326, 4)  # thinned at steps 601 and 1202: 0, 4, ..., 1300
+    assert recorder.recording.steps[-1] == 1300
+    everything = nn.Recorder(model, X, y, "binary_cross_entropy", grid=4, neuron_grid=2, max_frames=None)
+    assert everything.max_frames is None
+
+
 def test_looking_at_a_recording_mid_training_changes_neither_its_frames_nor_their_spacing():
     X, y = XOR
     model = xor_model()

@@ -500,3 +500,19 @@ def test_chainrule_data_naming_the_mnist_folder_itself_is_named_before_any_downl
     monkeypatch.setenv("CHAINRULE_DATA", str(digits))
     with pytest.raises(FileNotFoundError, match=re.escape(f"subfolder: move them into {digits / 'mnist'}")):
         load_mnist(mirrors=["http://127.0.0.1:9/never-asked/"])
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_a_download_leaves_no_thread_behind(progress: bool, shared_dir: Path, good_mirror: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """tqdm starts a monitor thread for each bar, a hidden one too, and keeps it after the bar closes."""
+    import threading
+
+    import tqdm
+
+    if tqdm.tqdm.monitor is not None:  # left by another library's bar earlier in this process
+        tqdm.tqdm.monitor.exit()
+        tqdm.tqdm.monitor = None
+    populate(tmp_path, shared_dir, skip=("t10k-labels-idx1-ubyte",))
+    load_mnist(root=tmp_path, mirrors=[good_mirror], progress=progress, timeout=5)
+    assert "tqdm_monitor" not in {thread.name for thread in threading.enumerate()}

@@ -38,10 +38,10 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from tqdm import tqdm
 
 from ..files import file_path, write_atomic
 from ..init import check_flag
+from ..progress import ProgressBar
 
 __all__ = ["ENV_VAR", "MIRRORS", "load_mnist"]
 
@@ -379,7 +379,7 @@ def _fetch(url: str, *, progress: bool | None, timeout: float) -> bytes:
         received = 0
         disable = None if progress is None else not progress  # None: tqdm hides itself off a TTY
         name = url.rsplit("/", 1)[-1]
-        with tqdm(total=length, desc=name, unit="B", unit_scale=True, unit_divisor=1024, disable=disable) as bar:
+        with ProgressBar(total=length, desc=name, unit="B", unit_scale=True, unit_divisor=1024, disable=disable) as bar:
             while chunk := response.read(_CHUNK):
                 chunks.append(chunk)
                 received += len(chunk)

@@ -33,7 +33,7 @@ from ..arguments import (
 MODELS = ("mlp", "perceptron")
 MLP_DEFAULTS = {"hidden": 4, "optimizer": "adam", "lr": 0.1, "steps": 300}
 MAX_HIDDEN = 100  # a film of 2-200-1 took 13 MB and 430 MB of memory; 100 million neurons ran out of memory
-MAX_FRAMES = 600  # frames after the first; a longer training is filmed more sparsely (a frame holds ~250 kB)
+MAX_FRAMES = nn.recorder.DEFAULT_MAX_FRAMES  # frames after the first; a longer training is filmed more sparsely
 PERCEPTRON_DEFAULTS = {"lr": 0.1, "steps": 50}
 EXTENT = (-0.5, 1.5, -0.5, 1.5)
 REPORTS = 6
