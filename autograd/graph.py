@@ -294,6 +294,12 @@ def check_forward(node: Node) -> None:
         _check_finite(node, tuple(g for g in local if not isinstance(g, str)), "forward (local derivative)")
 
 
+def named(node: Node) -> str:
+    """A node as an error message names it: its label, else what it is, and the module it is in."""
+    name = f"{node.label!r}" if node.label else ("a parameter" if node.is_parameter else "an input")
+    return name + (f" of {node.scope}" if node.scope else "")
+
+
 def _describe(node: Node) -> str:
     name = f"{node.label}=" if node.label else ""
     return f"{name}{node.data!r}"

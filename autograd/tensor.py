@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor_ops as ops
-from .graph import IdentityNode, add_context, backpropagate, check_forward, own_op, state, topological_order
+from .graph import IdentityNode, add_context, backpropagate, check_forward, named, own_op, state, topological_order
 from .value import Value, as_float
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -142,7 +142,7 @@ class Tensor(IdentityNode):
         """
         for parent, seen in zip(self.parents, self._seen):
             if parent.version != seen:
-                return f"an optimizer step changed {_named(parent)} in place after op {self.op!r} read it"
+                return f"an optimizer step changed {named(parent)} in place after op {self.op!r} read it"
         return None
 
     @property
@@ -457,16 +457,10 @@ def _check_versions(node: Tensor, parents: tuple[Tensor, ...]) -> None:
     for parent, seen in zip(parents, node._seen):
         if parent.version != seen:
             raise RuntimeError(
-                f"backward() through a graph built before an optimizer step changed {_named(parent)} in place: op "
+                f"backward() through a graph built before an optimizer step changed {named(parent)} in place: op "
                 f"{node.op!r} saved its old numbers and would mix them with the new; run the forward pass again "
                 f"and call backward() on the new loss"
             )
-
-
-def _named(parameter: Tensor) -> str:
-    """A parameter as an error message names it: its label (or "a parameter") and the module it is in."""
-    name = f"{parameter.label!r}" if parameter.label else "a parameter"
-    return name + (f" of {parameter.scope}" if parameter.scope else "")
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

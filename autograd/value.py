@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import scalar_ops as ops
-from .graph import IdentityNode, add_context, backpropagate, check_forward, own_op, state, topological_order
+from .graph import IdentityNode, add_context, backpropagate, check_forward, named, own_op, state, topological_order
 
 Number = int | float
 _isfinite = math.isfinite
@@ -423,16 +423,11 @@ def _leaf_change(root: Value, order: list[Value], leaf_numbers: list[float]) -> 
     if before is None or before == leaf_numbers:
         return None
     leaves = [node for node in order if node._fn is None]
+    start = f"{root.label!r}" if root.label else "this node"
     for leaf, old, new in zip(leaves, before, leaf_numbers):
         if old is not new and old != new:
-            name = f"{leaf.label!r}" if leaf.label else ("a parameter" if leaf.is_parameter else "an input")
-            where = f" of {leaf.scope}" if leaf.scope else ""
-            return f"{name}{where} was {old!r} at the previous backward pass from {_named(root)} and is {new!r} now"
+            return f"{named(leaf)} was {old!r} at the previous backward pass from {start} and is {new!r} now"
     return None
-
-
-def _named(node: Value) -> str:
-    return f"{node.label!r}" if node.label else "this node"
 
 
 def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> None:
