@@ -10,7 +10,7 @@ from typing import Any
 from . import scalar_ops as ops
 from .graph import backpropagate, topological_order
 from .tensor import Tensor
-from .value import Constant, Number, Unrecorded, Value, _as_value, _check_leaves_unchanged
+from .value import Constant, Number, Unrecorded, Value, _as_value, _compact_parents, _refuse_if_leaves_changed
 
 _FOR_TENSORS = {
     "sum": "; for a Tensor, t.sum() is the sum in its graph",
@@ -73,10 +73,11 @@ def grad(
             raise TypeError(
                 f"autograd.grad() inputs must be Values, got {kind} at position {position}" + _hint("grad", target)
             )
-    order = topological_order(output)
-    _check_leaves_unchanged(output, order, [node.data for node in order if node._fn is None])
+    order = topological_order(output, _compact_parents)
+    _refuse_if_leaves_changed(output, order)
     seed: Any = Constant(1.0) if create_graph else 1.0
     grads = backpropagate(output, seed, create_graph=create_graph)
+    output._leaf_numbers = [node.data for node in order if node._fn is None]
     zero: Any = Constant(0.0) if create_graph else 0.0
     return [grads.get(target, zero) for target in targets]
 

@@ -32,9 +32,9 @@ class Node(Protocol):
     ``layers.1.neurons.3`` ("" outside modules). ``requires_grad`` says whether gradients
     flow into the node; ``is_parameter`` whether a model learns it. A node may also offer
     ``recomputed()``, its op run again on its parents' numbers as they are now (None when that
-    cannot be known), and ``changed_inputs()``, words naming an input changed since the node used it
-    (None when none is known to be): `viz` then refuses to draw a graph whose inputs changed after it
-    was built.
+    cannot be known), and ``changed_inputs()``, words naming an input of its graph known to have changed
+    since the graph used it (None when none is): `viz` then refuses to draw a graph whose inputs changed
+    after it was built.
     """
 
     data: Any

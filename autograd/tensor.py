@@ -136,13 +136,13 @@ class Tensor(IdentityNode):
         return None if now is None else np.asarray(now)
 
     def changed_inputs(self) -> str | None:
-        """Which parent an optimizer step changed in place after this Tensor's op read it, in words; None if none.
-
-        `backward()` refuses to run through such a node, and `viz` to draw it: the op saved the old numbers.
-        """
-        for parent, seen in zip(self.parents, self._seen):
-            if parent.version != seen:
-                return f"an optimizer step changed {named(parent)} in place after op {self.op!r} read it"
+        """Which Tensor an optimizer step changed in place after an op of this Tensor's graph read it, in words;
+        None if none. `backward()` refuses to run through such a graph, and `viz` to draw it: its ops saved the
+        old numbers."""
+        for node in topological_order(self):
+            for parent, seen in zip(node.parents, node._seen):
+                if parent.version != seen:
+                    return f"an optimizer step changed {named(parent)} in place after op {node.op!r} read it"
         return None
 
     @property

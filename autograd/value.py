@@ -163,8 +163,7 @@ class Value(IdentityNode):
         """
         if getattr(self, "_leaf_numbers", None) is None:
             return None
-        order = topological_order(self, _compact_parents)
-        return _leaf_change(self, order, [node.data for node in order if node._fn is None])
+        return _leaf_change(self, topological_order(self, _compact_parents))
 
     @property
     def constant(self) -> float | None:
@@ -218,6 +217,7 @@ class Value(IdentityNode):
                 f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
             ) from None
         order = topological_order(self, _compact_parents)
+        _refuse_if_leaves_changed(self, order)  # before any gradient is written
         leaf_numbers: list[float] = []
         keep = leaf_numbers.append
         for node in order:
@@ -225,7 +225,7 @@ class Value(IdentityNode):
                 node.grad = 0.0
             else:
                 keep(node.data)
-        _check_leaves_unchanged(self, order, leaf_numbers)
+        self._leaf_numbers = leaf_numbers
         if state.anomaly:  # the general walk checks every op's backward result
             for node, grad in backpropagate(self, seed).items():
                 node.accumulate_grad(grad)
@@ -400,32 +400,33 @@ def _chain_rule_in_place(order: list[Value]) -> None:
         raise
 
 
-def _check_leaves_unchanged(root: Value, order: list[Value], leaf_numbers: list[float]) -> None:
+def _refuse_if_leaves_changed(root: Value, order: list[Value]) -> None:
     """RuntimeError if a leaf of `root`'s graph (a weight) holds another number than at the previous backward pass
     from `root`, whose graph is then stale: `local_grads` read the leaves' numbers now, while the results of the
-    ops were computed from the old ones. A loss computed once before a training loop, say. Else remember them.
+    ops were computed from the old ones. A loss computed once before a training loop, say.
 
     (`Tensor` ops keep the arrays they read, and a Tensor counts the optimizer steps that change it in place.)"""
-    change = _leaf_change(root, order, leaf_numbers)
+    change = _leaf_change(root, order)
     if change is not None:
         raise RuntimeError(
             f"backward() again through a graph whose inputs changed: {change} (a step updated it, say); the ops' "
             f"results come from the old numbers and would mix with the new: run the forward pass again and call "
             f"backward() on the new result"
         )
-    root._leaf_numbers = leaf_numbers
 
 
-def _leaf_change(root: Value, order: list[Value], leaf_numbers: list[float]) -> str | None:
-    """Which leaf of `root`'s graph (walked in `order`, whose leaves hold `leaf_numbers` now) holds another number
-    than at the previous backward pass from `root`, in words; None if none does, or no pass started there."""
+def _leaf_change(root: Value, order: list[Value]) -> str | None:
+    """Which leaf of `root`'s graph (walked in `order`) holds another number than at the previous backward pass
+    from `root`, in words; None if none does, if no pass started there, or if `root` is a leaf itself (a graph of
+    no op, which nothing can make stale). NaN stays NaN."""
     before = getattr(root, "_leaf_numbers", None)
-    if before is None or before == leaf_numbers:
+    if before is None or root._fn is None:
         return None
     leaves = [node for node in order if node._fn is None]
     start = f"{root.label!r}" if root.label else "this node"
-    for leaf, old, new in zip(leaves, before, leaf_numbers):
-        if old is not new and old != new:
+    for leaf, old in zip(leaves, before):
+        new = leaf.data
+        if old is not new and old != new and not (old != old and new != new):
             return f"{named(leaf)} was {old!r} at the previous backward pass from {start} and is {new!r} now"
     return None
 

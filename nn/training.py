@@ -224,6 +224,8 @@ class ClassRule:
         self.middle = 0.0 if self.signs else 0.5
         if not binary and values.size == 2:  # two classes of your own, given a threshold: 1 and 2 part at 1.5
             self.middle = float(values[0] + values[1]) / 2
+        elif not binary and values.size == 1 and threshold is not None:  # one of your own: its side of the threshold
+            self.middle = float(threshold)
         if threshold is not None:
             if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real):
                 raise TypeError(f"threshold must be a number (or None for the rule's own), got {threshold!r}")
@@ -591,6 +593,11 @@ def fit(
             try:
                 training.validate(*validation)  # what the loss itself refuses in the targets (a label out of range)
             except (ValueError, TypeError) as error:
+                rows = len(validation[1])
+                try:  # the same refusal on as many training rows is the model's or the loss's, not the validation's
+                    training.validate(X[:rows], y[:rows])
+                except (ValueError, TypeError) as own:
+                    raise own from None
                 kind = ValueError if isinstance(error, ValueError) else TypeError
                 raise kind(f"validation_data: {error}") from None
     training.check_parameters(0)
@@ -657,8 +664,16 @@ def _callback(given: Any, name: str) -> Callable[[int, dict[str, float]], None] 
     functions = tuple(given)
 
     def each(number: int, figures: dict[str, float]) -> None:
+        """Every function in turn; a StopTraining from one is raised once the others ran (a Recorder after it
+        still films the step)."""
+        stop = None
         for function in functions:
-            function(number, figures)
+            try:
+                function(number, figures)
+            except StopTraining as request:
+                stop = request
+        if stop is not None:
+            raise stop
 
     return each if functions else None
 

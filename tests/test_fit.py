@@ -804,3 +804,27 @@ def test_a_threshold_for_targets_that_are_not_two_classes_is_refused():
         nn.fit(nn.MLP(1, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", threshold=1.0, progress=False)
     with pytest.raises(ValueError, match=message):
         nn.training.accuracy(np.zeros((3, 1)), y, threshold=1.0)
+
+
+def test_a_stop_from_one_callback_of_a_list_still_runs_the_others():
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", grid=4, neuron_grid=2)
+    seen = []
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=20, progress=False,
+           on_step_end=[_stop_at(7), recorder, lambda step, figures: seen.append(step)])
+    assert seen == [1, 2, 3, 4, 5, 6, 7]
+    assert recorder.recording.steps[-1] == 7
+
+
+def test_a_threshold_of_your_own_reads_targets_of_one_value_by_their_side_of_it():
+    assert nn.training.accuracy(np.array([[1.2], [1.3]]), np.array([1.25, 1.25]), threshold=1.5) == 1.0  # below it
+    assert nn.training.accuracy(np.array([[0.2], [0.3]]), np.array([0.25, 0.25]), threshold=0.1) == 1.0  # above it
+
+
+def test_the_models_own_error_is_not_blamed_on_the_validation_data(moons):
+    X, y = moons
+    model = nn.MLP(2, [4, 1], seed=0, backend="numpy")  # linear output: no probability
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy takes probabilities") as raised:
+        nn.fit(model, X, y, "binary_cross_entropy", "sgd", progress=False, validation_data=(X[:5], y[:5]))
+    assert "validation" not in str(raised.value)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule import autograd
+from chainrule import autograd, viz
 from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck, graph
 from chainrule.autograd.scalar_ops import DOT, add_in_order
 
@@ -894,3 +894,34 @@ def test_backward_again_through_an_unchanged_graph_adds_up_as_before():
     x.data = float(x.data)  # the same number again
     y.backward()
     assert x.grad == 15.0
+
+
+def test_a_refused_backward_leaves_every_gradient_as_it_was():
+    x, w = Value(2.0), Value(3.0)
+    m = x * w
+    loss = m + 1
+    loss.backward()
+    x.data = 9.0
+    with pytest.raises(RuntimeError, match=STALE):
+        loss.backward()
+    assert (m.grad, loss.grad, x.grad, w.grad) == (1.0, 1.0, 3.0, 2.0)
+
+
+def test_a_leaf_that_a_backward_pass_started_from_is_never_stale():
+    w = Value(1.0, label="w")
+    for _ in range(3):  # a graph of no op: nothing in it can be out of date
+        w.grad = 0.0
+        w.backward()
+        w.data -= 0.1 * w.grad
+    assert w.data == pytest.approx(0.7)
+    assert w.changed_inputs() is None
+    viz.draw_graph(w * w)
+
+
+def test_a_leaf_that_stays_nan_is_unchanged():
+    v = Value(float("nan"), label="v")
+    y = v * 2
+    y.backward()
+    v.data = v.data * 1.0  # another NaN object
+    y.backward()
+    assert v.grad == 4.0

@@ -126,7 +126,7 @@ def build(
     if count > max_nodes:
         raise ValueError(_too_many(order, root, count, max_nodes, collapse))
     _check_labels(order)
-    _check_current(order)
+    _check_current(root, order)
     painter = _Painter(
         root, order, membership, groups, show_grad, show_local_grads, highlight, grads, names or {}, reserve or {}
     )
@@ -182,9 +182,9 @@ def _check_labels(order: list[Any]) -> None:
             )
 
 
-def _check_current(order: list[Any]) -> None:
+def _check_current(root: Any, order: list[Any]) -> None:
     """ValueError if a node's number (a Tensor's array) is no longer what its op gives from its inputs' numbers
-    (see `Value.recomputed`, `Tensor.recomputed`), or if the node knows of an input changed since it used it
+    (see `Value.recomputed`, `Tensor.recomputed`), or if the root knows of an input of its graph changed since
     (`changed_inputs`: a change that left every result as it was, such as of a factor of 0, still changes the
     local derivatives drawn): the picture would show old and new numbers side by side as if they belonged
     together."""
@@ -215,11 +215,10 @@ def _check_current(order: list[Any]) -> None:
             f"graph was built (an optimizer step, a .data assignment, an array changed in place); run the forward "
             f"pass again and draw its new result"
         )
-    for node in order:
-        changed_inputs = getattr(node, "changed_inputs", None)
-        change = changed_inputs() if callable(changed_inputs) else None
-        if change:
-            raise ValueError(f"the graph is out of date: {change}; run the forward pass again and draw its new result")
+    changed_inputs = getattr(root, "changed_inputs", None)
+    change = changed_inputs() if callable(changed_inputs) else None
+    if change:
+        raise ValueError(f"the graph is out of date: {change}; run the forward pass again and draw its new result")
 
 
 _ARRAY_RTOL = 1e-6
