@@ -140,9 +140,9 @@ class Tensor(IdentityNode):
         None if none. `backward()` refuses to run through such a graph, and `viz` to draw it: its ops saved the
         old numbers."""
         for node in topological_order(self):
-            for parent, seen in zip(node.parents, node._seen):
-                if parent.version != seen:
-                    return f"an optimizer step changed {named(parent)} in place after op {node.op!r} read it"
+            parent = _stepped_parent(node)
+            if parent is not None:
+                return f"an optimizer step changed {named(parent)} in place after op {node.op!r} read it"
         return None
 
     @property
@@ -166,7 +166,7 @@ class Tensor(IdentityNode):
         fn, parents = self._fn, self.parents
         if fn is None:  # a leaf
             return ()
-        _check_versions(self, parents)
+        _check_versions(self)
         needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
             with np.errstate(all="ignore"):  # backpropagate reports a NaN or inf with the op's name instead
@@ -422,7 +422,7 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
     order = topological_order(root)
     for node in reversed(order):  # before any gradient is written, in the order backpropagate meets them
         if node._seen and node._seen != tuple([parent.version for parent in node.parents]):
-            _check_versions(node, node.parents)
+            _check_versions(node)
     grads = {root: seed}
     lookup = grads.get
     node = root
@@ -452,15 +452,23 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
         raise
 
 
-def _check_versions(node: Tensor, parents: tuple[Tensor, ...]) -> None:
+def _check_versions(node: Tensor) -> None:
     """RuntimeError if an optimizer step changed one of `node`'s parents in place after `node` was computed."""
-    for parent, seen in zip(parents, node._seen):
+    parent = _stepped_parent(node)
+    if parent is not None:
+        raise RuntimeError(
+            f"backward() through a graph built before an optimizer step changed {named(parent)} in place: op "
+            f"{node.op!r} saved its old numbers and would mix them with the new; run the forward pass again "
+            f"and call backward() on the new loss"
+        )
+
+
+def _stepped_parent(node: Tensor) -> Tensor | None:
+    """The first parent an optimizer step changed in place after `node` read it, if any."""
+    for parent, seen in zip(node.parents, node._seen):
         if parent.version != seen:
-            raise RuntimeError(
-                f"backward() through a graph built before an optimizer step changed {named(parent)} in place: op "
-                f"{node.op!r} saved its old numbers and would mix them with the new; run the forward pass again "
-                f"and call backward() on the new loss"
-            )
+            return parent
+    return None
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

@@ -41,8 +41,8 @@ METRICS = ("accuracy",)
 LOGIT_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
 """Losses whose one output is a logit or a margin, so that 0 separates the two classes."""
 
-StepCallback = Callable[[int, dict[str, float]], None]
-EpochCallback = Callable[[int, dict[str, float]], None]
+Callback = Callable[[int, dict[str, float]], None]
+"""``on_step_end(step, figures)`` and ``on_epoch_end(epoch, figures)``."""
 
 
 class StopTraining(Exception):
@@ -368,7 +368,7 @@ class _Training:
 
     def __init__(
         self, model: Any, loss_fn: Callable[..., Any], optimizer: Optimizer, backend: str, rule: ClassRule,
-        measure: bool | None, on_step_end: StepCallback | None,
+        measure: bool | None, on_step_end: Callback | None,
     ) -> None:
         self.model = model
         self.loss_fn = loss_fn
@@ -407,6 +407,15 @@ class _Training:
         self.steps_done += 1
         return value, self.classes_measured(outputs)
 
+    def call(self, callback: Callback | None, number: int, figures: dict[str, float]) -> None:
+        """Run a callback of `fit`'s, if any; a StopTraining from it ends training after this step or epoch."""
+        if callback is None:
+            return
+        try:
+            callback(number, figures)
+        except StopTraining:
+            self.stopping = True
+
     def advice(self) -> str:
         """What to try after the training diverged: a smaller learning rate, or weight decay when there is one."""
         decay = getattr(self.optimizer, "weight_decay", 0.0)
@@ -440,11 +449,7 @@ class _Training:
             if outputs is not None:
                 figures["accuracy"] = self.rule.accuracy(outputs, yb)
                 total_correct += figures["accuracy"] * len(index)
-            if self.on_step_end is not None:
-                try:
-                    self.on_step_end(self.steps_done, figures)
-                except StopTraining:
-                    self.stopping = True
+            self.call(self.on_step_end, self.steps_done, figures)
             if not bar.disable:  # the running figures are formatted only for a bar that shows them
                 running = {"loss": f"{total_loss / seen:.4f}"}
                 if outputs is not None:
@@ -525,8 +530,8 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     metrics: Sequence[str] | None = None,
     progress: bool = True,
-    on_epoch_end: EpochCallback | Sequence[EpochCallback] | None = None,
-    on_step_end: StepCallback | Sequence[StepCallback] | None = None,
+    on_epoch_end: Callback | Sequence[Callback] | None = None,
+    on_step_end: Callback | Sequence[Callback] | None = None,
     threshold: float | None = None,
 ) -> History:
     """Train `model` on (X, y) with mini-batches; returns the per-epoch `History`.
@@ -620,11 +625,7 @@ def fit(
                 summary.update(training.validate(*validation))
             summary["epoch_seconds"] = time.perf_counter() - started
             history._record(**summary)
-            if on_epoch_end is not None:
-                try:
-                    on_epoch_end(epoch + 1, summary)
-                except StopTraining:
-                    training.stopping = True
+            training.call(on_epoch_end, epoch + 1, summary)
             epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds"}, refresh=False)
             if training.stopping:
                 break
@@ -651,7 +652,7 @@ def _send_history_with(error: BaseException, history: History, epoch: int, epoch
                         f"{recorded} epoch{'' if recorded == 1 else 's'} recorded before)")
 
 
-def _callback(given: Any, name: str) -> Callable[[int, dict[str, float]], None] | None:
+def _callback(given: Any, name: str) -> Callback | None:
     """`given` as one function: None, a function, or a list or tuple of functions called in order (Keras's
     ``callbacks=[...]``, so that a learning-rate schedule and a `Recorder` can both follow the steps)."""
     if given is None or callable(given):
