@@ -12,6 +12,7 @@ import inspect
 import math
 import numbers
 import os
+import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -30,9 +31,14 @@ from .init import check_flag
 def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
     """`value` as a float: a real number (NumPy's included), finite, at least `low` (above it if `strict`)
     and under `below`; else ValueError (TypeError for a non-number) naming the argument."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]  # a number saved by `save` and read back by `nn.load`
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    number = float(value)
+        raise TypeError(f"{name} must be a number, got {reprlib.repr(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = math.inf
     if below is not None:
         wanted, fits = f"in [{low:g}, {below:g})", low <= number < below
     elif strict:
@@ -40,7 +46,7 @@ def _number(name: str, value: Any, *, low: float, below: float | None = None, st
     else:
         wanted, fits = f"a finite number >= {low:g}", low <= number < math.inf
     if not fits:
-        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+        raise ValueError(f"{name} must be {wanted}, got {reprlib.repr(value)}")
     return number
 
 
@@ -416,7 +422,9 @@ class CosineSchedule:
     def __init__(self, optimizer: Optimizer, steps: int) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"CosineSchedule needs an Optimizer, got {type(optimizer).__name__}")
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+            raise TypeError(f"steps must be an integer (the updates the schedule spans), got {steps!r}")
+        if steps < 1:
             raise ValueError(f"steps must be a positive integer (the updates the schedule spans), got {steps!r}")
         self.optimizer = optimizer
         self.initial_lr = optimizer.lr
@@ -471,7 +479,9 @@ def make_optimizer(name: str, params: Iterable[Any], lr: float | None = None, **
     `lr` (when not None) and `settings` (``decay=``, ``weight_decay=``, ``eps=``...) go to the
     optimizer's constructor; a setting it does not take is a TypeError that lists those it does.
     """
-    key = name.lower() if isinstance(name, str) else name
+    if not isinstance(name, str):
+        raise TypeError(f"the optimizer's name must be a str such as 'adam', got {type(name).__name__} {name!r}")
+    key = name.lower()
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
     kind = OPTIMIZERS[key]
@@ -493,8 +503,11 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
             f"{owner} takes the parameters to update, not the {type(params).__name__} itself: "
             f"{owner}(model.parameters())"
         )
-    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-        raise TypeError(f"{owner} takes a list of parameters such as model.parameters(), got {type(params).__name__}")
+    if isinstance(params, (str, bytes, Value, Tensor)) or not isinstance(params, Iterable):
+        hint = f": put it in a list, {owner}([w])" if isinstance(params, (Value, Tensor)) else ""
+        raise TypeError(
+            f"{owner} takes a list of parameters such as model.parameters(), got {type(params).__name__}{hint}"
+        )
     params = list(params)
     if not params:
         raise ValueError(f"{owner} got an empty parameter list")
@@ -503,8 +516,14 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
             raise TypeError(
                 f"{owner} takes Values or Tensors (a model's parameters()), got {type(p).__name__} at position {index}"
             )
+        if getattr(p, "parents", ()):
+            raise ValueError(
+                f"{owner} got the result of op {getattr(p, 'op', '?')!r} at position {index}, not a leaf: the next "
+                f"forward pass computes it again from its inputs, so its update would be lost; pass the "
+                f"parameters it is computed from"
+            )
         if not getattr(p, "requires_grad", True) and not getattr(p, "is_parameter", False):
-            make = "a Parameter, or a Value computed outside no_grad" if isinstance(p, Value) else \
+            make = "a Parameter, or a leaf Value made outside no_grad" if isinstance(p, Value) else \
                 "with requires_grad=True (a model's parameter frozen with requires_grad=False is fine)"
             raise ValueError(
                 f"{owner} got a {type(p).__name__} that takes no gradient at position {index}, so it would never move: "

@@ -380,9 +380,6 @@ class _Training:
         self.steps_done = 0
         self.stopping = False  # a callback raised StopTraining
         self.checked_width = -1  # the output width the class rule was last checked against
-        params = optimizer.params
-        self.arrays_of = [p for p in params if isinstance(p.data, np.ndarray)]  # read for NaN or inf after an epoch
-        self.numbers_of = [p for p in params if not isinstance(p.data, np.ndarray)]
 
     @np.errstate(over="ignore", invalid="ignore")  # a diverging run ends with the error below, not warnings
     def step(self, Xb: np.ndarray, yb: np.ndarray, where: str) -> tuple[float, np.ndarray | None]:
@@ -463,15 +460,15 @@ class _Training:
         return summary
 
     def check_parameters(self, epoch: int) -> None:
-        """ValueError if a parameter is NaN or inf before training (`epoch` 0); FloatingPointError if the updates
-        of `epoch` made it so (a step's loss is computed before its update, so the epoch's last update, say,
-        would otherwise leave a broken model unseen)."""
-        numbers = self.numbers_of
-        if all(np.isfinite(p.data).all() for p in self.arrays_of) and (
-            not numbers or np.isfinite(np.fromiter((p.data for p in numbers), np.float64, len(numbers))).all()
+        """ValueError if a parameter of the model is NaN or inf before training (`epoch` 0; one the optimizer does
+        not update feeds the loss too); FloatingPointError if the updates of `epoch` made one so (a step's loss is
+        computed before its update, so the epoch's last update, say, would otherwise leave a broken model unseen)."""
+        params = list(self.model.parameters()) if epoch == 0 else self.optimizer.params
+        numbers = [p.data for p in params if not isinstance(p.data, np.ndarray)]
+        if all(np.isfinite(p.data).all() for p in params if isinstance(p.data, np.ndarray)) and (
+            not numbers or np.isfinite(np.array(numbers, dtype=np.float64)).all()
         ):
             return  # the common case, checked fast; the names only when one is broken
-        params = self.optimizer.params
         named = getattr(self.model, "named_parameters", None)
         names = {id(p): name for name, p in named()} if callable(named) else {}
         broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]

@@ -474,6 +474,22 @@ def test_fit_refuses_a_model_whose_weights_are_not_finite_before_training_withou
         nn.fit(model, [[0.0, 1.0]], [1.0], "mse", "sgd", progress=False)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "scalar"])
+def test_a_weight_the_optimizer_does_not_update_is_checked_before_training_too(backend):
+    """Fine-tuning the last layer of a model whose first layer holds NaN: the NaN feeds the loss all the same."""
+    model = nn.MLP(2, [3, 1], seed=0, backend=backend)
+    first = model.layers[0]
+    if backend == "numpy":
+        first.weight.data[0, 0] = np.nan
+    else:
+        first.neurons[1].w[0].data = float("nan")
+    name = "layers.0.weight" if backend == "numpy" else "layers.0.neurons.1.w.0"
+    with pytest.raises(ValueError) as error:
+        nn.fit(model, [[0.0, 1.0]], [1.0], "mse", nn.SGD(model.layers[1].parameters(), lr=0.1), progress=False)
+    assert str(error.value) == f"the model's parameters hold NaN or inf before any training ({name}): load or set " \
+                               f"finite weights"
+
+
 def test_a_diverging_run_with_weight_decay_names_it_as_a_cause_too():
     X, y = nn.data.logic_gate("xor")
     model = nn.MLP(2, [4, 1], seed=0, backend="numpy")

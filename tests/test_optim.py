@@ -127,7 +127,7 @@ NOT_A_LIST = "takes a list of parameters such as model.parameters(), got"
         (lambda p: nn.Adam(p, beta2=-0.1), ValueError, "beta2 must be in [0, 1), got -0.1"),
         (lambda p: nn.RMSprop(p, rho=2), ValueError, "rho must be in [0, 1), got 2"),
         (lambda p: nn.SGD([]), ValueError, "SGD got an empty parameter list"),
-        (lambda p: nn.SGD(p[0]), TypeError, f"SGD {NOT_A_LIST} Parameter"),
+        (lambda p: nn.SGD(p[0]), TypeError, f"SGD {NOT_A_LIST} Parameter: put it in a list, SGD([w])"),
         (lambda p: nn.Adam("w"), TypeError, f"Adam {NOT_A_LIST} str"),
         (lambda p: nn.Adam([1.0, 2.0]), TypeError,
          "Adam takes Values or Tensors (a model's parameters()), got float at position 0"),
@@ -264,6 +264,46 @@ def test_a_setting_changed_after_construction_is_checked_as_in_the_constructor(m
         setattr(optimizer, name, "x")
 
 
+def test_one_parameter_not_in_a_list_or_the_result_of_an_op_is_refused():
+    from chainrule.autograd import Tensor
+
+    weight = nn.MLP(2, [3, 1], seed=0, backend="numpy").layers[0].weight  # iterable: its rows would be taken
+    with pytest.raises(TypeError) as error:
+        nn.SGD(weight)
+    assert str(error.value) == "SGD takes a list of parameters such as model.parameters(), got Tensor: put it " \
+                               "in a list, SGD([w])"
+    with pytest.raises(TypeError, match=re.escape("got Tensor: put it in a list, Adam([w])")):
+        nn.Adam(Tensor(np.zeros(2), requires_grad=True))
+    not_leaves = "got the result of op {!r} at position {}, not a leaf: the next forward pass computes it again " \
+                 "from its inputs, so its update would be lost; pass the parameters it is computed from"
+    with pytest.raises(ValueError) as error:
+        nn.SGD([weight, weight * 2.0], weight_decay=0.5)
+    assert str(error.value) == "SGD " + not_leaves.format("*", 1)
+    with pytest.raises(ValueError) as error:
+        nn.Adam([Parameter(1.0).tanh()])
+    assert str(error.value) == "Adam " + not_leaves.format("tanh", 0)
+
+
+def test_a_number_too_large_for_a_float_and_a_saved_number_read_back():
+    from chainrule.nn.optim import make_optimizer
+
+    params = loss_and_params()[1]
+    with pytest.raises(ValueError) as error:
+        nn.SGD(params, lr=10**400)
+    assert str(error.value).startswith("lr must be a finite number >= 0, got 1000") and len(str(error.value)) < 90
+    optimizer = nn.SGD(params, lr=0.1)
+    optimizer.lr = np.asarray(0.01)  # what nn.load gives for a number that was saved
+    assert optimizer.lr == 0.01 and type(optimizer.lr) is float
+    with pytest.raises(TypeError, match=re.escape("lr must be a number, got array([0.01])")):
+        optimizer.lr = np.asarray([0.01])
+    with pytest.raises(TypeError, match=re.escape("the optimizer's name must be a str such as 'adam', got list ['x']")):
+        make_optimizer(["x"], params)
+    for steps in (10.0, "5"):
+        with pytest.raises(TypeError, match=re.escape(f"steps must be an integer (the updates the schedule spans), "
+                                                      f"got {steps!r}")):
+            nn.optim.CosineSchedule(optimizer, steps)
+
+
 def test_a_setting_may_change_between_steps():
     w = Parameter(1.0)
     optimizer = nn.SGD([w], lr=0.1, momentum=0.5)
@@ -284,7 +324,7 @@ def test_an_optimizer_refuses_what_takes_no_gradient_but_keeps_a_frozen_paramete
     with no_grad():
         constant = Parameter(1.0) * 2.0
     with pytest.raises(ValueError, match="Adam got a Unrecorded that takes no gradient at position 0, so it would "
-                                         "never move: make it a Parameter, or a Value computed outside no_grad"):
+                                         "never move: make it a Parameter, or a leaf Value made outside no_grad"):
         nn.Adam([constant])
     model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
     frozen = model.parameters()[0]
