@@ -622,12 +622,17 @@ def narrowed(array: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
         magnitude = np.abs(array)
         too_large = (magnitude > _LARGEST[dtype]) & (magnitude < np.inf)
         if too_large.any():
-            first = array[too_large][0]
-            shown = f"{float(first):g}"
-            if not math.isfinite(float(first)):  # a longdouble's 1e400, as such rather than as inf
-                shown = np.format_float_scientific(first, 5, trim="-")
-            raise OverflowError(f"{what} {shown} overflows {dtype}")
+            raise OverflowError(f"{what} {number_text(array[too_large][0])} overflows {dtype}")
     return array.astype(dtype, copy=False)
+
+
+def number_text(number: Any) -> str:
+    """`number` as ``{:g}`` shows it, but a longdouble beyond any float (1e400) as itself rather than as inf."""
+    with np.errstate(over="ignore"):
+        as_float = float(number)
+    if math.isfinite(as_float) or not np.isfinite(number):
+        return f"{as_float:g}"
+    return np.format_float_scientific(number, 5, trim="-")
 
 
 def _binary(kind: type[ops.Binary], left: Any, right: Any) -> Tensor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import reprlib
 import secrets
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +17,7 @@ from typing import BinaryIO
 import numpy as np
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_END_RECORD = b"PK\x05\x06"  # a zip archive's end of central directory record, 22 bytes and a comment
 
 
 def file_path(path: object) -> Path:
@@ -91,7 +93,32 @@ def save_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], what: 
     if file_path(path).is_dir():
         raise IsADirectoryError(f"cannot save the {what} to {str(path)!r}: it is a folder; give a file name")
     check_folder(target)
-    return write_atomic(target, lambda stream: np.savez(stream, **arrays))
+    return write_atomic(target, lambda stream: _write_npz(stream, arrays))
+
+
+def _write_npz(stream: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """`arrays` as the ``.npz`` archive ``np.savez`` writes, whatever their names: savez would take a key
+    ``file`` or ``allow_pickle`` for its own argument (the one an error, the other lost without a word)."""
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, array in arrays.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def declared_members(path: Path) -> int | None:
+    """How many members the zip archive at `path` says it holds in its end record, or None if it cannot tell.
+
+    A damaged central directory can hide members from `zipfile`, which lists what it could read and never
+    compares the count with this one."""
+    with open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        stream.seek(max(0, stream.tell() - 22 - 0xFFFF))  # the record and the longest comment it may have
+        tail = stream.read()
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    total = int.from_bytes(tail[at + 10 : at + 12], "little")
+    return None if total == 0xFFFF else total  # 0xFFFF: the count is in a zip64 record
 
 
 def _naming(error: OSError, target: Path) -> OSError:

@@ -52,10 +52,13 @@ def real_numbers(values: Any, what: str) -> list[float]:
     return floats
 
 
-def check_size(name: str, value: int) -> int:
-    """`value` if it is a positive int, else ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+def check_size(name: str, value: Any) -> int:
+    """`value` if it is a positive int (NumPy's too), else an error naming the argument: TypeError for what is no
+    integer (a float or a string such as "3"), ValueError for 0 or less."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {int(value)}")
     return int(value)
 
 

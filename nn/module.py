@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd import Tensor, Value, graph
-from chainrule.autograd.tensor import unmasked
+from chainrule.autograd.tensor import number_text, unmasked
 
 from .arrays import aligned_copy
-from .files import file_path, npz_path, save_npz
+from .files import declared_members, file_path, npz_path, save_npz
 
 BACKENDS = ("scalar", "numpy")
 
@@ -224,7 +224,7 @@ class Module:
             if not np.isfinite(arrays[key]).all():
                 raise ValueError(
                     f"load_state_dict: {key!r} holds numbers too large for the model's {now.dtype} "
-                    f"(up to {float(np.abs(array).max()):g})"
+                    f"(up to {number_text(np.abs(array).max())})"
                 )
         self._load_nested(arrays, "")
         loaded = self.state_dict()  # a parameter saved under two keys (a module used twice, tied weights) keeps one
@@ -270,8 +270,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     ValueError saying the file is not a saved model or state.
     """
     source = file_path(path)
-    if not source.is_file() and npz_path(source).is_file():
-        source = npz_path(source)
+    if npz_path(source).is_file() and not (source.is_file() and zipfile.is_zipfile(source)):
+        source = npz_path(source)  # "run1" names the run1.npz that save("run1") wrote, even beside a file run1
     if not source.exists():
         also = f" or {str(npz_path(source))!r}" if npz_path(source) != source else ""
         raise FileNotFoundError(f"no saved model or state at {str(source)!r}{also}")
@@ -286,8 +286,12 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         with np.load(source, allow_pickle=False) as archive:
             state = {key: archive[key] for key in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error):  # zlib: a damaged compressed member
+    # zlib: a damaged compressed member; RuntimeError: an encrypted one; NotImplementedError: an unknown compression
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
         raise ValueError(not_a_model) from None
+    declared = declared_members(source)
+    if declared is not None and declared != len(state):  # what a damaged directory hides would be lost unseen
+        raise ValueError(f"{str(source)!r} is damaged: it lists {len(state)} of the {declared} arrays it declares")
     if not all(isinstance(array, np.ndarray) and array.dtype.kind in "biuf" for array in state.values()):
         raise ValueError(not_a_model)  # a member that is no .npy comes back as bytes
     return state

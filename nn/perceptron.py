@@ -15,7 +15,7 @@ from .init import Seed, check_size, rng_from
 from .layers import as_inputs
 from .module import Module
 from .optim import _number
-from .training import _check_data, _numbers, _positive_int
+from .training import _check_data, _numbers
 
 
 @dataclass
@@ -74,11 +74,12 @@ class Perceptron(Module):
         with `nn.Recorder`.
         """
         X, y = _check_data(self, X, y)
+        given = y.shape
         X, y = X.astype(np.float64), y.astype(np.float64).reshape(-1)
-        epochs = _positive_int(epochs, "epochs")
+        epochs = check_size("epochs", epochs)
         lr = _number("lr", lr, low=0.0, strict=True)
         if len(y) != len(X):
-            raise ValueError(f"y must hold one 0/1 target per sample, got shape {y.shape} for {len(X)} samples")
+            raise ValueError(f"y must hold one 0/1 target per sample, got shape {given} for {len(X)} samples")
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError(f"perceptron targets must be 0 or 1, got {np.unique(y).tolist()}")
         result = PerceptronResult(converged=False, epochs=0)

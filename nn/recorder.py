@@ -45,13 +45,14 @@ from chainrule import __version__
 from chainrule.autograd import Tensor, Value, backpropagate, no_grad
 
 from .activations import activate
+from .init import check_size
 from .layers import Layer, Neuron
 from .losses import get_loss
 from .mlp import MLP
 from .module import backend_of
 from .perceptron import Perceptron
 from .tensor_layers import Linear, Sequential, _Activation
-from .training import ClassRule, _check_data, _positive_int, shown_values
+from .training import ClassRule, _check_data, shown_values
 
 Extent = tuple[float, float, float, float]
 
@@ -236,7 +237,7 @@ a film page carries (64 and 16 by default; 256 already makes a page of 600 frame
 
 
 def _grid_size(value: Any, name: str, largest: int) -> int:
-    size = _positive_int(value, name)
+    size = check_size(name, value)
     if size > largest:
         raise ValueError(f"{name} must be at most {largest} (points along each side of its map), got {value!r}")
     return size
@@ -327,10 +328,10 @@ class Recorder:
                 f"threshold=), got {shown_values(values)}"
             )
         self.penalty = penalty
-        self.every = _positive_int(every, "every")
+        self.every = check_size("every", every)
         if not isinstance(title, str):
             raise TypeError(f"Recorder: title must be a str, got {type(title).__name__} {title!r}")
-        self.max_frames = None if max_frames is None else _positive_int(max_frames, "max_frames")
+        self.max_frames = None if max_frames is None else check_size("max_frames", max_frames)
         self.extent = _check_extent(extent) if extent is not None else square_around(self.X)
         self.grid = _grid_size(grid, "grid", MAX_GRID)
         self.neuron_grid = _grid_size(neuron_grid, "neuron_grid", MAX_NEURON_GRID)

@@ -27,9 +27,9 @@ import numpy as np
 
 from chainrule.autograd import Value, no_grad
 from chainrule.autograd.graph import add_note
-from chainrule.autograd.tensor import unmasked
+from chainrule.autograd.tensor import number_text, unmasked
 
-from .init import Seed, check_flag, rng_from
+from .init import Seed, check_flag, check_size, rng_from
 from .losses import LOSSES, get_loss
 from .mlp import MLP
 from .module import backend_of
@@ -137,9 +137,8 @@ def _as_dtype(X: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
     with np.errstate(over="ignore"):  # reported below, with the largest value
         converted = X.astype(dtype, copy=False)
     if converted is not X and converted.dtype.kind == "f" and not np.isfinite(converted).all():
-        largest = float(np.abs(X).max())
         raise ValueError(
-            f"{name} holds numbers too large for the model's {converted.dtype} (up to {largest:g}; "
+            f"{name} holds numbers too large for the model's {converted.dtype} (up to {number_text(np.abs(X).max())}; "
             f"{converted.dtype} reaches {float(np.finfo(converted.dtype).max):.3g}): scale the data first"
         )
     return converted
@@ -200,7 +199,7 @@ def predict(model: Any, X: Any, batch_size: int = 1024) -> np.ndarray:
     X = _numbers(X, "X")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-D array (samples, features), got shape {X.shape}")
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = check_size("batch_size", batch_size)
     with no_grad():
         if not len(X):  # the width of the outputs, from one row of zeros
             return _as_array(_forward(model, np.zeros((1, X.shape[1])), backend))[:0]
@@ -310,12 +309,6 @@ def _not_classes(y: np.ndarray, width: int) -> str:
 
 
 # --- the settings ---
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -571,8 +564,8 @@ def fit(
     check_flag("shuffle", shuffle)
     check_flag("progress", progress)
     on_epoch_end, on_step_end = _callback(on_epoch_end, "on_epoch_end"), _callback(on_step_end, "on_step_end")
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
+    epochs = check_size("epochs", epochs)
+    batch_size = len(X) if batch_size is None else check_size("batch_size", batch_size)
     validation = _check_validation(model, validation_data)
     training = _Training(
         model, loss_fn, _check_optimizer(optimizer, model), backend, ClassRule(y, loss_name, threshold),

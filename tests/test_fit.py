@@ -248,8 +248,8 @@ def test_nan_or_inf_in_the_data_is_refused_before_training_naming_the_rows(backe
         ({"optimizer": nn.Adam}, TypeError, "optimizer must be an Optimizer such as nn.Adam\\(model.parameters\\(\\), "
                                             "lr=0.01\\) or a name such as 'adam', got the class Adam"),
         ({"optimizer": 0.1}, TypeError, "optimizer must be an Optimizer .* got float"),
-        ({"batch_size": 2.7}, ValueError, "batch_size must be a positive integer, got 2.7"),
-        ({"epochs": 1.0}, ValueError, "epochs must be a positive integer, got 1.0"),
+        ({"batch_size": 2.7}, TypeError, "batch_size must be a positive integer, got float 2.7"),
+        ({"epochs": 1.0}, TypeError, "epochs must be a positive integer, got float 1.0"),
         ({"validation_data": (np.zeros((3, 2)),)}, ValueError, "validation_data must be a pair \\(X_val, y_val\\)"),
         ({"validation_data": (np.zeros((3, 2)), np.zeros(2))}, ValueError, "validation X has 3 samples but"),
         ({"validation_data": (np.zeros((3, 2)), np.array([0.0, 3.0, 1.0]))}, ValueError,

@@ -203,6 +203,17 @@ def test_offline_without_files_names_folder_files_and_variable(tmp_path: Path) -
     assert listing(tmp_path) == []
 
 
+@pytest.mark.parametrize("download", [False, True])
+def test_a_folder_in_place_of_a_file_is_named_whether_or_not_downloads_are_allowed(
+    tmp_path: Path, download: bool
+) -> None:
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        load_mnist(root=tmp_path, download=download, mirrors=["http://127.0.0.1:9/"], timeout=1)
+    where = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    assert str(info.value) == f"{where} is a folder, not MNIST's file t10k-labels-idx1-ubyte.gz: move it away"
+
+
 def test_default_folder_is_chainrule_data_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINRULE_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "mnist")):

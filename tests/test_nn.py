@@ -141,7 +141,7 @@ def test_save_adds_the_suffix_and_a_failed_save_leaves_nothing(tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", broken)
+    monkeypatch.setattr(np.lib.format, "write_array", broken)
     with pytest.raises(OSError, match="disk full"):
         model.save(tmp_path / "again.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npz"]
@@ -242,9 +242,10 @@ def test_perceptron_learns_linearly_separable_gates(gate):
         ({"X": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "X is empty"),
         ({"X": [[0.0], [1.0], [0.0], [1.0]]}, ValueError, "X rows have 1 features but the model expects nin=2"),
         ({"y": [0, 1, 1]}, ValueError, "X has 4 samples but y has 3"),
-        ({"y": np.zeros((4, 2))}, ValueError, r"y must hold one 0/1 target per sample, got shape \(8,\) for 4 samples"),
+        ({"y": np.zeros((4, 2))}, ValueError,
+         r"y must hold one 0/1 target per sample, got shape \(4, 2\) for 4 samples"),
         ({"epochs": -3}, ValueError, "epochs must be a positive integer, got -3"),
-        ({"epochs": "3"}, ValueError, "epochs must be a positive integer, got '3'"),
+        ({"epochs": "3"}, TypeError, "epochs must be a positive integer, got str '3'"),
         ({"lr": -1.0}, ValueError, "lr must be a finite number > 0, got -1.0"),
         ({"lr": "0.1"}, TypeError, "lr must be a number, got '0.1'"),
     ],
@@ -456,6 +457,75 @@ def test_load_names_both_files_it_looked_for_and_refuses_a_folder(tmp_path):
     with pytest.raises(IsADirectoryError) as error:
         nn.load(tmp_path)
     assert str(error.value) == f"{str(tmp_path)!r} is a folder, not a saved chainrule model or state"
+
+
+def test_load_refuses_an_archive_whose_directory_hides_members_or_needs_a_password(tmp_path):
+    import zipfile
+
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    path = model.save(tmp_path / "model.npz")
+    data = bytearray(path.read_bytes())
+    directory = data.index(b"PK\x01\x02")  # the first entry of the central directory
+    data[directory + 33] = 0x70  # the high byte of its comment's length: the entries after it are read as comment
+    hidden = tmp_path / "hidden.npz"
+    hidden.write_bytes(bytes(data))
+    assert len(zipfile.ZipFile(hidden).namelist()) == 1  # zipfile itself lists the one entry without a word
+    with pytest.raises(ValueError) as error:
+        nn.load(hidden)
+    assert str(error.value) == f"{str(hidden)!r} is damaged: it lists 1 of the 4 arrays it declares"
+    data = bytearray(path.read_bytes())
+    data[6] |= 1  # the first member's "encrypted" flag, in its local header and in the directory
+    data[data.index(b"PK\x01\x02") + 8] |= 1
+    locked = tmp_path / "locked.npz"
+    locked.write_bytes(bytes(data))
+    with pytest.raises(ValueError) as error:
+        nn.load(locked)
+    assert str(error.value) == _not_a_model(locked)
+
+
+def test_load_finds_the_npz_save_wrote_beside_a_file_of_the_name_given(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    (tmp_path / "run1").write_text("notes on run 1\n")
+    model.save(tmp_path / "run1")
+    state = nn.load(tmp_path / "run1")
+    assert all(np.array_equal(state[key], value) for key, value in model.state_dict().items())
+
+
+def test_parameters_named_as_numpy_savez_arguments_are_saved_too(tmp_path):
+    from chainrule.autograd import Parameter
+
+    class Named(nn.Module):
+        def __init__(self):
+            self.file, self.allow_pickle, self.w = Parameter(1.0), Parameter(2.0), Parameter(3.0)
+
+    state = nn.load(Named().save(tmp_path / "named"))
+    assert {key: float(value) for key, value in state.items()} == {"file": 1.0, "allow_pickle": 2.0, "w": 3.0}
+
+
+def test_a_number_beyond_any_float_is_shown_as_itself():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy", dtype="float64")
+    state = model.state_dict()
+    state["layers.0.weight"] = np.full(state["layers.0.weight"].shape, np.longdouble("1e400"))
+    with pytest.raises(ValueError) as error:
+        model.load_state_dict(state)
+    assert str(error.value) == "load_state_dict: 'layers.0.weight' holds numbers too large for the model's float64 " \
+                               "(up to 1e+400)"
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: nn.Perceptron("2"), TypeError, "nin must be a positive integer, got str '2'"),
+        (lambda: nn.MLP(2.0, [1]), TypeError, "nin must be a positive integer, got float 2.0"),
+        (lambda: nn.MLP(2, [np.int64(0)]), ValueError, "layer size must be a positive integer, got 0"),
+        (lambda: nn.fit(nn.MLP(2, [1]), [[0.0, 1.0]], [1.0], "mse", "sgd", epochs=True), TypeError,
+         "epochs must be a positive integer, got bool True"),
+    ],
+)
+def test_a_size_that_is_no_integer_is_a_type_error_and_one_below_1_a_value_error(make, error, message):
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
 
 
 def test_load_state_dict_with_a_file_name_points_at_nn_load():

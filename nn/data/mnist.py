@@ -199,6 +199,10 @@ def load_mnist(
         raise FileNotFoundError(  # rather than download them again into the mnist/ subfolder
             f"MNIST's files are in ${ENV_VAR} itself ({folder.parent}), but are read from its mnist/ subfolder: {fix}"
         )
+    for spec in missing:
+        for name in (spec.gz_name, spec.name):
+            if (folder / name).is_dir():
+                raise IsADirectoryError(f"{folder / name} is a folder, not MNIST's file {name}: move it away")
     if missing:
         if not download:
             names = ", ".join(spec.gz_name for spec in _STANDARD_ORDER if spec in missing)
