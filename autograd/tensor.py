@@ -483,7 +483,8 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
         if data.requires_grad:
             raise TypeError(
                 "Tensor() of a Tensor that requires grad would cut it from its graph: use the Tensor itself, or "
-                "Tensor(t.data) for a new leaf holding its numbers"
+                "Tensor(t.data.copy()) for a new leaf holding its numbers (Tensor(t.data) would share the array, "
+                "which an optimizer step changes in place)"
             )
         data = data.data
     data = unmasked(data, "Tensor()'s data")
@@ -543,8 +544,8 @@ def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointE
     with np.errstate(all="ignore"):
         data = fn.forward(*arrays)
     finite = [np.isfinite(a) for a in arrays if isinstance(a, (np.ndarray, np.generic))]
-    if all(mask.all() for mask in finite):
-        refused = True
+    if all(mask.all() for mask in finite):  # an inf on the way that the result does not keep is no overflow
+        refused = not np.isfinite(data).all()  # (cross-entropy's exp(z - max z) of 0 for z far below the max)
     elif isinstance(fn, (ops.Elementwise, ops.ElementwiseUnary)):
         refused = bool((functools.reduce(np.logical_and, finite) & ~np.isfinite(data)).any())
     else:
@@ -556,7 +557,8 @@ def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointE
     if "divide" in what:
         raise ZeroDivisionError(f"op {fn.name!r} divides by zero") from None
     if "overflow" in what:
-        raise OverflowError(f"op {fn.name!r} overflows {arrays[0].dtype}: the largest input is {largest:g}") from None
+        raise OverflowError(f"op {fn.name!r} overflows {np.asarray(data).dtype}: the largest input is {largest:g}") \
+            from None
     raise ValueError(f"op {fn.name!r} gives NaN from finite inputs ({what}); the largest is {largest:g}") from None
 
 

@@ -50,7 +50,14 @@ def unbroadcast(grad: Any, like: Any) -> Any:
         axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
     if grad.dtype != like.dtype:
-        grad = grad.astype(like.dtype)
+        with np.errstate(over="ignore"):  # reported below
+            narrowed = grad.astype(like.dtype)
+        shrunk = narrowed.dtype.itemsize < grad.dtype.itemsize
+        if shrunk and not np.isfinite(narrowed).all() and np.isfinite(grad).all():
+            raise OverflowError(
+                f"a gradient of up to {float(np.abs(grad).max()):g} overflows the {like.dtype} of the input it is for"
+            )
+        grad = narrowed
     return grad
 
 
@@ -771,7 +778,9 @@ class CrossEntropy(Function):
             per_sample -= shifted.take(picked)  # log(sum(exp(z))) - z[label], both shifted alike
             nll = np.add.reduce(per_sample)
         else:
-            nll = rows.sum(axis=1) @ np.log(totals) - (rows.T * shifted).sum()
+            targets = rows.T
+            weighted = np.multiply(targets, shifted, out=np.zeros_like(shifted), where=targets != 0)  # 0·(−inf) is 0
+            nll = rows.sum(axis=1) @ np.log(totals) - np.add.reduce(weighted, axis=None)
         probs /= totals
         self.probs = probs  # the softmax, (classes, N)
         return np.asarray(nll / n, dtype=z.dtype)

@@ -140,6 +140,20 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert loss.item() == pytest.approx(1e4) and np.isfinite(z.grad).all()
 
 
+def test_cross_entropy_with_target_rows_leaves_out_masked_logits_it_gives_no_weight():
+    """A logit of -inf (a masked class) with target weight 0 adds nothing, as with a label; 0 · (-inf) is no NaN."""
+    z = np.array([[0.0, -np.inf, 1.0]])
+    log_total = np.log(1.0 + np.e)
+    for target, expected in (([0], log_total), ([[1.0, 0.0, 0.0]], log_total), ([[0.5, 0.0, 0.5]], log_total - 0.5)):
+        logits = tensor(z)
+        loss = losses.cross_entropy(logits, np.array(target))
+        loss.backward()
+        weights = np.array(target, dtype=float) if np.ndim(target) == 2 else np.array([[1.0, 0.0, 0.0]])
+        softmax_of_z = np.array([[1.0, 0.0, np.e]]) / (1.0 + np.e)
+        assert loss.item() == pytest.approx(expected, rel=1e-12)
+        np.testing.assert_allclose(logits.grad, softmax_of_z - weights, rtol=1e-12)
+
+
 def test_hinge_known_value():
     assert losses.hinge(values(0.5, -2.0), [1, -1]).data == 0.25  # relu(1 - 0.5), relu(1 - 2)
     with pytest.raises(ValueError, match=r"hinge needs targets of -1 or \+1, got \[0\.0, 1\.0\]"):

@@ -79,6 +79,35 @@ def test_float32_overflows_where_float64_does_not_and_says_so():
     assert np.isfinite(Tensor([100.0], dtype="float64").exp().data).all()
 
 
+def test_cross_entropy_of_finite_logits_far_apart_is_their_finite_loss_and_an_infinite_one_is_refused():
+    """z - max(z) is -inf for float32 logits 6e38 apart: its exp is 0, so the loss and gradient of label 0 are
+    finite (0), as the op's own softmax says; label 1's loss, about 6e38, is not, and is refused."""
+    for target in (np.array([0]), np.array([[1.0, 0.0]], dtype=np.float32)):
+        z = Tensor(np.array([[3e38, -3e38]], dtype=np.float32), requires_grad=True)
+        loss = nn.losses.cross_entropy(z, target)
+        loss.backward()
+        assert loss.item() == 0.0 and np.array_equal(z.grad, [[0.0, 0.0]])
+    with pytest.raises(OverflowError) as error:
+        nn.losses.cross_entropy(Tensor(np.array([[3e38, -3e38]], dtype=np.float32)), np.array([1]))
+    assert str(error.value) == "op 'cross_entropy' overflows float32: the largest input is 3e+38"
+
+
+def test_an_overflow_names_the_dtype_of_the_result():
+    with pytest.raises(OverflowError) as error:
+        Tensor(np.array([3e38], dtype=np.float32)) * Tensor(np.array([1.7e308]))
+    assert str(error.value) == "op '*' overflows float64: the largest input is 1.7e+308"
+
+
+def test_a_float64_gradient_too_large_for_a_float32_input_is_refused_not_made_inf():
+    x = Tensor(np.array([1.5], dtype=np.float32), requires_grad=True)
+    y = Tensor(np.array([1e300]), requires_grad=True)
+    loss = (x * y).sum()  # computed in float64, where 1.5e300 is finite
+    with pytest.raises(OverflowError, match=re.escape("a gradient of up to 1e+300 overflows the float32 of the "
+                                                      "input it is for")):
+        loss.backward()
+    assert x.grad is None
+
+
 def test_tensor_ops_leave_the_callers_numpy_error_state_as_it_was_in_every_thread():
     def ops_then_error_state(setting: str) -> dict:
         with np.errstate(all=setting):

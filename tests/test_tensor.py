@@ -1057,7 +1057,10 @@ def test_tensor_refuses_a_masked_array_and_a_tensor_in_a_graph():
         nn.training.accuracy(masked.reshape(3, 1), [1, 0, 1])
     assert np.array_equal(Tensor(np.ma.array([1.0, 2.0])).data, [1.0, 2.0])  # nothing masked: its numbers
     x = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad would cut it from its graph"):
+    with pytest.raises(TypeError, match=r"Tensor\(\) of a Tensor that requires grad would cut it from its graph: use "
+                                        r"the Tensor itself, or Tensor\(t\.data\.copy\(\)\) for a new leaf holding "
+                                        r"its numbers \(Tensor\(t\.data\) would share the array, which an optimizer "
+                                        r"step changes in place\)"):
         Tensor(x)
     assert np.array_equal(Tensor(Tensor([1.0, 2.0])).data, [1.0, 2.0])
 
