@@ -589,3 +589,107 @@ def test_a_layer_made_without_bias_is_drawn_and_described_with_none(browser, tmp
     assert "bias b = " in visit.page.text_content("#card")
     visit.clean()
     visit.page.close()
+
+
+def _small_film(path: Path, sizes: list[int], backend: str = "numpy", **recorder_options) -> nn.Recording:
+    """A short run of a 2-input network of `sizes` on the moons, filmed to `path`."""
+    X, y = nn.data.moons(40, seed=0)
+    model = nn.MLP(2, sizes, output_activation="sigmoid", seed=0, backend=backend)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", **recorder_options)
+    nn.fit(model, X, y, "binary_cross_entropy", nn.SGD(model.parameters(), lr=0.5), epochs=2, batch_size=20,
+           progress=False, on_step_end=recorder)
+    viz.film(recorder, path)
+    return recorder.recording
+
+
+def test_the_diagram_zooms_out_in_a_narrow_window_and_back_in_when_it_widens_again(browser, tmp_path):
+    _small_film(tmp_path / "wide.html", [8, 8, 1])
+    visit = Visit(browser, tmp_path / "wide.html", width=1600)
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    zoom = "document.getElementById('diagram').style.zoom"
+    assert visit.page.evaluate(zoom) == ""  # no needless 0.999 where the diagram fits
+    visit.page.set_viewport_size({"width": 400, "height": 1000})
+    visit.page.wait_for_function(f"{zoom} !== '' && Number({zoom}) < 0.9", timeout=5_000)
+    narrow = float(visit.page.evaluate(zoom))
+    visit.page.set_viewport_size({"width": 900, "height": 1000})
+    visit.page.wait_for_function(f"{zoom} === '' || Number({zoom}) > {narrow}", timeout=5_000)
+    visit.page.set_viewport_size({"width": 1600, "height": 1000})
+    visit.page.wait_for_function(f"{zoom} === ''", timeout=5_000)
+    visit.clean()
+    visit.page.close()
+
+
+def test_infinite_and_nan_gradients_are_drawn_widest_while_the_others_keep_the_frames_finite_scale(browser, tmp_path):
+    """A run can reach gradients of ±inf or NaN with a finite loss (a tiny weight before a huge one): such an edge is
+    drawn at full width (NaN in grey), and the finite ones are sized against the largest finite one."""
+    recording = _small_film(tmp_path / "plain.html", [3, 1])
+    gradients = recording.weight_gradients[0]
+    gradients[0, 0, 0], gradients[0, 1, 0] = -np.inf, np.nan
+    viz.film(recording, tmp_path / "broken.html")
+    visit = Visit(browser, tmp_path / "broken.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.page.select_option("#edges", "gradient")
+    drawn = visit.page.evaluate(
+        """() => [...document.querySelectorAll('.diagram g[data-layer]')].map((group) => [
+            Number(group.dataset.layer), Number(group.dataset.to), Number(group.dataset.from),
+            group.querySelector('.edge').getAttribute('stroke-width'),
+            group.querySelector('.edge').getAttribute('stroke')])"""
+    )
+    widths = {(layer, to, source): float(width) for layer, to, source, width, _ in drawn}
+    strokes = {(layer, to, source): stroke for layer, to, source, _, stroke in drawn}
+    assert all(np.isfinite(list(widths.values())))
+    assert widths[(0, 0, 0)] == widths[(0, 1, 0)] == 6.0 and strokes[(0, 1, 0)] == "#888"
+    finite = {edge: abs(float(gradients[0][edge[1:]] if edge[0] == 0 else recording.weight_gradients[1][0][edge[1:]]))
+              for edge in widths if edge not in ((0, 0, 0), (0, 1, 0))}
+    widest = max(finite, key=finite.get)
+    assert widths[widest] == 6.0  # the largest finite gradient, not flattened by the inf
+    smallest = min(finite, key=finite.get)
+    expected = 0.6 + 5.4 * np.sqrt(finite[smallest] / finite[widest])
+    assert widths[smallest] == pytest.approx(expected, abs=0.006)
+    visit.clean()
+    visit.page.close()
+
+
+def test_space_plays_after_a_mouse_click_on_discretize(film):
+    film.page.click("#discretize")
+    assert film.page.is_checked("#discretize")
+    film.page.keyboard.press("Space")
+    assert film.player("playing") == "true" and film.page.is_checked("#discretize")
+    film.page.keyboard.press("Space")
+    film.page.focus("#discretize")
+    film.page.keyboard.press("Space")  # reached with the keys, the box keeps them: Space unticks it
+    assert not film.page.is_checked("#discretize") and film.player("playing") == "false"
+    film.clean()
+
+
+def test_the_footer_shows_nested_hyperparameters_as_written_and_deep_column_labels_do_not_overlap(browser, tmp_path):
+    _small_film(tmp_path / "deep.html", [10, 10, 10, 10, 10, 1],
+                hyperparameters={"optimizer": {"name": "sgd", "lr": 0.5}, "sizes": [10, 1]})
+    visit = Visit(browser, tmp_path / "deep.html", width=1280)
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    footer = visit.page.text_content("#reproduce")
+    assert 'optimizer = {"name":"sgd","lr":0.5}, sizes = [10,1]' in footer and "[object Object]" not in footer
+    boxes = visit.page.evaluate(
+        "[...document.querySelectorAll('.diagram text.column')].map((t) => { const b = t.getBoundingClientRect(); "
+        "return [b.left, b.right]; })"
+    )
+    assert len(boxes) == 7
+    assert all(right < next_left for (_, right), (next_left, _) in zip(boxes, boxes[1:]))
+    visit.clean()
+    visit.page.close()
+
+
+def test_the_backward_stepper_follows_an_address_changed_after_loading(browser, tmp_path):
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    out = (x * w).tanh()
+    path = viz.backward_steps(out, tmp_path / "steps.html", renderer="graphviz-pure")
+    visit = Visit(browser, path)
+    current = "document.querySelector('section.step.current').dataset.step"
+    visit.page.evaluate("location.hash = '#step-2'")
+    visit.page.wait_for_function(f"{current} === '2'", timeout=5_000)
+    visit.page.evaluate("location.hash = '#step-99'")  # beyond the last: the last, and the address says so
+    last = str(visit.page.locator("section.step").count() - 1)
+    visit.page.wait_for_function(f"{current} === '{last}'", timeout=5_000)
+    assert visit.page.evaluate("location.hash") == f"#step-{last}"
+    visit.clean()
+    visit.page.close()

@@ -390,6 +390,19 @@ def test_numbers_beyond_float32_reach_the_page_as_they_are_not_as_inf():
     assert payload["arrays"]["y"]["type"] == "f4"  # where the numbers fit, float32 as before
 
 
+def test_numbers_below_float32s_smallest_reach_the_page_as_they_are_not_as_zero():
+    """A saturated sigmoid's loss on a sample can be 1e-53, which float32 would show as 0."""
+    _, r = record_xor(steps=2)
+    r.sample_loss[0, 3] = 7.668e-53
+    r.weights[0][0, 0, 0] = 1e-320  # a subnormal float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's underflow warning on a cast included
+        payload, arrays = page_data(viz.film(r).html)
+    assert payload["arrays"]["sampleLoss"]["type"] == "f8" and arrays["sampleLoss"][0, 3] == 7.668e-53
+    assert payload["arrays"]["weights0"]["type"] == "f8" and arrays["weights0"][0, 0, 0] == 1e-320
+    assert payload["arrays"]["y"]["type"] == "f4"
+
+
 def test_the_page_is_self_contained():
     _, r = record_xor(steps=2)
     page = viz.film(r).html

@@ -118,8 +118,9 @@ class _Blob:
         self.index: dict[str, dict[str, Any]] = {}
 
     def add(self, name: str, array: Any, kind: str) -> None:
-        """Append `array` as `kind`; an "f4" array whose finite numbers float32 cannot hold (a run with a huge
-        learning rate) is kept as "f8", so the page shows them rather than ±inf (it reads each array's own type)."""
+        """Append `array` as `kind`; an "f4" array with numbers float32 cannot hold (beyond ±3.4e38 after a huge
+        learning rate, or non-zero below 1.4e-45, such as a sample's loss of 1e-53) is kept as "f8", so the page
+        shows them rather than ±inf or 0 (it reads each array's own type)."""
         if kind == "f4" and _beyond_float32(array):
             kind = "f8"
         data = np.ascontiguousarray(array, dtype=self.KINDS[kind])
@@ -136,13 +137,14 @@ class _Blob:
 
 
 def _beyond_float32(array: Any) -> bool:
-    """Whether float32 would turn a finite number of `array` into ±inf."""
+    """Whether float32 would turn a finite number of `array` into ±inf, or one that is not 0 into 0."""
     values = np.asarray(array)
     if values.dtype.kind != "f" or values.dtype.itemsize <= 4:
         return False
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         narrowed = values.astype(np.float32)
-    return not np.array_equal(np.isfinite(narrowed), np.isfinite(values))
+    return not (np.array_equal(np.isfinite(narrowed), np.isfinite(values))
+                and np.array_equal(narrowed == 0, values == 0))
 
 
 def quantize(values: np.ndarray, centre: float, half: float) -> np.ndarray:

@@ -20,6 +20,7 @@
     [216, 218, 235], [153, 142, 195], [84, 39, 136]];
   const PALETTE = makePalette();
   const CLASS_COLOUR = [colour(12), colour(243)];
+  const NAN_GREY = "#888"; // an edge whose gradient is NaN: on neither side of the scale
   const SPEEDS = [1, 2, 5, 10, 20, 30, 60];
 
   load(JSON.parse($("film-data").textContent))
@@ -191,7 +192,8 @@
       if (info.chainrule) parts.push("Recorded with chainrule " + info.chainrule);
       if (info.seed !== undefined && info.seed !== null) parts.push("seed " + info.seed);
       const hyper = info.hyperparameters || {};
-      const settings = Object.entries(hyper).filter(([k]) => k !== "command").map(([k, v]) => k + " = " + v);
+      const shown = (v) => typeof v === "object" && v !== null ? JSON.stringify(v) : String(v); // {"lr": 0.1}, [1, 2]
+      const settings = Object.entries(hyper).filter(([k]) => k !== "command").map(([k, v]) => k + " = " + shown(v));
       if (settings.length) parts.push(settings.join(", "));
       if (info.every > 1) {
         const lastStep = a.steps[F - 1];
@@ -227,7 +229,7 @@
       const box = widest > 8 ? 24 : widest > 4 ? 36 : 48;
       const gap = widest > 8 ? 8 : 16;
       const columnGap = Math.max(box + 60, Math.min(140, Math.floor(420 / L)));
-      const top = 30;
+      const top = 42; // room for each column's label, on two lines
       const side = 34;
       const tallest = widest * box + (widest - 1) * gap;
       const width = side * 2 + L * columnGap + box;
@@ -243,12 +245,13 @@
         const columnHeight = sizes[c] * box + (sizes[c] - 1) * gap;
         return { x: side + c * columnGap, y: top + (tallest - columnHeight) / 2 + j * (box + gap) };
       };
-      for (let c = 0; c <= L; c++) {
-        const label = c === 0 ? "inputs" : c === L ? "output \u00b7 " + film.activations[c - 1]
-          : "hidden " + c + " \u00b7 " + film.activations[c - 1];
-        const text = element("text", { x: at(c, 0).x + box / 2, y: 12, "text-anchor": "middle", class: "column" },
-          nodeLayer, SVG);
-        text.textContent = label;
+      for (let c = 0; c <= L; c++) { // the layer, its activation below it: two lines fit the narrowest column gap
+        const lines = c === 0 ? ["inputs"] : [c === L ? "output" : "hidden " + c, film.activations[c - 1]];
+        const x = at(c, 0).x + box / 2;
+        const text = element("text", { x, y: 12, "text-anchor": "middle", class: "column" }, nodeLayer, SVG);
+        lines.forEach((line, row) => {
+          element("tspan", row ? { x, dy: 13, class: "activation" } : { x }, text, SVG).textContent = line;
+        });
       }
       const edges = [];
       for (let l = 0; l < L; l++) {
@@ -309,10 +312,10 @@
     function fitWidth(holder, width) {
       const panel = holder.parentElement;
       const fit = () => {
+        holder.style.zoom = ""; // measured at full size: a zoomed diagram would keep its column as narrow as itself
         const style = getComputedStyle(panel);
         const room = panel.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-        const scale = Math.min(1, room / width);
-        holder.style.zoom = scale < 1 ? scale.toFixed(3) : "";
+        if (room < width - 1) holder.style.zoom = (Math.max(0, room) / width).toFixed(3); // 1: clientWidth rounds
       };
       if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(panel);
       fit();
@@ -350,15 +353,20 @@
       const value = (e) => mode === "weight" ? weight(e.l, f, e.j, e.k)
         : mode === "gradient" ? weightGrad(e.l, f, e.j, e.k) : sampleGrad(e.l, f, state.sample, e.j, e.k);
       let largest = film.largestWeight;
-      if (mode !== "weight") {
+      if (mode !== "weight") { // the frame's largest finite gradient: an inf or NaN one would flatten the others
         largest = 0;
-        for (const e of diagram.edges) largest = Math.max(largest, Math.abs(value(e)));
+        for (const e of diagram.edges) {
+          const size = Math.abs(value(e));
+          if (Number.isFinite(size)) largest = Math.max(largest, size);
+        }
         largest = largest || 1;
       }
       for (const e of diagram.edges) {
         const v = value(e);
-        const size = Math.min(1, Math.abs(v) / largest);
-        e.path.setAttribute("stroke", colour(quantize(v, 0, largest)));
+        const finite = Number.isFinite(v); // ±inf as widest and darkest; NaN as widest and grey
+        const size = finite ? Math.min(1, Math.abs(v) / largest) : 1;
+        e.path.setAttribute("stroke", Number.isNaN(v) ? NAN_GREY : colour(quantize(finite ? v : Math.sign(v), 0,
+          finite ? largest : 1)));
         e.path.setAttribute("stroke-width", (0.6 + 5.4 * Math.sqrt(size)).toFixed(2));
       }
     }
@@ -662,14 +670,16 @@
       }
       speed.value = String(best);
       $("edges").addEventListener("change", paintEdges);
-      $("discretize").addEventListener("change", () => { paintNodes(); paintPlane(); });
-      for (const list of [speed, $("edges")]) {
-        // A list picked from with the mouse hands the keys back to the film; one moved with the keys keeps them.
-        list.addEventListener("pointerdown", () => { list.dataset.pointer = "true"; });
-        list.addEventListener("keydown", () => { delete list.dataset.pointer; });
-        list.addEventListener("change", () => {
-          if (list.dataset.pointer) list.blur();
-          delete list.dataset.pointer;
+      const discretize = $("discretize");
+      discretize.addEventListener("change", () => { paintNodes(); paintPlane(); });
+      for (const [control, area] of [[speed, speed], [$("edges"), $("edges")], [discretize, discretize.parentElement]]) {
+        // A list or the box set with the mouse (the box through its label too) hands the keys back to the film;
+        // one changed with the keys keeps them.
+        area.addEventListener("pointerdown", () => { control.dataset.pointer = "true"; });
+        control.addEventListener("keydown", () => { delete control.dataset.pointer; });
+        control.addEventListener("change", () => {
+          if (control.dataset.pointer) control.blur();
+          delete control.dataset.pointer;
         });
       }
       document.addEventListener("keydown", onKey);

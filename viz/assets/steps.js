@@ -43,6 +43,14 @@
     event.preventDefault();
   });
 
-  const linked = /^#step-(\d+)$/.exec(location.hash);
-  show(linked ? Number.parseInt(linked[1], 10) : 0);
+  /** The step the address names (#step-k), or null. */
+  const linked = () => {
+    const match = /^#step-(\d+)$/.exec(location.hash);
+    return match ? Number.parseInt(match[1], 10) : null;
+  };
+  window.addEventListener("hashchange", () => { // an address edited, or a link within the page followed
+    const k = linked();
+    if (k !== null) show(k);
+  });
+  show(linked() ?? 0);
 })();
