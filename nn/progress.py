@@ -23,7 +23,7 @@ class ProgressBar(tqdm):
 def tqdm_disable(wanted: bool) -> bool | None:
     """tqdm's ``disable`` for a bar: hidden when not `wanted`; else shown in a terminal or a Jupyter kernel,
     whose output area redraws a bar as a terminal does though it is not one (tqdm alone hides it there),
-    and hidden when the output goes to a file or a pipe."""
-    if not wanted:
+    and hidden when the output goes to a file or a pipe, or nowhere."""
+    if not wanted or sys.stderr is None:  # None: a closed stderr (``2>&-``), where a bar has nowhere to go
         return True
     return False if type(sys.stderr).__module__.startswith("ipykernel") else None

@@ -612,7 +612,13 @@ def fit(
             summary = training.epoch(X, y, order, batch_size, bar, epoch + 1)
             training.check_parameters(epoch + 1)
             if validation is not None:
-                summary.update(training.validate(*validation))
+                try:
+                    summary.update(training.validate(*validation))
+                except (OverflowError, ZeroDivisionError) as error:  # finite data the first check took, so the weights
+                    raise FloatingPointError(
+                        f"training diverged: the validation after epoch {epoch + 1} failed: {error}; "
+                        f"{training.advice()}"
+                    ) from error
             summary["epoch_seconds"] = time.perf_counter() - started
             history._record(**summary)
             training.call(on_epoch_end, epoch + 1, summary)

@@ -153,6 +153,23 @@ def test_bad_input_is_one_line_exit_2_before_any_training(tmp_path, capsys, monk
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_folder_the_system_will_not_write_in_is_refused_before_training(capsys):
+    """/sys takes no new file, whoever asks: root's os.access would say it does."""
+    assert main(["gate", "and", "--svg", "/sys/chainrule.svg"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(
+        "chainrule gate: argument --svg: cannot write '/sys/chainrule.svg': the folder '/sys' is not writable (")
+
+
+def test_a_perceptron_right_on_every_row_but_not_yet_converged_says_it_learned(capsys):
+    assert main(["gate", "and", "--model", "perceptron", "--steps", "8"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("learned AND: every row is right after epoch 8, though that epoch still made "
+                                 "mistakes, so the rule has not yet seen an epoch without one (--steps 9 would)")
+    assert main(["gate", "and", "--model", "perceptron", "--steps", "9"]) == 0
+    assert "learned AND: converged after 9 epochs (an epoch without a mistake)" in capsys.readouterr().out
+
+
 def test_the_mlp_that_does_not_learn_exits_1(capsys):
     assert main(["gate", "xnor", "--steps", "2", "--lr", "0.001"]) == 1
     assert "did not learn XNOR in 2 steps; try more --steps or another --lr" in capsys.readouterr().out

@@ -44,6 +44,7 @@ def test_html_steps_and_png_and_no_local_grads(tmp_path, capsys):
 
 BAD = [
     ("x + y", "x=1", "unknown name 'y'"),
+    ("\uff46\uff4f\uff52 * x", "x=1", "'for' is a Python keyword, which cannot name a variable: rename it"),
     ("x", "", "unknown name 'x'"),
     ("x", "x:1", "malformed --at entry 'x:1'"),
     ("x", "x=", "malformed --at entry 'x='"),
@@ -111,10 +112,14 @@ def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, capsys, expression, 
         ("out.pdf", "argument -o/--output: expected a .svg or .png file"),
         ("missing/out.svg", "argument -o/--output: cannot write"),
         (".", "is a folder, expected a .svg or .png file"),
+        ("out.svg/", "names a folder, expected a .svg or .png file"),
+        ("a" * 300 + ".svg", "File name too long"),
+        ("~no_such_user_of_chainrule/out.svg", "cannot write '~no_such_user_of_chainrule/out.svg': "),
     ],
 )
 def test_bad_output_path_is_refused_before_anything_runs(tmp_path, capsys, output, reason):
-    assert main(["graph", "x", "--at", "x=1", "-o", str(tmp_path / output)]) == 2
+    path = output if output.startswith("~") else str(tmp_path / output) + ("/" if output.endswith("/") else "")
+    assert main(["graph", "x", "--at", "x=1", "-o", path]) == 2
     err = capsys.readouterr().err
     assert err.startswith("chainrule graph: ") and reason in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -143,6 +148,26 @@ def test_the_parser_never_evaluates_what_it_refuses(tmp_path):
     assert not marker.exists()
     tree = expr.parse("tanh(a*b) + a**2 - exp(-c)/2")
     assert expr.names_in(tree) == ["a", "b", "c"]
+
+
+def test_a_closed_stdout_is_an_error_and_a_closed_stderr_loses_only_the_messages(tmp_path):
+    """``>&-`` closes stdout, where the results go: refused with one line on stderr (as ``echo hi >&-`` fails).
+    ``2>&-`` closes stderr: the command runs, its output on stdout, and a failure keeps its status, unprinted."""
+    script = Path(sys.executable).parent / "chainrule"
+    env = {**os.environ, "CHAINRULE_DOT": "graphviz-pure"}
+    out = tmp_path / "x.svg"
+
+    def shell(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=120)
+
+    closed_out = shell(f"'{script}' graph x --at x=1 -o '{out}' >&-")
+    assert closed_out.returncode == 1 and not out.exists()
+    assert closed_out.stderr == "chainrule: error: standard output is closed: redirect it to a file, or to /dev/null " \
+                                "to discard it\n"
+    closed_err = shell(f"'{script}' graph x --at x=1 -o '{out}' 2>&-")
+    assert closed_err.returncode == 0 and closed_err.stdout.strip() == str(out) and out.exists()
+    failed = shell(f"'{script}' graph y --at x=1 -o '{tmp_path / 'y.svg'}' 2>&-")
+    assert failed.returncode == 2 and failed.stdout == ""  # not "chainrule graph: unknown name" on stdout
 
 
 def test_long_flat_sums_are_not_too_deep():

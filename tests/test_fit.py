@@ -490,6 +490,24 @@ def test_a_weight_the_optimizer_does_not_update_is_checked_before_training_too(b
                                f"finite weights"
 
 
+def test_a_run_that_diverges_where_only_the_validation_data_shows_it_says_so():
+    """Weights grown by too large a rate overflow on validation inputs of 1e18, which the first weights took."""
+    model = nn.MLP(1, [1], seed=0, backend="numpy")
+    with pytest.raises(FloatingPointError) as error:
+        nn.fit(model, [[1.0]], [1000.0], "mse", nn.SGD(model.parameters(), lr=0.4), epochs=2,
+               validation_data=([[1e18]], [0.0]), progress=False)
+    assert str(error.value) == "training diverged: the validation after epoch 1 failed: op '**' overflows float32: " \
+                               "the largest input is 8.00095e+20; try a smaller learning rate"
+    assert error.value.history.history == {}  # the epoch's figures were not complete
+
+
+def test_a_progress_bar_with_stderr_closed_is_not_shown(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", None)  # what ``2>&-`` leaves a Python program
+    model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
+    history = nn.fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, 0.0], "mse", "sgd", epochs=2, batch_size=1)
+    assert len(history.loss) == 2
+
+
 def test_a_diverging_run_with_weight_decay_names_it_as_a_cause_too():
     X, y = nn.data.logic_gate("xor")
     model = nn.MLP(2, [4, 1], seed=0, backend="numpy")

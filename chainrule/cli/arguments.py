@@ -8,6 +8,7 @@ import inspect
 import math
 import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +67,13 @@ def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]
     wanted = " or ".join(suffixes)
 
     def convert(text: str) -> Path:
-        path = Path(text).expanduser()
+        try:
+            path = Path(text).expanduser()
+            path.is_dir()  # an OSError for a name the system refuses (too long, say)
+        except (RuntimeError, OSError) as error:  # RuntimeError: ~name of no user
+            raise argparse.ArgumentTypeError(f"cannot write {text!r}: {_reason(error)}") from None
+        if text.endswith(("/", os.sep)):  # Path drops the slash that asks for a folder
+            raise argparse.ArgumentTypeError(f"{text!r} names a folder, expected a {wanted} file")
         if path.is_dir():
             raise argparse.ArgumentTypeError(f"{text!r} is a folder, expected a {wanted} file")
         if path.suffix.lower() not in suffixes:
@@ -80,11 +87,21 @@ def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(folder)!r} is a file, not a folder")
         if not folder.is_dir():
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder {str(folder)!r} is not writable")
+        try:  # a file made and removed at once: os.access grants root everything, /sys included
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".chainrule-", suffix=".tmp"):
+                pass
+        except OSError as error:
+            raise argparse.ArgumentTypeError(
+                f"cannot write {text!r}: the folder {str(folder)!r} is not writable ({_reason(error)})"
+            ) from None
         return path
 
     return convert
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, without the file name an OSError repeats."""
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
 
 
 def help_text(docstring: str) -> str:

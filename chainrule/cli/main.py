@@ -137,7 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; bad input prints one line to stderr and returns 2, other failures 1; no traceback."""
+    if sys.stdout is None:  # closed (``>&-``): what the command prints, its --json results say, would be lost
+        _report("chainrule: error: standard output is closed: redirect it to a file, or to /dev/null to discard it")
+        return 1
     return _flushed(*_run(argv))
+
+
+def _report(message: str) -> None:
+    """`message` as one line on stderr, if there is one (``2>&-`` closes it; print would then write to stdout)."""
+    if sys.stderr is not None:
+        print(one_line(message), file=sys.stderr)
 
 
 def _flushed(status: int, reported: bool) -> int:
@@ -153,7 +162,7 @@ def _flushed(status: int, reported: bool) -> int:
             return status
         if isinstance(error, BrokenPipeError):
             return CLOSED_PIPE
-        print(one_line(f"chainrule: error: {error}"), file=sys.stderr)
+        _report(f"chainrule: error: {error}")
         return 1
     return status
 
@@ -174,25 +183,25 @@ def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
             return 0, False
         return int(args.run(args) or 0), False
     except UsageError as error:
-        print(one_line(str(error)), file=sys.stderr)
+        _report(str(error))
         return 2, True
     except Unfinished as error:
-        print(one_line(str(error)), file=sys.stderr)
+        _report(str(error))
         return 1, True
     except KeyboardInterrupt:
-        print("chainrule: interrupted", file=sys.stderr)
+        _report("chainrule: interrupted")
         return 130, True
     except BrokenPipeError:
         _discard_stdout()
         return CLOSED_PIPE, True
     except MemoryError as error:
-        print(one_line(f"chainrule: error: out of memory: {error}".rstrip(": ")), file=sys.stderr)
+        _report(f"chainrule: error: out of memory: {error}".rstrip(": "))
         return 1, True
     except Exception as error:  # the last line of defence: a user never sees a traceback
         message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
         if not isinstance(error, (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError)):
             message = f"{type(error).__name__}: {message} (this is a bug in chainrule: please report it)"
-        print(one_line(f"chainrule: error: {message}"), file=sys.stderr)
+        _report(f"chainrule: error: {message}")
         return 1, True
 
 

@@ -140,6 +140,9 @@ def _perceptron(args: argparse.Namespace) -> int:
     learned = _truth_table(gate, X, y, outputs, outputs)
     if result.converged:
         print(f"learned {gate}: converged after {result.epochs} epochs (an epoch without a mistake)")
+    elif learned:  # the last epoch's updates fixed its mistakes; the rule stops only after an epoch with none
+        print(f"learned {gate}: every row is right after epoch {result.epochs}, though that epoch still made "
+              f"mistakes, so the rule has not yet seen an epoch without one (--steps {result.epochs + 1} would)")
     else:
         print(f"did not converge: no epoch of {result.epochs} went without a mistake "
               f"(best accuracy {result.best_accuracy:.0%})")

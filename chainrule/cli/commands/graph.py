@@ -152,6 +152,8 @@ def build(text: str, values: dict[str, float]) -> Value:
     for name in used:
         if name in expr.FUNCTIONS:
             raise UsageError(f"{PREFIX}{name!r} is a function: call it, as in {name}(x)")
+        if keyword.iskeyword(name):  # written in other letters, such as fullwidth ｆｏｒ, that Python reads as it
+            raise UsageError(f"{PREFIX}{name!r} is a Python keyword, which cannot name a variable: rename it")
         if name not in values:
             raise UsageError(f"{PREFIX}unknown name {name!r}: give it a value with --at {name}=NUMBER")
     unused = [name for name in values if name not in used]
