@@ -152,21 +152,22 @@ def test_the_parser_never_evaluates_what_it_refuses(tmp_path):
 
 def test_a_closed_stdout_is_an_error_and_a_closed_stderr_loses_only_the_messages(tmp_path):
     """``>&-`` closes stdout, where the results go: refused with one line on stderr (as ``echo hi >&-`` fails).
-    ``2>&-`` closes stderr: the command runs, its output on stdout, and a failure keeps its status, unprinted."""
-    script = Path(sys.executable).parent / "chainrule"
+    ``2>&-`` closes stderr: the command runs, its output on stdout, and a failure keeps its status, unprinted.
+    Run as ``python -m chainrule`` from the checkout's top, so that it is this checkout's code, however installed."""
+    script = f"cd '{Path(__file__).resolve().parents[1]}' && '{sys.executable}' -m chainrule"
     env = {**os.environ, "CHAINRULE_DOT": "graphviz-pure"}
     out = tmp_path / "x.svg"
 
     def shell(command: str) -> subprocess.CompletedProcess:
         return subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=120)
 
-    closed_out = shell(f"'{script}' graph x --at x=1 -o '{out}' >&-")
+    closed_out = shell(f"{script} graph x --at x=1 -o '{out}' >&-")
     assert closed_out.returncode == 1 and not out.exists()
     assert closed_out.stderr == "chainrule: error: standard output is closed: redirect it to a file, or to /dev/null " \
                                 "to discard it\n"
-    closed_err = shell(f"'{script}' graph x --at x=1 -o '{out}' 2>&-")
+    closed_err = shell(f"{script} graph x --at x=1 -o '{out}' 2>&-")
     assert closed_err.returncode == 0 and closed_err.stdout.strip() == str(out) and out.exists()
-    failed = shell(f"'{script}' graph y --at x=1 -o '{tmp_path / 'y.svg'}' 2>&-")
+    failed = shell(f"{script} graph y --at x=1 -o '{tmp_path / 'y.svg'}' 2>&-")
     assert failed.returncode == 2 and failed.stdout == ""  # not "chainrule graph: unknown name" on stdout
 
 

@@ -185,8 +185,12 @@ def test_fuzz_graph_exits_0_with_a_picture_or_2_with_one_line(tmp_path, fake_ren
 
 
 def at_for(expression: str, values: list[float]) -> list[str]:
-    """The --at option giving each of NAMES that `expression` uses its value (a name it does not use is refused)."""
-    used = expr.names_in(expr.parse(expression))
+    """The --at option giving each of NAMES that `expression` uses its value (a name it does not use is refused);
+    all of them for an expression the command refuses to read (an exponent too large), which it reports first."""
+    try:
+        used = expr.names_in(expr.parse(expression))
+    except expr.ExpressionError:
+        used = NAMES
     entries = [f"{name}={value}" for name, value in zip(NAMES, values) if name in used]
     return ["--at", ",".join(entries)] if entries else []
 
@@ -210,6 +214,7 @@ def is_math_error(stderr: str) -> bool:
 
 @settings(FUZZ, max_examples=150)
 @example(expression="((x+1)/y)", values=["0.0", "3.7291703656001034e-155", "1.0", "1.0"])  # df/dy overflows
+@example(expression="x ** 1e308", values=["1.0", "1.0", "1.0", "1.0"])  # an exponent the command refuses to read
 @given(expression=expressions, values=st.lists(moderate, min_size=len(NAMES), max_size=len(NAMES)))
 def test_fuzz_valid_expressions_with_every_name_given_draw_or_name_a_math_error(
     tmp_path, fake_renderer, expression, values
