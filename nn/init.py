@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -36,8 +37,9 @@ def initial_weights(nin: int, nout: int, activation: str, rng: np.random.Generat
 
 
 def real_numbers(values: Any, what: str) -> list[float]:
-    """`values` as floats: an ordered sequence (list, tuple or 1-D array) of real numbers, not a string or a
-    set (whose order is not the one written); TypeError naming `what` otherwise."""
+    """`values` as floats: an ordered sequence (list, tuple or 1-D array) of finite real numbers, not a string or a
+    set (whose order is not the one written); TypeError naming `what` otherwise (ValueError for NaN or inf, which a
+    model cannot compute with)."""
     if isinstance(values, (str, bytes, set, frozenset, dict)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"{what} must be a list of real numbers, got {type(values).__name__} {values!r}")
     floats = []
@@ -49,6 +51,8 @@ def real_numbers(values: Any, what: str) -> list[float]:
         except OverflowError:  # an int beyond any float
             digits = len(str(value))
             raise OverflowError(f"{what}: expected a number a float can hold, got an int of {digits} digits") from None
+        if not math.isfinite(floats[-1]):
+            raise ValueError(f"{what}: expected finite numbers, got {value!r} at position {len(floats) - 1}")
     return floats
 
 

@@ -32,8 +32,17 @@ def as_inputs(x: Sequence[Any]) -> Sample:
     """A sample as Values: numbers become input leaves labelled x0, x1, ... (in no module's scope)."""
     if type(x) is Sample:
         return x
-    if isinstance(x, (Value, str, bytes)) or not hasattr(x, "__len__"):
+    if isinstance(x, (Value, str, bytes, dict, set, frozenset)) or not isinstance(x, (Sequence, np.ndarray)):
         raise TypeError(f"expected a sequence of numbers or Values (one sample), got {type(x).__name__}")
+    rows = x.shape if isinstance(x, np.ndarray) and x.ndim != 1 else None
+    if rows is None and len(x) and isinstance(x[0], (Sequence, np.ndarray)) and not isinstance(x[0], str):
+        rows = (len(x), *np.shape(x[0]))
+    if rows is not None:  # a batch: the scalar engine takes one sample at a time
+        given = "an array" if isinstance(x, np.ndarray) else "rows"
+        raise ValueError(
+            f"a scalar model takes one sample, a list of numbers; got {given} of shape {rows}: call it on each row, "
+            f"or use nn.predict(model, X) for them all"
+        )
     values = Sample(v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x))
     for value in values:
         if not value.parents and not value.is_parameter:

@@ -39,14 +39,16 @@ class MLP(Module):
         dtype: Any = None,
     ) -> None:
         nin = check_size("nin", nin)
-        if not isinstance(nouts, (list, tuple)) or not nouts:
+        if not isinstance(nouts, (list, tuple)):
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, got {type(nouts).__name__} {nouts!r}")
+        if not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         sizes = [nin] + [check_size("layer size", n) for n in nouts]
         check_activation(activation)
         check_activation(output_activation)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-        if backend == "scalar" and dtype is not None and np.dtype(dtype) != np.float64:
+        if backend == "scalar" and dtype is not None and check_dtype(dtype) != np.float64:
             raise ValueError(
                 f"dtype={dtype!r} is for backend='numpy': the scalar backend computes in Python floats (float64)"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -215,7 +215,7 @@ class Module:
             array = np.asarray(unmasked(state[key], f"load_state_dict: {key!r}"))
             if array.shape != now.shape:
                 raise ValueError(f"load_state_dict: {key!r} has shape {array.shape}, the model expects {now.shape}")
-            if array.dtype.kind not in "biuf":
+            if array.dtype.kind not in "iuf":  # True and False are no weights
                 raise TypeError(f"load_state_dict: {key!r} holds {array.dtype} values, not numbers")
             with np.errstate(over="ignore"):  # reported below, naming the key
                 arrays[key] = array.astype(now.dtype, copy=False)
@@ -347,17 +347,32 @@ def _check_leaves(owner: str, name: str, value: Any) -> None:
 
 
 def _check_holder(owner: str, name: str, value: Any) -> None:
-    """TypeError for parameters where a Module would not find them: in a dict, in a list with other things, or
-    in a list or dict inside one."""
+    """TypeError for parameters or modules where a Module would not find them: parameters in a dict, in a list with
+    other things, or in a list or dict inside one; either in a set or an array of objects; modules in a list or dict
+    inside a list, tuple or dict."""
+    if isinstance(value, (set, frozenset)) or (isinstance(value, np.ndarray) and value.dtype == object):
+        if _holds(value, lambda item: isinstance(item, Module) or is_parameter(item)):
+            raise TypeError(
+                f"{owner}.{name} is a {type(value).__name__} holding parameters or modules, which a Module does not "
+                f"look for there, so they would be neither trained nor saved: keep them in a list"
+            )
+        return
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    nested = next((child for child in children if not isinstance(child, Module) and _holds(child, _is_module)), None)
+    if nested is not None:
+        raise TypeError(
+            f"{owner}.{name} holds modules inside a {type(nested).__name__} of its own, which a Module does not look "
+            f"into, so they would be neither trained nor saved: keep modules in one list or dict, or in a Sequential"
+        )
     if isinstance(value, dict):
-        held = [str(key) for key, item in value.items() if _holds_parameters(item)]
+        held = [str(key) for key, item in value.items() if _holds(item, is_parameter)]
         if held:
             raise TypeError(
                 f"{owner}.{name} is a dict holding parameters ({', '.join(map(repr, held[:3]))}), which a Module "
                 f"does not look for there, so they would be neither trained nor saved: make each an attribute, or "
                 f"keep them in a list of parameters or in modules"
             )
-    elif isinstance(value, (list, tuple)) and any(_holds_parameters(item) for item in value):
+    elif isinstance(value, (list, tuple)) and any(_holds(item, is_parameter) for item in value):
         other = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
         if other is not None:  # a list of parameters alone is what a Module finds
             raise TypeError(
@@ -367,12 +382,24 @@ def _check_holder(owner: str, name: str, value: Any) -> None:
             )
 
 
-def _holds_parameters(value: Any) -> bool:
-    """Whether `value` is a parameter or a list, tuple or dict with one somewhere inside (not looking into modules)."""
-    if is_parameter(value):
+def _holds(value: Any, wanted: Callable[[Any], bool]) -> bool:
+    """Whether `value` is `wanted`, or a container (list, tuple, dict, set, array of objects) with such an item
+    somewhere inside (not looking into modules)."""
+    if wanted(value):
         return True
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    return any(_holds_parameters(item) for item in items)
+    if isinstance(value, dict):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    elif isinstance(value, np.ndarray) and value.dtype == object:
+        items = value.ravel()
+    else:
+        return False
+    return any(_holds(item, wanted) for item in items)
+
+
+def _is_module(value: Any) -> bool:
+    return isinstance(value, Module)
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:

@@ -10,7 +10,7 @@ from chainrule.autograd import Tensor, tensor_ops
 
 from .activations import activate, check_activation
 from .arrays import aligned_copy
-from .init import Seed, check_size, initial_weights, rng_from
+from .init import Seed, check_flag, check_size, initial_weights, rng_from
 from .module import Module
 
 DTYPES = ("float32", "float64")
@@ -53,6 +53,7 @@ class Linear(Module):
         dtype: Any = "float32",
     ) -> None:
         nin, nout = check_size("nin", nin), check_size("nout", nout)
+        bias = check_flag("bias", bias)  # Linear(2, 3, "relu") would otherwise be a linear layer with a bias
         self.activation = check_activation(activation)
         if activation == "step":
             raise ValueError("activation 'step' has no gradient; the NumPy backend does not offer it")
@@ -119,7 +120,14 @@ class Softmax(Module):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return (Tensor(x) if isinstance(x, np.ndarray) else x).softmax(axis=self.axis)
+        if isinstance(x, np.ndarray):
+            x = Tensor(x)
+        if not isinstance(x, Tensor):
+            raise TypeError(
+                f"Softmax applies to a Tensor or an array (the NumPy backend), got {type(x).__name__}: for a list of "
+                f"Values, use nn.losses.softmax"
+            )
+        return x.softmax(axis=self.axis)
 
 
 class Sequential(Module):
@@ -136,7 +144,7 @@ class Sequential(Module):
             yield str(i), module
 
     def forward(self, x: Any) -> Any:
-        if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], (Linear, Sequential)):
+        if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], Linear):
             x = _batch(x, self.parameters())  # what a Linear first would do with it, for an activation first
         for module in self.layers:
             x = module(x)

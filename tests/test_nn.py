@@ -211,8 +211,10 @@ def test_a_layer_used_twice_is_one_set_of_parameters_moved_once_per_step(backend
     "make, error, message",
     [
         (lambda: nn.MLP(0, [1]), ValueError, "nin must be a positive integer, got 0"),
-        (lambda: nn.MLP(2, 3), ValueError, "nouts must be a non-empty list"),
-        (lambda: nn.MLP(2, np.array([3, 1])), ValueError, r"nouts must be a non-empty list .* got array\(\[3, 1\]\)"),
+        (lambda: nn.MLP(2, 3), TypeError, "nouts must be a non-empty list of layer sizes, got int 3"),
+        (lambda: nn.MLP(2, np.array([3, 1])), TypeError,
+         r"nouts must be a non-empty list .* got ndarray array\(\[3, 1\]\)"),
+        (lambda: nn.MLP(2, []), ValueError, r"nouts must be a non-empty list of layer sizes, got \[\]"),
         (lambda: nn.MLP(2, [3], activation="gelu"), ValueError, "unknown activation 'gelu'; expected one of relu"),
         (lambda: nn.MLP(2, [3], backend="cuda"), ValueError, "unknown backend 'cuda'"),
         (lambda: nn.MLP(2, [3], seed="x"), TypeError, "seed must be an int"),
@@ -842,3 +844,73 @@ def test_saving_through_a_symbolic_link_writes_its_file_and_keeps_the_link(tmp_p
     model = nn.MLP(2, [2, 1], seed=0, backend="numpy")
     assert model.save(link) == link and link.is_symlink()
     np.testing.assert_array_equal(nn.load(real)["layers.0.weight"], model.layers[0].weight.data)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: nn.Linear(2, 3, "relu"), TypeError, "bias must be True or False, got 'relu'"),
+        (lambda: nn.MLP(3, [2, 1], seed=0)({0: 1.0, 1: 2.0, 2: 3.0}), TypeError,
+         "expected a sequence of numbers or Values (one sample), got dict"),
+        (lambda: nn.Neuron(3, seed=0)({30.0, 1.0, 2.0}), TypeError,
+         "expected a sequence of numbers or Values (one sample), got set"),
+        (lambda: nn.MLP(3, [2, 1], seed=0)(np.ones((2, 3))), ValueError,
+         "a scalar model takes one sample, a list of numbers; got an array of shape (2, 3): call it on each row, or "
+         "use nn.predict(model, X) for them all"),
+        (lambda: nn.Layer(3, 2, seed=0)([[1.0, 2.0, 3.0]] * 2), ValueError,
+         "a scalar model takes one sample, a list of numbers; got rows of shape (2, 3): call it on each row, or use "
+         "nn.predict(model, X) for them all"),
+        (lambda: nn.Softmax()([1.0, 2.0]), TypeError,
+         "Softmax applies to a Tensor or an array (the NumPy backend), got list: for a list of Values, use "
+         "nn.losses.softmax"),
+        (lambda: nn.MLP(2, [1], dtype="foo"), ValueError, "dtype must be one of float32, float64, got 'foo'"),
+        (lambda: nn.Neuron(2, weights=[float("nan"), 1.0]), ValueError,
+         "Neuron weights: expected finite numbers, got nan at position 0"),
+        (lambda: nn.Neuron(2, weights=[0.0, 1.0], bias=float("inf")), ValueError,
+         "Neuron bias: expected finite numbers, got inf at position 0"),
+    ],
+)
+def test_a_module_given_what_it_would_misread_says_so(make, error, message):
+    with pytest.raises(error) as raised:
+        make()
+    assert str(raised.value) == message
+
+
+def test_modules_and_parameters_where_a_module_would_not_find_them_are_refused():
+    class Nested(nn.Module):
+        def __init__(self, blocks):
+            self.blocks = blocks
+
+    message = "Nested.blocks holds modules inside a {} of its own, which a Module does not look into, so they would " \
+              "be neither trained nor saved: keep modules in one list or dict, or in a Sequential"
+    for blocks, kind in (([[nn.Linear(2, 2)], [nn.Linear(2, 2)]], "list"), ({"a": [nn.Linear(2, 2)]}, "list"),
+                         ([{"a": nn.Linear(2, 2)}], "dict")):
+        with pytest.raises(TypeError) as raised:
+            Nested(blocks)
+        assert str(raised.value) == message.format(kind)
+    unordered = "Nested.blocks is a {} holding parameters or modules, which a Module does not look for there, so " \
+                "they would be neither trained nor saved: keep them in a list"
+    for blocks, kind in (({nn.Linear(2, 2)}, "set"), (frozenset({Parameter(1.0)}), "frozenset"),
+                         (np.array([nn.Linear(2, 2), nn.Linear(2, 2)], dtype=object), "ndarray")):
+        with pytest.raises(TypeError) as raised:
+            Nested(blocks)
+        assert str(raised.value) == unordered.format(kind)
+    kept = Nested({"a": nn.Linear(2, 2), "b": nn.Linear(2, 1)})  # one level, as documented: found
+    assert [name for name, _ in kept.named_parameters()] == ["blocks.a.weight", "blocks.a.bias", "blocks.b.weight",
+                                                             "blocks.b.bias"]
+
+
+def test_an_activation_first_in_a_nested_sequential_takes_a_list_as_a_batch():
+    linear = nn.Linear(2, 1, seed=0)
+    flat = nn.Sequential(nn.ReLU(), linear)([[1.0, -2.0]])
+    nested = nn.Sequential(nn.Sequential(nn.ReLU()), linear)([[1.0, -2.0]])
+    assert np.array_equal(nested.data, flat.data) and nested.dtype == np.float32
+
+
+def test_load_state_dict_refuses_true_and_false_as_weights():
+    model = nn.MLP(2, [1], seed=0, backend="numpy")
+    state = model.state_dict()
+    state["layers.0.bias"] = np.array([True])
+    with pytest.raises(TypeError) as raised:
+        model.load_state_dict(state)
+    assert str(raised.value) == "load_state_dict: 'layers.0.bias' holds bool values, not numbers"
