@@ -506,6 +506,8 @@ class Recorder:
             total = data_loss + self.penalty() if self.penalty is not None else data_loss
             loss = float(total.data)
             if not math.isfinite(loss):
+                if not self._steps_done:  # nothing trained yet: the model as it was given
+                    raise ValueError(f"Recorder: the loss is {loss} before any step: {_broken_parameters(self.model)}")
                 raise FloatingPointError(
                     f"Recorder: the loss is {loss} after {self._steps_done} steps; the training diverged"
                 )
@@ -636,16 +638,15 @@ def _neuron_numbers(outputs: Any, stage: Stage, inputs: np.ndarray, grads: dict[
     whose `inputs` (n, nin) gave `outputs`."""
     activation = stage.activation
     if isinstance(outputs, Tensor):
-        # A NumPy layer is one node, act(x @ wᵀ + b): dL/dz is dL/da times the activation's own local
-        # derivative, at the z that the layer's parameters make of its inputs.
+        # A NumPy layer is one node, act(x @ wᵀ + b) (or a linear one and its activation's): dL/dz is dL/da
+        # times the activation's local derivative as the op kept it, at the z of the pass just run, in the
+        # model's dtype: z worked out again in float64 can fall on the other side of ReLU's kink.
         a = np.array(outputs.data, dtype=np.float64)
         upstream = _array_or_zeros(grads.get(outputs), a.shape)
         if activation == "linear":
             return a, np.ones_like(a), upstream
-        weights, biases = stage.parameters()
-        z = Tensor(inputs @ weights.T + biases, dtype=np.float64, requires_grad=True)
-        (local,) = activate(z, activation).local_grads
-        local = np.broadcast_to(np.asarray(local, dtype=np.float64), a.shape).copy()
+        op = getattr(outputs._fn, "activation", outputs._fn)  # the fused Linear's activation, or the op itself
+        local = np.broadcast_to(np.asarray(op.local(), dtype=np.float64), a.shape).copy()
         return a, local, upstream * local
     a = np.array([[v.data for v in outs] for outs in outputs])
     if activation == "linear":
@@ -653,6 +654,15 @@ def _neuron_numbers(outputs: Any, stage: Stage, inputs: np.ndarray, grads: dict[
     local = np.array([[v.local_grads[0] for v in outs] for outs in outputs])
     delta = np.array([[grads.get(v.parents[0], 0.0) for v in outs] for outs in outputs])
     return a, local, delta
+
+
+def _broken_parameters(model: Any) -> str:
+    """Which of `model`'s parameters hold NaN or inf, in words, or that the data must be to blame."""
+    broken = [name for name, p in model.named_parameters() if not np.isfinite(p.data).all()]
+    if not broken:
+        return "the model's parameters are finite, so the data or the loss gives it"
+    shown = ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
+    return f"the model's parameters hold NaN or inf ({shown}): load or set finite weights"
 
 
 def _values(outputs: Any) -> np.ndarray:

@@ -347,6 +347,30 @@ def test_targets_must_be_two_classes_and_frames_must_exist():
         r.sample_gradients(0, 4)
 
 
+def test_a_float32_models_local_derivatives_are_those_its_pass_used_at_relus_kink():
+    """z = 6e-8 in float32 is 0 or below when worked out again in float64: the film keeps the pass's own da/dz."""
+    x1, x2, b = 0.22309055633594177, 0.6973153653960794, -0.920405924320221
+    X, y = np.array([[x1, x2], [1.0, 0.0], [0.0, 1.0], [0.5, 0.9]]), np.array([1.0, 0.0, 1.0, 0.0])
+    model = nn.MLP(2, [1, 1], "relu", "linear", seed=0, backend="numpy")
+    model.layers[0].weight.data[...] = [[1.0, 1.0]]
+    model.layers[0].bias.data[...] = [b]
+    model.layers[1].weight.data[...] = [[1.0]]
+    model.layers[1].bias.data[...] = [0.0]
+    r = nn.Recorder(model, X, y, "mse", grid=4, neuron_grid=4).recording
+    assert r.sample_activations[0][0, 0, 0] > 0 and r.sample_local_gradients[0][0, 0, 0] == 1.0
+    per_sample = np.mean([r.sample_gradients(0, i)[0][0] for i in range(len(X))], axis=0)
+    np.testing.assert_allclose(per_sample, r.weight_gradients[0][0], rtol=1e-6)
+
+
+def test_a_recorder_of_a_model_with_nan_weights_blames_them_not_the_training():
+    model = nn.MLP(2, [3, 1], seed=0, backend="numpy")
+    model.layers[0].weight.data[0, 0] = np.nan
+    with pytest.raises(ValueError) as raised:
+        nn.Recorder(model, *XOR, "mse")
+    assert str(raised.value) == "Recorder: the loss is nan before any step: the model's parameters hold NaN or inf " \
+                                "(layers.0.weight): load or set finite weights"
+
+
 # --- the page ---
 
 

@@ -118,8 +118,8 @@ def test_array_summaries():
 
 @pytest.mark.parametrize("renderer", RENDERERS)
 def test_labels_are_drawn_as_written_backslashes_and_control_characters_included(tmp_path, renderer):
-    labels = [r"C:\Graphs", r"\N", "\\", "a\x1bb", "x<&>\"y", "two\nlines", "a\tb"]
-    shown = [r"C:\Graphs", r"\N", "\\", r"a\x1bb", "x<&>\"y", r"two\nlines", r"a\tb"]
+    labels = [r"C:\Graphs", r"\N", "\\", "a\x1bb", "x<&>\"y", "two\nlines", "a\tb", "\ufffe", "\ud800x"]
+    shown = [r"C:\Graphs", r"\N", "\\", r"a\x1bb", "x<&>\"y", r"two\nlines", r"a\tb", r"\ufffe", r"\ud800x"]
     for label, expected in zip(labels, shown):
         x = Value(2.0, label=label)
         out = x * 3

@@ -100,11 +100,15 @@ def escape(text: str) -> str:
     """Text made safe inside a Graphviz HTML-like label, shown as written.
 
     Graphviz still expands ``\\N``, ``\\G`` and the like inside such labels, so a backslash is doubled
-    (Graphviz reads ``\\\\`` as one); a control character (not allowed in the SVG's XML), a newline
-    or a tab (which Graphviz would drop) is shown as its escape, ``\\n``."""
+    (Graphviz reads ``\\\\`` as one); a character the SVG's XML does not allow (a control character, a lone
+    surrogate, U+FFFE, U+FFFF), a newline or a tab (which Graphviz would drop) is shown as its escape, ``\\n``."""
     if not text.isprintable():
-        text = "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in text)
+        text = "".join(repr(ch)[1:-1] if _not_in_xml(ch) else ch for ch in text)
     return html.escape(text, quote=True).replace("\\", "\\\\")
+
+
+def _not_in_xml(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff"
 
 
 def text_width(text: str, size: float) -> float:
