@@ -10,7 +10,16 @@ from typing import Any
 from . import scalar_ops as ops
 from .graph import backpropagate, topological_order
 from .tensor import Tensor
-from .value import Constant, Number, Unrecorded, Value, _as_value, _compact_parents, _refuse_if_leaves_changed
+from .value import (
+    Constant,
+    Number,
+    Unrecorded,
+    Value,
+    _as_value,
+    _compact_parents,
+    _refuse_if_leaves_changed,
+    _start_pass,
+)
 
 _FOR_TENSORS = {
     "sum": "; for a Tensor, t.sum() is the sum in its graph",
@@ -74,10 +83,10 @@ def grad(
                 f"autograd.grad() inputs must be Values, got {kind} at position {position}" + _hint("grad", target)
             )
     order = topological_order(output, _compact_parents)
-    _refuse_if_leaves_changed(output, order)
+    _refuse_if_leaves_changed(order, "autograd.grad()")
     seed: Any = Constant(1.0) if create_graph else 1.0
     grads = backpropagate(output, seed, create_graph=create_graph)
-    output._leaf_numbers = [node.data for node in order if node._fn is None]
+    _start_pass(order, zero_interior=False)
     zero: Any = Constant(0.0) if create_graph else 0.0
     return [grads.get(target, zero) for target in targets]
 
@@ -122,7 +131,8 @@ def gradcheck(
     if out.requires_grad:  # a constant has no gradient to check either way
         fresh = {id(leaf) for leaf in leaves}
         others = [(node, node.grad) for node in topological_order(out) if id(node) not in fresh]
-        out.backward()  # through an op's own `backward` where it has one: what training uses
+        out._run_backward(1.0, through_ops=True)  # an op's own `backward` where it has one, what training uses
+        # (backward() itself, under detect_anomaly, would go through local_grads again)
         for node, before in others:  # Values `f` closes over (a model's weights) keep their gradients
             node.grad = before
     for i, (point, label) in enumerate(zip(points, labels)):

@@ -11,6 +11,7 @@ kind of node; `Value.backward` runs the same chain rule over floats straight int
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import attrgetter
@@ -127,17 +128,39 @@ class IdentityNode:
 
 
 class _State:
-    """Process-wide switches read by every op."""
+    """Process-wide switches read by every op (kept where they are read fastest: a thread-local would add a
+    third to the cost of a scalar op).
 
-    __slots__ = ("recording", "anomaly", "scope")
+    ``recording`` and ``anomaly`` follow how many `no_grad` and `detect_anomaly` blocks are open in any thread,
+    so blocks of two threads that overlap leave them as they were once both are done, in whatever order they
+    end. ``scope`` is the path of the module running; each thread goes back to its own previous one
+    (`enter_scope`)."""
+
+    __slots__ = ("recording", "anomaly", "scope", "no_grad_blocks", "anomaly_blocks")
 
     def __init__(self) -> None:
         self.recording = True
         self.anomaly = False
         self.scope = ""
+        self.no_grad_blocks = 0
+        self.anomaly_blocks = 0
 
 
 state = _State()
+_blocks = threading.Lock()  # guards the counts of open blocks, which threads change
+_thread = threading.local()  # each thread's own scope, to go back to when a module or scope() it entered ends
+
+
+def enter_scope(path: str) -> str:
+    """Tag the nodes this thread creates from now on with `path`; returns the path to give `leave_scope` after."""
+    previous = getattr(_thread, "scope", "")
+    _thread.scope = state.scope = path
+    return previous
+
+
+def leave_scope(previous: str) -> None:
+    """Go back to the path `enter_scope` returned (this thread's own, not whatever another thread set since)."""
+    _thread.scope = state.scope = previous
 
 
 _PARENTS_DONE = object()
@@ -241,8 +264,8 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
         except (ArithmeticError, ValueError, TypeError) as error:
             add_context(error, node.op, "backward")
             raise
-        if anomaly:
-            _check_finite(node, parent_grads, "backward")
+        if anomaly:  # a gradient for a parent that takes none (a constant) is dropped, whatever it is
+            _check_finite(node, [g for g, p in zip(parent_grads, parents) if p.requires_grad], "backward")
         for parent, parent_grad in zip(parents, parent_grads):
             if parent.requires_grad:
                 previous = lookup(parent)
@@ -290,8 +313,9 @@ def check_forward(node: Node) -> None:
     _check_finite(node, (node.data,), "forward")
     with np.errstate(all="ignore"):  # a non-finite local derivative is reported below, not warned about
         local = node.local_grads
-    if local:
-        _check_finite(node, tuple(g for g in local if not isinstance(g, str)), "forward (local derivative)")
+    if local:  # along edges into parents that take gradients: the one into a constant is never used
+        wanted = [g for g, parent in zip(local, node.parents) if parent.requires_grad and not isinstance(g, str)]
+        _check_finite(node, wanted, "forward (local derivative)")
 
 
 def named(node: Node) -> str:
@@ -312,12 +336,15 @@ def detect_anomaly() -> Iterator[None]:
     Only ops recorded in a graph are checked, those that backward() will go through: not ops under
     `no_grad`, nor Tensor ops none of whose inputs requires grad (``Tensor([1.0]) * np.inf``).
     """
-    previous = state.anomaly
-    state.anomaly = True
+    with _blocks:
+        state.anomaly_blocks += 1
+        state.anomaly = True
     try:
         yield
     finally:
-        state.anomaly = previous
+        with _blocks:
+            state.anomaly_blocks -= 1
+            state.anomaly = state.anomaly_blocks > 0
 
 
 @contextmanager
@@ -326,13 +353,17 @@ def no_grad() -> Iterator[None]:
 
     The switch is the whole process's (read by every op, it is kept where it is read fastest), not each
     thread's as in PyTorch: while one thread is inside the block, ops in other threads record no graph either.
+    Graphs are recorded again once every thread's blocks have ended.
     """
-    previous = state.recording
-    state.recording = False
+    with _blocks:
+        state.no_grad_blocks += 1
+        state.recording = False
     try:
         yield
     finally:
-        state.recording = previous
+        with _blocks:
+            state.no_grad_blocks -= 1
+            state.recording = state.no_grad_blocks == 0
 
 
 @contextmanager
@@ -340,12 +371,12 @@ def scope(name: str) -> Iterator[None]:
     """Tag the nodes created inside the block with a module path (nested scopes join with '.')."""
     if not isinstance(name, str):
         raise TypeError(f"scope() takes a name (a str such as 'layers.0'), got {type(name).__name__} {name!r}")
-    previous = state.scope
-    state.scope = f"{previous}.{name}" if previous and name else (name or previous)
+    outer = getattr(_thread, "scope", "")
+    previous = enter_scope(f"{outer}.{name}" if outer and name else (name or outer))
     try:
         yield
     finally:
-        state.scope = previous
+        leave_scope(previous)
 
 
 def zero_grad(root: Node) -> None:

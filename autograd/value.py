@@ -40,7 +40,7 @@ def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
         elif isinstance(other, Value):
             return Value.apply(op, other, self) if reflected else Value.apply(op, self, other)
         else:
-            number = _number(other)
+            number = _number(other, f"op {op.name!r}")
             if number is None:
                 return NotImplemented
             bound = ops.with_constant(op, number, reflected)
@@ -68,11 +68,11 @@ class Value(IdentityNode):
     fractional power of −inf).
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents", "_leaf_numbers")
+    __slots__ = ("data", "grad", "label", "scope", "_fn", "_parents", "_pass")
     # `_parents` is the parent itself for a one-parent op and a tuple otherwise: a tuple is one more
     # object for Python's cyclic GC to walk on every full collection, and most nodes have one parent.
-    # `_leaf_numbers` is set only on a Value that a backward pass started from (`_check_leaves_unchanged`).
-    _leaf_numbers: list[float]
+    # `_pass` is, on an op's result, the latest backward pass through it (`_start_pass`), else None.
+    _pass: _Pass | None
 
     requires_grad = True
     """Gradients flow into every Value but a constant (numbers, and results computed under no_grad)."""
@@ -95,6 +95,7 @@ class Value(IdentityNode):
         self.scope = state.scope
         self._fn: ops.Op | None = None
         self._parents: Value | tuple[Value, ...] = ()
+        self._pass = None
 
     @staticmethod
     def apply(op: ops.Op, *inputs: Value) -> Value:
@@ -155,15 +156,13 @@ class Value(IdentityNode):
         return fn.forward(*[p.data for p in self.parents])
 
     def changed_inputs(self) -> str | None:
-        """Which leaf of this Value's graph holds another number than at the previous backward pass from this
-        Value (a weight a step updated since), in words; None if none does, or no backward pass started here.
+        """Which leaf of this Value's graph holds another number than at the previous backward pass through the
+        graph (a weight a step updated since), in words; None if none does, or no backward pass went through it.
 
-        `backward()` refuses to run through such a graph again, and `viz` to draw it: its results come from
-        the old numbers, and its local derivatives would read the new ones.
+        `backward()` refuses to run through such a graph again, from this Value or from a new one built on it, and
+        `viz` to draw it: its results come from the old numbers, and its local derivatives would read the new ones.
         """
-        if getattr(self, "_leaf_numbers", None) is None:
-            return None
-        return _leaf_change(self, topological_order(self, _compact_parents))
+        return _leaf_change(topological_order(self, _compact_parents))
 
     @property
     def constant(self) -> float | None:
@@ -211,22 +210,22 @@ class Value(IdentityNode):
                 "no_grad(); build the graph outside no_grad()"
             )
         try:
-            seed = _as_float(gradient)
+            seed = as_float(gradient, "backward()'s gradient") if isinstance(gradient, numbers.Real) else \
+                _as_float(gradient)
         except TypeError:
             raise TypeError(
                 f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
             ) from None
+        self._run_backward(seed, through_ops=not state.anomaly)  # the general walk checks every op's result
+
+    def _run_backward(self, seed: float, through_ops: bool) -> None:
+        """`backward()` once its gradient is checked: through each op's own chain-rule step (`through_ops`, the
+        hot path, where an op may have a `backward` of its own), or through `backpropagate` and the ops'
+        `local_grads` (which detect_anomaly checks at every op)."""
         order = topological_order(self, _compact_parents)
-        _refuse_if_leaves_changed(self, order)  # before any gradient is written
-        leaf_numbers: list[float] = []
-        keep = leaf_numbers.append
-        for node in order:
-            if node._fn is not None:  # interior (`node._parents` may be a lone parent, whose truth is its number)
-                node.grad = 0.0
-            else:
-                keep(node.data)
-        self._leaf_numbers = leaf_numbers
-        if state.anomaly:  # the general walk checks every op's backward result
+        _refuse_if_leaves_changed(order)  # before any gradient is written
+        _start_pass(order, zero_interior=True)
+        if not through_ops:
             for node, grad in backpropagate(self, seed).items():
                 node.accumulate_grad(grad)
             return
@@ -260,7 +259,7 @@ class Value(IdentityNode):
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             return Value.apply(ops.POW, self, other)
-        exponent = _number(other)
+        exponent = _number(other, "op '**'")
         return NotImplemented if exponent is None else Value.apply(ops.PowConst(exponent), self)
 
     __rpow__ = _arithmetic(ops.POW, "__rpow__")
@@ -355,6 +354,7 @@ def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Valu
     out.grad = 0.0
     out.label = ""
     out.scope = record.scope
+    out._pass = None
     if record.anomaly and record.recording:
         check_forward(out)
     return out
@@ -400,34 +400,61 @@ def _chain_rule_in_place(order: list[Value]) -> None:
         raise
 
 
-def _refuse_if_leaves_changed(root: Value, order: list[Value]) -> None:
-    """RuntimeError if a leaf of `root`'s graph (a weight) holds another number than at the previous backward pass
-    from `root`, whose graph is then stale: `local_grads` read the leaves' numbers now, while the results of the
-    ops were computed from the old ones. A loss computed once before a training loop, say.
+class _Pass:
+    """A backward pass: the leaves of its graph and their numbers then, kept on every op's result it went through."""
+
+    __slots__ = ("leaves", "numbers")
+
+    def __init__(self) -> None:
+        self.leaves: list[Value] = []
+        self.numbers: list[float] = []
+
+
+def _start_pass(order: list[Value], zero_interior: bool) -> None:
+    """Record a backward pass through the graph walked in `order` on each of its ops' results (with
+    `zero_interior`, resetting their gradients, which the pass fills), for `_leaf_change` to read at the next."""
+    record = _Pass()
+    leaves, numbers = record.leaves.append, record.numbers.append
+    for node in order:
+        if node._fn is not None:  # interior (`node._parents` may be a lone parent, whose truth is its number)
+            node._pass = record
+            if zero_interior:
+                node.grad = 0.0
+        else:
+            leaves(node)
+            numbers(node.data)
+
+
+def _refuse_if_leaves_changed(order: list[Value], caller: str = "backward()") -> None:
+    """RuntimeError if a leaf of the graph walked in `order` (a weight) holds another number than at a previous
+    backward pass through it, which left the graph stale: `local_grads` read the leaves' numbers now, while the
+    results of the ops were computed from the old ones. A loss computed once before a training loop, say, or a
+    prediction computed once that each step's loss is built on.
 
     (`Tensor` ops keep the arrays they read, and a Tensor counts the optimizer steps that change it in place.)"""
-    change = _leaf_change(root, order)
+    change = _leaf_change(order)
     if change is not None:
         raise RuntimeError(
-            f"backward() again through a graph whose inputs changed: {change} (a step updated it, say); the ops' "
+            f"{caller} again through a graph whose inputs changed: {change} (a step updated it, say); the ops' "
             f"results come from the old numbers and would mix with the new: run the forward pass again and call "
-            f"backward() on the new result"
+            f"{caller} on the new result"
         )
 
 
-def _leaf_change(root: Value, order: list[Value]) -> str | None:
-    """Which leaf of `root`'s graph (walked in `order`) holds another number than at the previous backward pass
-    from `root`, in words; None if none does, if no pass started there, or if `root` is a leaf itself (a graph of
-    no op, which nothing can make stale). NaN stays NaN."""
-    before = getattr(root, "_leaf_numbers", None)
-    if before is None or root._fn is None:
-        return None
-    leaves = [node for node in order if node._fn is None]
-    start = f"{root.label!r}" if root.label else "this node"
-    for leaf, old in zip(leaves, before):
-        new = leaf.data
-        if old is not new and old != new and not (old != old and new != new):
-            return f"{named(leaf)} was {old!r} at the previous backward pass from {start} and is {new!r} now"
+def _leaf_change(order: list[Value]) -> str | None:
+    """Which leaf of a backward pass through an op's result in `order` holds another number than it did then, in
+    words; None if none does, or no pass went through one (a leaf alone, a graph of no op, is never stale). NaN
+    stays NaN."""
+    checked: list[_Pass] = []
+    for node in order:
+        record = node._pass
+        if record is None or (checked and record is checked[-1]) or any(record is seen for seen in checked):
+            continue
+        checked.append(record)
+        for leaf, old in zip(record.leaves, record.numbers):
+            new = leaf.data
+            if old is not new and old != new and not (old != old and new != new):
+                return f"{named(leaf)} was {old!r} at the previous backward pass through this graph and is {new!r} now"
     return None
 
 
@@ -461,6 +488,8 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
     micrograd's ``(children, op[, label])``, where a leaf's children must be empty."""
     first = extra[0]
     if isinstance(first, str) and len(extra) == 1:
+        if label:
+            raise TypeError(f"Value() got two labels, {first!r} and label={label!r}: give one")
         return first
     if isinstance(first, (tuple, list, set, frozenset)) and len(extra) <= 3:
         if first:
@@ -469,6 +498,8 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
                 "so make a leaf with Value(x) or micrograd's Value(x, (), '')"
             )
         if len(extra) == 3:
+            if label:
+                raise TypeError(f"Value() got two labels, {extra[2]!r} and label={label!r}: give one")
             return extra[2]
         return label
     raise TypeError(
@@ -477,13 +508,14 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
     )
 
 
-def _number(x: Any) -> float | None:
+def _number(x: Any, what: str = "a Value op") -> float | None:
+    """`x` as a float when it is a real number (`what` takes it: an error names it), else None."""
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return as_float(x, "a Value op")
+        return as_float(x, what)
     if getattr(x, "ndim", None) == 0 and getattr(x, "mask", False):  # not left to NumPy, which reads it as 0
-        raise TypeError("a Value op takes a real number, got a masked entry (numpy.ma.masked), which holds none")
+        raise TypeError(f"{what} takes a real number, got a masked entry (numpy.ma.masked), which holds none")
     return None
 
 

@@ -143,13 +143,13 @@ class Layer(Module):
             raise ValueError(f"Layer expected {nin} inputs (nin), got {len(x)}")
         numbers = [v.data for v in x]
         outputs = Sample()
-        previous = graph.state.scope
+        previous = graph.enter_scope(self._path)
         try:
             for neuron in self.neurons:  # what calling each neuron does, with the inputs read once
                 graph.state.scope = neuron._path
                 outputs.append(neuron.respond(x, numbers))
         finally:
-            graph.state.scope = previous
+            graph.leave_scope(previous)
         return outputs
 
     def _state_arrays(self) -> dict[str, np.ndarray]:

@@ -59,12 +59,11 @@ class Module:
             child._place(_join(path, name))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        previous = graph.state.scope
-        graph.state.scope = self._path
+        previous = graph.enter_scope(self._path)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            graph.state.scope = previous
+            graph.leave_scope(previous)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule import autograd, viz
-from chainrule.autograd import Op, Value, detect_anomaly, grad, gradcheck, graph
+from chainrule.autograd import Constant, Op, Value, detect_anomaly, grad, gradcheck, graph
 from chainrule.autograd.scalar_ops import DOT, add_in_order
 
 finite = st.floats(-5, 5, allow_nan=False)
@@ -706,12 +706,14 @@ def test_scope_takes_a_name():
     [
         (lambda: Value(2.0) * 10**400, "op '*'"),
         (lambda: 10**400 - Value(2.0), "op '-'"),
-        (lambda: Value(2.0) ** 10**400, "a Value op"),
+        (lambda: Value(2.0) ** 10**400, "op '**'"),
+        (lambda: Value(2.0) + np.longdouble("1e400"), "op '+'"),
+        (lambda: (Value(2.0) * 2).backward(10**400), "backward()'s gradient"),
     ],
 )
 def test_an_int_too_large_for_a_float_is_named_in_an_op(make, what):
     with pytest.raises(OverflowError, match=f"{re.escape(what)} takes a number a float can hold \\(up to about "
-                                            f"1\\.8e308\\), got an int of 401 digits"):
+                                            f"1\\.8e308\\), got (an int of 401 digits|longdouble 1e\\+400)"):
         make()
 
 
@@ -728,8 +730,10 @@ def test_a_masked_entry_is_refused_and_an_unmasked_one_read():
     with pytest.raises(TypeError, match=r"Value\(\) takes a real number, got a masked entry \(numpy.ma.masked\)"):
         Value(np.ma.masked)
     assert Value(np.ma.masked_array(2.5, mask=False)).data == 2.5
-    for op in (lambda v: v * np.ma.masked, lambda v: v - np.ma.masked, lambda v: v ** np.ma.masked):
-        with pytest.raises(TypeError, match=r"a Value op takes a real number, got a masked entry \(numpy.ma.masked\)"):
+    for name, op in (("*", lambda v: v * np.ma.masked), ("-", lambda v: v - np.ma.masked),
+                     ("**", lambda v: v ** np.ma.masked)):
+        with pytest.raises(TypeError, match=re.escape(f"op '{name}' takes a real number, got a masked entry "
+                                                      f"(numpy.ma.masked)")):
             op(Value(2.0))
 
 
@@ -751,10 +755,65 @@ class _Hyp(Op):
         c.grad += 3 * c.data * grad
 
 
-def test_gradcheck_checks_an_ops_own_backward_which_training_uses():
+@pytest.mark.parametrize("anomaly", [False, True])
+def test_gradcheck_checks_an_ops_own_backward_which_training_uses(anomaly):
+    """Under detect_anomaly, backward() goes through local_grads; gradcheck still runs the op's own backward."""
     expected = r"gradcheck: input 2 at -0\.5: backward\(\) gives -1\.5 but central difference -0\.99999"
-    with pytest.raises(AssertionError, match=expected):
+    with pytest.raises(AssertionError, match=expected), \
+            autograd.detect_anomaly() if anomaly else contextlib.nullcontext():
         gradcheck(lambda a, b, c: Value.apply(_Hyp(), a, b, c), [0.3, 1.2, -0.5])
+
+
+def test_detect_anomaly_passes_a_derivative_only_a_constant_would_take():
+    """x / c for a constant c of 1e-160: d/dx is 1e160, finite; d/dc would be -inf, but a constant takes none."""
+    with autograd.detect_anomaly():
+        x = Value(1.0)
+        y = x / Constant(1e-160)
+        y.backward()
+        assert (y.data, x.grad) == (1e160, 1e160)
+        with pytest.raises(FloatingPointError, match=r"op '/' produced a non-finite value in its forward \(local "
+                                                     r"derivative\) pass"):
+            x / Value(1e-160)  # a divisor that takes a gradient: -inf on its edge
+
+
+@pytest.mark.parametrize("block", ["no_grad", "detect_anomaly", "scope"])
+def test_blocks_of_two_threads_that_overlap_leave_the_switches_as_they_were(block):
+    """Thread A enters, thread B enters, A leaves, B leaves: graphs are recorded again, anomaly mode is off, and
+    nodes have no scope (each thread went back to its own previous state, not to what the other had set)."""
+    import threading
+
+    enter = {"no_grad": lambda: autograd.no_grad(), "detect_anomaly": lambda: autograd.detect_anomaly(),
+             "scope": lambda: autograd.scope("layers.0")}[block]
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with enter():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def second():
+        a_in.wait(5)
+        with enter():
+            b_in.set()
+            a_out.wait(5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    state = autograd.graph.state
+    assert (state.recording, state.anomaly, state.scope) == (True, False, "")
+    y = Value(2.0) * 3.0
+    assert y.requires_grad and y.scope == ""
+
+
+def test_a_value_given_two_labels_is_refused():
+    for make in (lambda: Value(2.0, "x", label="y"), lambda: Value(2.0, (), "", "x", label="y")):
+        with pytest.raises(TypeError) as raised:
+            make()
+        assert str(raised.value) == "Value() got two labels, 'x' and label='y': give one"
 
 
 def test_micrograds_backward_step_is_the_step_backward_takes():
@@ -850,8 +909,8 @@ def test_backward_again_after_an_optimizer_step_is_refused_before_any_gradient_i
     optimizer.step()
     optimizer.zero_grad()
     now = re.escape(repr(w.data))
-    with pytest.raises(RuntimeError, match=STALE + rf"'w' was 1\.0 at the previous backward pass from this node and is "
-                                               rf"{now} now \(a step"):
+    with pytest.raises(RuntimeError, match=STALE + rf"'w' was 1\.0 at the previous backward pass through this graph "
+                                               rf"and is {now} now \(a step"):
         loss.backward()
     assert w.grad == 0.0
     again = (w * w).tanh()  # the forward pass run again: its gradient is right at the new number
@@ -877,11 +936,37 @@ def test_an_input_changed_by_hand_is_named_too():
     y = x * x
     y.backward()
     x.data = 5.0
-    changed = r"an input was 2\.0 at the previous backward pass from this node and is 5\.0 now"
+    changed = r"an input was 2\.0 at the previous backward pass through this graph and is 5\.0 now"
     with pytest.raises(RuntimeError, match=STALE + changed):
         y.backward()
-    with pytest.raises(RuntimeError, match=STALE + changed):
+    grad_again = r"autograd\.grad\(\) again through a graph whose inputs changed: "
+    with pytest.raises(RuntimeError, match=grad_again + changed):
         grad(y, x)
+
+
+def test_a_loss_built_each_step_on_a_prediction_computed_once_is_caught_at_the_second_step():
+    """The forward pass run once, outside the loop: each step's new loss shares the stale prediction's ops, whose
+    results come from the old weight while their local derivatives would read the new one."""
+    w = autograd.Parameter(0.5, label="w")
+    prediction = (w * w).tanh()
+    steps = 0
+    with pytest.raises(RuntimeError, match=STALE + r"'w' was 0\.5 at the previous backward pass through this graph "
+                                               r"and is 1\.2097"):
+        for _ in range(2):
+            loss = (prediction - 1.0) ** 2
+            w.grad = 0.0
+            loss.backward()
+            w.data -= 0.5 * w.grad
+            steps += 1
+    assert steps == 1 and w.grad == 0.0  # refused before any gradient was written
+    assert loss.changed_inputs().startswith("'w' was 0.5")
+    with pytest.raises(RuntimeError, match=r"autograd\.grad\(\) again through a graph whose inputs changed: 'w'"):
+        grad((prediction + 1.0) * 2.0, w)
+    second = (prediction * 3.0, prediction * 4.0)  # two results of one pass, no step between: nothing stale
+    w.data = 0.5
+    for result in second:
+        result.backward()
+    assert w.grad == pytest.approx(7 * 2 * 0.5 * (1 - math.tanh(0.25) ** 2), rel=1e-15)
 
 
 def test_backward_again_through_an_unchanged_graph_adds_up_as_before():

@@ -1262,8 +1262,8 @@ def test_a_graph_whose_changed_input_left_every_result_as_it_was_is_not_drawn_ei
     p = a * b
     p.backward()
     a.data = 5.0  # p is still 0, but the edge b -> * would show 5 while b's gradient, 3, came from a = 3
-    with pytest.raises(ValueError, match=r"the graph is out of date: 'a' was 3\.0 at the previous backward pass from "
-                                         r"this node and is 5\.0 now; run the forward pass again"):
+    with pytest.raises(ValueError, match=r"the graph is out of date: 'a' was 3\.0 at the previous backward pass "
+                                         r"through this graph and is 5\.0 now; run the forward pass again"):
         viz.draw_graph(p)
     a.data = 3.0
     assert "∂ = 3" in viz.draw_graph(p).source  # back as it was: drawn, with b's local derivative a = 3
