@@ -133,8 +133,8 @@ class _State:
 
     ``recording`` and ``anomaly`` follow how many `no_grad` and `detect_anomaly` blocks are open in any thread,
     so blocks of two threads that overlap leave them as they were once both are done, in whatever order they
-    end. ``scope`` is the path of the module running; each thread goes back to its own previous one
-    (`enter_scope`)."""
+    end. ``scope`` is the path of the module running (`enter_scope`): a thread goes back to its own previous
+    one, or, leaving its last, to that of another thread still inside one."""
 
     __slots__ = ("recording", "anomaly", "scope", "no_grad_blocks", "anomaly_blocks")
 
@@ -148,19 +148,27 @@ class _State:
 
 state = _State()
 _blocks = threading.Lock()  # guards the counts of open blocks, which threads change
-_thread = threading.local()  # each thread's own scope, to go back to when a module or scope() it entered ends
+_scopes: dict[int, str] = {}  # the path of each thread inside a module or scope(), by thread id
 
 
 def enter_scope(path: str) -> str:
     """Tag the nodes this thread creates from now on with `path`; returns the path to give `leave_scope` after."""
-    previous = getattr(_thread, "scope", "")
-    _thread.scope = state.scope = path
+    thread = threading.get_ident()
+    previous = _scopes.get(thread, "")
+    _scopes[thread] = state.scope = path
     return previous
 
 
 def leave_scope(previous: str) -> None:
-    """Go back to the path `enter_scope` returned (this thread's own, not whatever another thread set since)."""
-    _thread.scope = state.scope = previous
+    """Go back to the path `enter_scope` returned: this thread's own previous one, not whatever another thread set
+    since; when that is none, to the path of a thread still inside a module, if any."""
+    thread = threading.get_ident()
+    if previous:
+        _scopes[thread] = state.scope = previous
+    else:
+        _scopes.pop(thread, None)
+        inside = list(_scopes.values())  # one call: another thread may enter or leave meanwhile
+        state.scope = inside[-1] if inside else ""
 
 
 _PARENTS_DONE = object()
@@ -371,7 +379,7 @@ def scope(name: str) -> Iterator[None]:
     """Tag the nodes created inside the block with a module path (nested scopes join with '.')."""
     if not isinstance(name, str):
         raise TypeError(f"scope() takes a name (a str such as 'layers.0'), got {type(name).__name__} {name!r}")
-    outer = getattr(_thread, "scope", "")
+    outer = _scopes.get(threading.get_ident(), "")
     previous = enter_scope(f"{outer}.{name}" if outer and name else (name or outer))
     try:
         yield

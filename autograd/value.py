@@ -32,15 +32,16 @@ def _arithmetic(op: ops.Op, name: str) -> Callable[[Value, Any], Value]:
     reflected = name.startswith("__r")
     shared = ops.shared_with_constant(op, reflected)
     forward = op.forward
+    what = f"op {op.name!r}"  # how an error about the number names the op, written once
 
     def method(self: Value, other: Any) -> Value:
         kind = type(other)
         if kind is float or kind is int:
-            bound = shared.get(other) or ops.with_constant(op, as_float(other, f"op {op.name!r}"), reflected)
+            bound = shared.get(other) or ops.with_constant(op, as_float(other, what), reflected)
         elif isinstance(other, Value):
             return Value.apply(op, other, self) if reflected else Value.apply(op, self, other)
         else:
-            number = _number(other, f"op {op.name!r}")
+            number = _number(other, what)
             if number is None:
                 return NotImplemented
             bound = ops.with_constant(op, number, reflected)
@@ -155,6 +156,12 @@ class Value(IdentityNode):
             return None
         return fn.forward(*[p.data for p in self.parents])
 
+    def __setstate__(self, state: tuple[Any, dict[str, Any] | None]) -> None:
+        """Unpickle (``copy.deepcopy`` too), a Value pickled before it had a `_pass` included: the slots given."""
+        self._pass = None
+        for name, value in (state[1] or {}).items():
+            setattr(self, name, value)
+
     def changed_inputs(self) -> str | None:
         """Which leaf of this Value's graph holds another number than at the previous backward pass through the
         graph (a weight a step updated since), in words; None if none does, or no backward pass went through it.
@@ -200,7 +207,7 @@ class Value(IdentityNode):
         """Fill in ``grad`` on every Value this one depends on (chain rule, reverse topological order).
 
         Leaf gradients accumulate across calls, as in PyTorch; interior nodes hold the latest pass.
-        RuntimeError if a leaf holds another number than at the previous backward pass from this Value
+        RuntimeError if a leaf holds another number than at a previous backward pass through this Value's graph
         (a weight updated since, by an optimizer or by ``w.data -= ...``): the local derivatives would
         mix its new number with results computed from the old one.
         """
@@ -442,19 +449,45 @@ def _refuse_if_leaves_changed(order: list[Value], caller: str = "backward()") ->
 
 
 def _leaf_change(order: list[Value]) -> str | None:
-    """Which leaf of a backward pass through an op's result in `order` holds another number than it did then, in
-    words; None if none does, or no pass went through one (a leaf alone, a graph of no op, is never stale). NaN
-    stays NaN."""
-    checked: list[_Pass] = []
+    """Which leaf holds another number than at a previous backward pass through an op's result in `order` that
+    depends on it, in words; None if none does, or no pass went through one (a leaf alone, a graph of no op, is
+    never stale). NaN stays NaN."""
+    records: dict[int, _Pass] = {}
+    last = None
     for node in order:
         record = node._pass
-        if record is None or (checked and record is checked[-1]) or any(record is seen for seen in checked):
+        if record is not None and record is not last:
+            records[id(record)] = last = record
+    for record in records.values():
+        pairs = zip(record.leaves, record.numbers)
+        changed = {id(leaf): (leaf, old) for leaf, old in pairs if _differs(old, leaf.data)}
+        if changed:  # stale where a node of that pass depends on one: a mark spread from them along `order`
+            found = _stale_node(order, record, changed)
+            if found is not None:
+                leaf, old = found
+                return f"{named(leaf)} was {old!r} at the previous backward pass through this graph and is " \
+                       f"{leaf.data!r} now"
+    return None
+
+
+def _differs(old: float, new: float) -> bool:
+    return old is not new and old != new and not (old != old and new != new)
+
+
+def _stale_node(order: list[Value], record: _Pass, changed: dict[int, tuple[Value, float]]) -> tuple | None:
+    """(leaf, old number) for a changed leaf that an op's result `record` went through depends on, or None."""
+    beneath: dict[int, tuple[Value, float]] = dict(changed)  # node -> a changed leaf it depends on
+    for node in order:
+        if node._fn is None:
             continue
-        checked.append(record)
-        for leaf, old in zip(record.leaves, record.numbers):
-            new = leaf.data
-            if old is not new and old != new and not (old != old and new != new):
-                return f"{named(leaf)} was {old!r} at the previous backward pass through this graph and is {new!r} now"
+        parents = node._parents
+        for parent in parents if isinstance(parents, tuple) else (parents,):
+            leaf = beneath.get(id(parent))
+            if leaf is not None:
+                if node._pass is record:
+                    return leaf
+                beneath[id(node)] = leaf
+                break
     return None
 
 
@@ -488,9 +521,9 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
     micrograd's ``(children, op[, label])``, where a leaf's children must be empty."""
     first = extra[0]
     if isinstance(first, str) and len(extra) == 1:
-        if label:
+        if label and first:
             raise TypeError(f"Value() got two labels, {first!r} and label={label!r}: give one")
-        return first
+        return first or label
     if isinstance(first, (tuple, list, set, frozenset)) and len(extra) <= 3:
         if first:
             raise TypeError(
@@ -498,9 +531,9 @@ def _label_from(extra: tuple[Any, ...], label: str) -> str:
                 "so make a leaf with Value(x) or micrograd's Value(x, (), '')"
             )
         if len(extra) == 3:
-            if label:
+            if label and extra[2]:
                 raise TypeError(f"Value() got two labels, {extra[2]!r} and label={label!r}: give one")
-            return extra[2]
+            return extra[2] or label
         return label
     raise TypeError(
         f"Value() takes a number and a label, Value(2.0, 'x'), or micrograd's Value(2.0, (), ''); "

@@ -35,8 +35,9 @@ def as_inputs(x: Sequence[Any]) -> Sample:
     if isinstance(x, (Value, str, bytes, dict, set, frozenset)) or not isinstance(x, (Sequence, np.ndarray)):
         raise TypeError(f"expected a sequence of numbers or Values (one sample), got {type(x).__name__}")
     rows = x.shape if isinstance(x, np.ndarray) and x.ndim != 1 else None
-    if rows is None and len(x) and isinstance(x[0], (Sequence, np.ndarray)) and not isinstance(x[0], str):
-        rows = (len(x), *np.shape(x[0]))
+    first = x[0] if len(x) else None
+    if rows is None and isinstance(first, (Sequence, np.ndarray)) and not isinstance(first, str) and np.ndim(first):
+        rows = (len(x), *np.shape(first))  # rows of numbers (not 0-d arrays, each one number)
     if rows is not None:  # a batch: the scalar engine takes one sample at a time
         given = "an array" if isinstance(x, np.ndarray) else "rows"
         raise ValueError(

@@ -876,6 +876,11 @@ def test_a_module_given_what_it_would_misread_says_so(make, error, message):
     assert str(raised.value) == message
 
 
+def test_a_scalar_sample_may_hold_numpy_numbers_as_0d_arrays():
+    model = nn.MLP(2, [3, 1], seed=0)
+    assert model([np.array(1.0), np.array(2.0)]).data == model([1.0, 2.0]).data
+
+
 def test_modules_and_parameters_where_a_module_would_not_find_them_are_refused():
     class Nested(nn.Module):
         def __init__(self, blocks):

@@ -814,6 +814,34 @@ def test_a_value_given_two_labels_is_refused():
         with pytest.raises(TypeError) as raised:
             make()
         assert str(raised.value) == "Value() got two labels, 'x' and label='y': give one"
+    assert Value(2.0, "", label="y").label == Value(2.0, (), "", "", label="y").label == "y"  # an empty one is none
+
+
+def test_a_thread_leaving_a_scope_inside_another_threads_leaves_that_one_in_place():
+    """Thread A is inside scope('layers.0'); B enters and leaves scope('other'); A's next node is still in its scope."""
+    import threading
+
+    a_in, b_done = threading.Event(), threading.Event()
+    scopes = {}
+
+    def first():
+        with autograd.scope("layers.0"):
+            a_in.set()
+            b_done.wait(5)
+            scopes["a"] = (Value(1.0) * 2.0).scope
+
+    def second():
+        a_in.wait(5)
+        with autograd.scope("other"):
+            scopes["b"] = (Value(1.0) * 2.0).scope
+        b_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert scopes == {"a": "layers.0", "b": "other"} and autograd.graph.state.scope == ""
 
 
 def test_micrograds_backward_step_is_the_step_backward_takes():
@@ -967,6 +995,53 @@ def test_a_loss_built_each_step_on_a_prediction_computed_once_is_caught_at_the_s
     for result in second:
         result.backward()
     assert w.grad == pytest.approx(7 * 2 * 0.5 * (1 - math.tanh(0.25) ** 2), rel=1e-15)
+
+
+def test_a_graph_is_stale_only_where_it_depends_on_a_leaf_that_changed():
+    """x was computed once and a pass went through it with w; w changed, but nothing x leads to reads w."""
+    w = autograd.Parameter(0.5, label="w")
+    x = Value(3.0, label="x") / 10.0  # inputs scaled once, outside the loop: fine, they do not depend on w
+    (w * x).backward()
+    w.data -= 0.1
+    z = x * 2.0
+    z.backward()
+    assert x.grad == 2.0 and z.changed_inputs() is None
+    viz.draw_graph(z)
+    scaled = [Value(1.0) * 0.5, Value(2.0) * 0.5]  # a micrograd loop over data scaled once through ops
+    v = autograd.Parameter(0.1, label="v")
+    for _ in range(3):
+        loss = (scaled[0] * v + scaled[1] * v - 1.0) ** 2
+        v.grad = 0.0
+        loss.backward()
+        v.data -= 0.1 * v.grad
+    assert v.grad == pytest.approx(2 * (1.5 * (v.data + 0.1 * v.grad) - 1.0) * 1.5, rel=1e-12)
+
+
+def test_many_earlier_passes_through_one_graph_are_checked_in_linear_time():
+    """Per-sample gradients first (a pass from each output), then one through their sum."""
+    import time
+
+    w = autograd.Parameter(0.3)
+    outputs = [(w * float(i)).tanh() for i in range(4000)]
+    for out in outputs:
+        out.backward()
+    total = autograd.sum(outputs)
+    started = time.perf_counter()
+    total.backward()
+    assert time.perf_counter() - started < 0.5  # quadratic, it took 0.3 s for 4000 and 0.9 s for 8000 outputs
+
+
+def test_a_value_pickled_before_the_pass_record_loads_and_trains(tmp_path):
+    import pickle
+
+    from chainrule import nn
+
+    model = nn.MLP(2, [3, 1], seed=1)
+    for p in model.parameters():
+        object.__delattr__(p, "_pass")  # what a Value pickled by an earlier version holds
+    restored = pickle.loads(pickle.dumps(model))
+    ((restored([1.0, 2.0]) - 1.0) ** 2).backward()
+    assert restored.parameters()[0].grad == pytest.approx(1.799432105481639, rel=1e-12)
 
 
 def test_backward_again_through_an_unchanged_graph_adds_up_as_before():
