@@ -381,6 +381,10 @@ def _check_holder(owner: str, name: str, value: Any) -> None:
             )
 
 
+_PLAIN = (float, int, bool, str, bytes, complex, type(None))
+"""Types no parameter or module is, skipped without a call: a module may hold lists of a million numbers."""
+
+
 def _holds(value: Any, wanted: Callable[[Any], bool]) -> bool:
     """Whether `value` is `wanted`, or a container (list, tuple, dict, set, array of objects) with such an item
     somewhere inside (not looking into modules)."""
@@ -394,7 +398,7 @@ def _holds(value: Any, wanted: Callable[[Any], bool]) -> bool:
         items = value.ravel()
     else:
         return False
-    return any(_holds(item, wanted) for item in items)
+    return any(_holds(item, wanted) for item in items if type(item) not in _PLAIN)
 
 
 def _is_module(value: Any) -> bool:
