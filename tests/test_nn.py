@@ -514,22 +514,6 @@ def test_a_number_beyond_any_float_is_shown_as_itself():
                                "(up to 1e+400)"
 
 
-@pytest.mark.parametrize(
-    ("make", "error", "message"),
-    [
-        (lambda: nn.Perceptron("2"), TypeError, "nin must be a positive integer, got str '2'"),
-        (lambda: nn.MLP(2.0, [1]), TypeError, "nin must be a positive integer, got float 2.0"),
-        (lambda: nn.MLP(2, [np.int64(0)]), ValueError, "layer size must be a positive integer, got 0"),
-        (lambda: nn.fit(nn.MLP(2, [1]), [[0.0, 1.0]], [1.0], "mse", "sgd", epochs=True), TypeError,
-         "epochs must be a positive integer, got bool True"),
-    ],
-)
-def test_a_size_that_is_no_integer_is_a_type_error_and_one_below_1_a_value_error(make, error, message):
-    with pytest.raises(error) as raised:
-        make()
-    assert str(raised.value) == message
-
-
 def test_load_state_dict_with_a_file_name_points_at_nn_load():
     model = nn.MLP(2, [3, 1], seed=0)
     with pytest.raises(TypeError) as error:
@@ -849,6 +833,11 @@ def test_saving_through_a_symbolic_link_writes_its_file_and_keeps_the_link(tmp_p
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
+        (lambda: nn.Perceptron("2"), TypeError, "nin must be a positive integer, got str '2'"),
+        (lambda: nn.MLP(2.0, [1]), TypeError, "nin must be a positive integer, got float 2.0"),
+        (lambda: nn.MLP(2, [np.int64(0)]), ValueError, "layer size must be a positive integer, got 0"),
+        (lambda: nn.fit(nn.MLP(2, [1]), [[0.0, 1.0]], [1.0], "mse", "sgd", epochs=True), TypeError,
+         "epochs must be a positive integer, got bool True"),
         (lambda: nn.Linear(2, 3, "relu"), TypeError, "bias must be True or False, got 'relu'"),
         (lambda: nn.MLP(3, [2, 1], seed=0)({0: 1.0, 1: 2.0, 2: 3.0}), TypeError,
          "expected a sequence of numbers or Values (one sample), got dict"),
@@ -870,7 +859,7 @@ def test_saving_through_a_symbolic_link_writes_its_file_and_keeps_the_link(tmp_p
          "Neuron bias: expected finite numbers, got inf at position 0"),
     ],
 )
-def test_a_module_given_what_it_would_misread_says_so(make, error, message):
+def test_a_module_given_what_it_would_misread_or_a_size_that_is_no_positive_integer_says_so(make, error, message):
     with pytest.raises(error) as raised:
         make()
     assert str(raised.value) == message
