@@ -217,8 +217,7 @@ class Value(IdentityNode):
                 "no_grad(); build the graph outside no_grad()"
             )
         try:
-            seed = as_float(gradient, "backward()'s gradient") if isinstance(gradient, numbers.Real) else \
-                _as_float(gradient)
+            seed = _as_float(gradient, "backward()'s gradient")
         except TypeError:
             raise TypeError(
                 f"backward() takes a real number as the gradient, got {type(gradient).__name__} {gradient!r}"
@@ -502,12 +501,13 @@ def _check_result(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -
         raise OverflowError(f"op {op.name!r} overflows a float: it gives {data!r} from {operands}")
 
 
-def _as_float(data: Any) -> float:
-    """A number from a Value, a real number, a NumPy scalar or a 0-d array; anything else is a TypeError."""
+def _as_float(data: Any, what: str = "Value()") -> float:
+    """A number from a Value, a real number, a NumPy scalar or a 0-d array; anything else is a TypeError (an int
+    beyond any float an OverflowError naming `what`)."""
     if isinstance(data, Value):
         return data.data
     if isinstance(data, numbers.Real):
-        return as_float(data, "Value()")
+        return as_float(data, what)
     dtype = getattr(data, "dtype", None)
     if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
         if getattr(data, "mask", False):  # numpy.ma.masked, whose float() is a NaN with only a warning

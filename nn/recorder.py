@@ -52,7 +52,7 @@ from .mlp import MLP
 from .module import backend_of
 from .perceptron import Perceptron
 from .tensor_layers import Linear, Sequential, _Activation
-from .training import ClassRule, _check_data, shown_values
+from .training import ClassRule, _check_data, broken_parameters, shown_values
 
 Extent = tuple[float, float, float, float]
 
@@ -658,10 +658,9 @@ def _neuron_numbers(outputs: Any, stage: Stage, inputs: np.ndarray, grads: dict[
 
 def _broken_parameters(model: Any) -> str:
     """Which of `model`'s parameters hold NaN or inf, in words, or that the data must be to blame."""
-    broken = [name for name, p in model.named_parameters() if not np.isfinite(p.data).all()]
-    if not broken:
+    shown = broken_parameters(model)
+    if shown is None:
         return "the model's parameters are finite, so the data or the loss gives it"
-    shown = ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
     return f"the model's parameters hold NaN or inf ({shown}): load or set finite weights"
 
 

@@ -462,12 +462,9 @@ class _Training:
             not numbers or np.isfinite(np.array(numbers, dtype=np.float64)).all()
         ):
             return  # the common case, checked fast; the names only when one is broken
-        named = getattr(self.model, "named_parameters", None)
-        names = {id(p): name for name, p in named()} if callable(named) else {}
-        broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]
-        if not broken:
+        shown = broken_parameters(self.model, params)
+        if shown is None:
             return
-        shown = ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
         if epoch == 0:
             raise ValueError(f"the model's parameters hold NaN or inf before any training ({shown}): load or set "
                              f"finite weights")
@@ -691,6 +688,20 @@ def _check_threshold_for(threshold: float | None, width: int, rule: ClassRule) -
             f"threshold={threshold!r} splits outputs into two classes, but the targets hold {len(values)} values "
             f"({shown_values(values)}), not two classes: leave threshold out (and metrics) for a regression"
         )
+
+
+
+
+def broken_parameters(model: Any, params: Sequence[Any] | None = None) -> str | None:
+    """The names of the `params` of `model` (all of them by default) that hold NaN or inf, as an error message
+    shows them (the first three); None if none does."""
+    params = list(model.parameters()) if params is None else params
+    named = getattr(model, "named_parameters", None)
+    names = {id(p): name for name, p in named()} if callable(named) else {}
+    broken = [names.get(id(p), f"parameter {i}") for i, p in enumerate(params) if not np.isfinite(p.data).all()]
+    if not broken:
+        return None
+    return ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
 
 
 __all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "StopTraining", "accuracy", "fit", "predict"]
