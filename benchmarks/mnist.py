@@ -26,7 +26,9 @@
    `nn.fit`, a control (the ratio of two identical runs shows how much of a ratio here is noise),
    and `bare_epoch`, the same training on the least a graph engine can be (a node per op, a
    topological walk, a vjp per op, no module, check or error handling): its ratio to the hand loop
-   is what any engine written in Python adds, before anything `nn.fit` does for its users.
+   is what any engine written in Python adds, before anything `nn.fit` does for its users. With
+   threadpoolctl installed (`make bench` installs it), `nn.fit` and the hand loop also run in the same
+   rounds with NumPy's BLAS limited to one thread, a third reference (see `one_blas_thread`).
 4. When PyTorch is importable (it is not a dependency), the same network and loop in PyTorch on
    the CPU with as many threads as NumPy's BLAS, one more trainer in the same rounds: chainrule's
    epoch <= 0.7x PyTorch's.
@@ -34,7 +36,7 @@
    loading included: <= 400 MB. It runs first, while this process is still small: Linux carries
    the parent's peak at fork into the child's ru_maxrss.
 
-    python benchmarks/mnist.py            # about a minute on two quiet cores
+    python benchmarks/mnist.py            # about a minute and a half on two quiet cores
     python benchmarks/mnist.py --quick    # about 15 s: one seed, fewer epochs; accuracies are not judged
 
 The data comes from `nn.data.load_mnist()` (``$CHAINRULE_DATA/mnist``, as `make bench` sets it).
@@ -49,6 +51,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -332,6 +335,26 @@ def blas_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def one_blas_thread() -> Callable[[Callable[[], tuple]], tuple] | None:
+    """A runner that calls a trainer with NumPy's BLAS limited to one thread, or None without threadpoolctl.
+
+    On a machine with few cores, BLAS's idle worker threads spin for a while after each product and
+    can slow the Python thread's own work between products (on this project's 2-core machines, an
+    epoch of the hand loop took either about 0.23 s or about 0.41 s on 2 threads, switching from
+    minute to minute, and 0.32 s on 1 thread every time): the same rounds on one thread show what
+    the engine adds without that."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+
+    def run(trainer: Callable[[], tuple]) -> tuple:
+        with threadpool_limits(limits=1, user_api="blas"):
+            return trainer()
+
+    return run
+
+
 def torch_trainer(initial: list[np.ndarray], X: np.ndarray, y: np.ndarray, threads: int):
     """An epoch function for the same network in PyTorch, or None when PyTorch is not installed."""
     try:
@@ -373,7 +396,9 @@ def timing_rows(data, epochs: int) -> list[Row]:
     seed = 0
     # The same network twice in nn.fit: the second copy is a control, how far two identical runs
     # drift apart in these rounds (where each one's arrays landed in memory, the machine's noise).
-    models = {name: course_model(seed) for name in ("chainrule", "chainrule again")}
+    limit_blas = one_blas_thread()
+    single = ("chainrule (1 BLAS thread)",) if limit_blas else ()
+    models = {name: course_model(seed) for name in ("chainrule", "chainrule again", *single)}
     optimizers = {name: nn.SGD(model.parameters(), lr=0.1) for name, model in models.items()}
     initial = [p.data.copy(order="K") for p in models["chainrule"].parameters()]  # in their own memory order
     hand_params = hand_weights(initial)  # nn.fit's layout, on cache lines as nn.fit's are: the hand loop at its best
@@ -381,7 +406,10 @@ def timing_rows(data, epochs: int) -> list[Row]:
     threads = blas_threads()
     torch_epoch, torch_version = torch_trainer(initial, X, y, threads)
     # One generator per trainer, all from one seed: each gets the batches nn.fit(seed=0) draws.
-    rngs = {name: np.random.default_rng(seed) for name in (*models, "hand", "bare engine", "PyTorch")}
+    rngs = {
+        name: np.random.default_rng(seed)
+        for name in (*models, "hand", "hand (1 BLAS thread)", "bare engine", "PyTorch")
+    }
 
     def run_chainrule(name: str) -> tuple:
         history = nn.fit(
@@ -401,6 +429,12 @@ def timing_rows(data, epochs: int) -> list[Row]:
         "chainrule again": lambda: run_chainrule("chainrule again"),
         "bare engine": lambda: timed(lambda order: bare_epoch(bare_params, X, y, order, 0.1), "bare engine"),
     }
+    if limit_blas:
+        hand_single = hand_weights(initial)
+        trainers["chainrule (1 BLAS thread)"] = lambda: limit_blas(lambda: run_chainrule("chainrule (1 BLAS thread)"))
+        trainers["hand (1 BLAS thread)"] = lambda: limit_blas(
+            lambda: timed(lambda order: hand_epoch(hand_single, X, y, order, 0.1), "hand (1 BLAS thread)")
+        )
     if torch_epoch:
         trainers["PyTorch"] = lambda: timed(torch_epoch, "PyTorch")
     times: dict[str, list[float]] = {name: [] for name in trainers}
@@ -450,6 +484,18 @@ def timing_rows(data, epochs: int) -> list[Row]:
             "reference, not a target",
         ),
     ]
+    if limit_blas:
+        one, hand_one = "chainrule (1 BLAS thread)", "hand (1 BLAS thread)"
+        rows.append(
+            Row(
+                "epoch time nn.fit / hand-written NumPy, both with BLAS limited to 1 thread (threadpoolctl)",
+                f"{medians[one]:.3f} s / {medians[hand_one]:.3f} s, ratio {paired(hand_one, one=one):.3f}; "
+                f"the hand loop on 1 thread / on {threads}: {paired('hand', one=hand_one):.3f}",
+                "reference, not a target",
+            )
+        )
+    else:
+        print("  threadpoolctl not installed: no rounds with BLAS on 1 thread (optional)", flush=True)
     if torch_epoch:
         ratio = paired("PyTorch")
         rows.append(

@@ -70,3 +70,20 @@ def test_hand_weights_refuses_a_row_major_weight(bench):
     initial[0] = np.ascontiguousarray(initial[0])
     with pytest.raises(ValueError, match=r"a weight of shape \(100, 784\) is not column-major as nn.Linear's are"):
         bench.hand_weights(initial)
+
+
+def test_one_blas_thread_runs_the_trainer_on_one_thread_or_is_none_without_threadpoolctl(bench, monkeypatch):
+    run = bench.one_blas_thread()
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        assert run is None
+    else:
+        def blas_threads_now() -> tuple:
+            return tuple(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+        before = blas_threads_now()
+        assert run(lambda: ("result", blas_threads_now())) == ("result", tuple(1 for _ in before))
+        assert blas_threads_now() == before
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    assert bench.one_blas_thread() is None
