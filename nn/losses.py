@@ -71,8 +71,8 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     predictions; a transposed or flattened target is refused rather than read in the wrong order.
     """
     _refuse_array(pred, name)
-    target = np.asarray(_target_numbers(target, name), dtype=np.float64)
-    shape = pred.shape if _is_tensor(pred) else _nested_shape(pred)
+    target = _float_targets(_target_numbers(target, name), name)
+    shape = pred.shape if _is_tensor(pred) else _nested_shape(pred, name)
     if _squeezed(shape) != _squeezed(target.shape):
         raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
     if not target.size:
@@ -80,8 +80,6 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     if _is_tensor(pred):
         return pred, narrowed(target.reshape(pred.shape), pred.dtype, f"{name}: the target"), pred.data.size
     values = _flat_values(pred)
-    if len(values) != target.size:  # rows of different lengths: the shape above read only the first
-        raise ValueError(f"{name}: {len(values)} predictions (in rows of different lengths) but {target.size} targets")
     return values, target.ravel().tolist(), len(values)
 
 
@@ -96,17 +94,38 @@ def _target_numbers(target: Any, name: str) -> Any:
     return unmasked(target, f"{name}: the targets")
 
 
-def _nested_shape(pred: Any) -> tuple[int, ...]:
-    """The shape of Values nested in lists, as NumPy would give it (the first item's for the inner axes)."""
-    shape: list[int] = []
-    while not isinstance(pred, Value):
-        items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
-        if not items:
-            _flat_values(pred)  # the TypeError naming what is not a Value
-            break
-        shape.append(len(items))
-        pred = items[0]
-    return tuple(shape)
+def _float_targets(target: Any, name: str) -> np.ndarray:
+    """The targets as float64, refused (TypeError) unless they are numbers: strings such as "1" are not."""
+    array = np.asarray(target)
+    if array.dtype.kind in "biuf":
+        return array.astype(np.float64, copy=False)
+    if array.dtype.kind == "O":
+        try:
+            if not any(isinstance(item, (str, bytes)) for item in array.flat):
+                return array.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    example = f" such as {array.reshape(-1)[:1].tolist()[0]!r}" if array.size else ""
+    raise TypeError(f"{name}: targets must be numbers, got an array of {array.dtype}{example}")
+
+
+def _nested_shape(pred: Any, name: str) -> tuple[int, ...]:
+    """The shape of Values nested in lists, as NumPy would give it; ValueError for rows of different lengths."""
+    if isinstance(pred, Value):
+        return ()
+    items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
+    if items is None:
+        _flat_values(pred)  # the TypeError naming what is not a Value
+    if not items:
+        return (0,)
+    shapes = {_nested_shape(item, name) for item in items}
+    if len(shapes) > 1:
+        lengths = sorted({shape[0] if shape else 1 for shape in shapes})
+        raise ValueError(
+            f"{name}: the predictions are rows of different lengths ({', '.join(map(str, lengths))}), but each "
+            f"prediction needs its own target: pass rows of one length, shaped as the targets"
+        )
+    return (len(items), *shapes.pop())
 
 
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -255,7 +274,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     terms = []
     for row, w in zip(rows, weights):
         shift = max(z.data for z in row)
-        log_total = autograd.sum([(z - shift).exp() for z in row]).log() + shift
+        # exp of a logit more than 746 below the largest is 0: left out, so z - shift cannot overflow
+        log_total = autograd.sum([(z - shift).exp() for z in row if z.data - shift > -746]).log() + shift
         terms.extend((log_total - z) * float(wk) if wk != 1 else log_total - z for z, wk in zip(row, w) if wk)
     return _mean(terms, n) if len(terms) == n else autograd.sum(terms) * (1.0 / n)
 
@@ -265,7 +285,14 @@ def l2(parameters: Iterable[Any]) -> Any:
     if not isinstance(parameters, Iterable) or isinstance(parameters, Value):
         raise TypeError(f"l2 takes a list of parameters such as model.parameters(), got {type(parameters).__name__}")
     parameters = list(parameters)
-    if parameters and _is_tensor(parameters[0]):
+    tensors = [_is_tensor(p) for p in parameters]
+    if any(tensors) and not all(tensors):
+        other = tensors.index(not tensors[0])
+        raise TypeError(
+            f"l2 takes the parameters of one backend, Tensors or Values, but parameter 0 is a "
+            f"{type(parameters[0]).__name__} and parameter {other} a {type(parameters[other]).__name__}"
+        )
+    if parameters and tensors[0]:
         total = (parameters[0] * parameters[0]).sum()
         for p in parameters[1:]:
             total = total + (p * p).sum()
@@ -305,6 +332,9 @@ def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
         raise TypeError(f"cross_entropy: class targets must be integers 0, 1, ..., got an array of {target.dtype}")
     if not np.all(np.equal(np.mod(target, 1), 0)):
         raise ValueError("cross_entropy: class targets must be integers (or pass one-hot rows)")
+    low, high = (np.min(target), np.max(target)) if n else (0, 0)
+    if low < 0 or high >= classes:  # on the numbers given, before int64 could wrap them
+        raise ValueError(f"cross_entropy: class targets must lie in [0, {classes - 1}], got {int(low)}..{int(high)}")
     labels = target.astype(np.int64)
     tensor_ops.check_labels(labels, n, classes)  # the range, checked where the fused op checks it
     return labels
@@ -343,3 +373,12 @@ def get_loss(loss: Any) -> Any:
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)} or a callable")
     return LOSSES[loss]
+
+
+def loss_name(loss: Any) -> str:
+    """The name of a loss given by name or as a function (its ``__name__``), by which the rule for accuracy
+    knows a loss on logits; TypeError or ValueError, as `get_loss` says, for what is no loss."""
+    if callable(loss):
+        return getattr(loss, "__name__", "")
+    get_loss(loss)
+    return loss

@@ -48,6 +48,7 @@ from .activations import activate
 from .init import check_size
 from .layers import Layer, Neuron
 from .losses import get_loss
+from .losses import loss_name as loss_name_of
 from .mlp import MLP
 from .module import backend_of
 from .perceptron import Perceptron
@@ -314,7 +315,7 @@ class Recorder:
         self.X = X.astype(np.float64)
         self.y = y
         self.loss_fn = get_loss(loss)
-        loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
+        loss_name = loss_name_of(loss)
         self.rule = ClassRule(y, loss_name, threshold)
         if self.rule.threshold is None or not self.rule.two_valued:
             values = np.unique(y)

@@ -30,7 +30,7 @@ from chainrule.autograd.graph import add_note
 from chainrule.autograd.tensor import number_text, unmasked
 
 from .init import Seed, check_flag, check_size, rng_from
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, get_loss, loss_name
 from .mlp import MLP
 from .module import backend_of
 from .optim import Optimizer, make_optimizer
@@ -260,8 +260,11 @@ class ClassRule:
         return int(np.count_nonzero((outputs[:, 0] > threshold) == upper)) / len(upper)
 
 
-def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "") -> float:
-    """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one."""
+def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str | Callable[..., Any] = "") -> float:
+    """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one.
+
+    `loss` (a name or the function, as `fit` takes it) tells the rule that one output is a score: a loss on
+    logits puts the threshold at 0."""
     outputs = unmasked(outputs, "accuracy's outputs")
     if isinstance(getattr(outputs, "data", None), np.ndarray):  # a Tensor: only its numbers are needed
         outputs = outputs.data
@@ -272,7 +275,7 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str = "
     y = _numbers(y, "y")
     if y.ndim == 0 or len(y) != len(outputs):
         raise ValueError(f"outputs have {len(outputs)} rows but y has {len(y) if y.ndim else 'a single number'}")
-    rule = ClassRule(y, loss, threshold)
+    rule = ClassRule(y, loss_name(loss) if loss != "" else "", threshold)
     _check_threshold_for(threshold, outputs.shape[1], rule)
     if not rule.applies(outputs.shape[1]):
         raise ValueError(_not_classes(y, outputs.shape[1]))
@@ -555,8 +558,8 @@ def fit(
     backend = backend_of(model)
     X, y = _check_data(model, X, y)
     loss_fn = get_loss(loss)
-    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
-    _check_scores_for(loss_name, model)
+    name = loss_name(loss)
+    _check_scores_for(name, model)
     wanted = _check_metrics(metrics)
     check_flag("shuffle", shuffle)
     check_flag("progress", progress)
@@ -565,7 +568,7 @@ def fit(
     batch_size = len(X) if batch_size is None else check_size("batch_size", batch_size)
     validation = _check_validation(model, validation_data)
     training = _Training(
-        model, loss_fn, _check_optimizer(optimizer, model), backend, ClassRule(y, loss_name, threshold),
+        model, loss_fn, _check_optimizer(optimizer, model), backend, ClassRule(y, name, threshold),
         None if wanted is None else "accuracy" in wanted, on_step_end,
     )
     if backend == "numpy":

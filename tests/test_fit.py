@@ -193,6 +193,19 @@ def test_one_rule_turns_outputs_into_classes(loss, targets, outputs, expected):
     assert accuracy(np.array(outputs, dtype=float), np.array(targets), loss=loss) == pytest.approx(expected)
 
 
+def test_accuracy_reads_a_loss_given_as_its_function_as_fit_does_and_refuses_a_misspelt_name():
+    from chainrule.nn.training import accuracy
+
+    scores, targets = np.array([0.3, -0.2, 0.1, -1.0]), np.array([1, 0, 1, 0])  # logits: right by their sign
+    assert accuracy(scores, targets, loss=nn.losses.binary_cross_entropy_with_logits) == 1.0
+    assert accuracy(scores, targets, loss="binary_cross_entropy_with_logits") == 1.0
+    assert accuracy(scores, targets) == 0.5  # read as probabilities: 0.1 is under 0.5
+    with pytest.raises(ValueError, match="unknown loss 'binary_crossentropy_with_logits'; expected one of mse, "):
+        accuracy(scores, targets, loss="binary_crossentropy_with_logits")
+    with pytest.raises(TypeError, match="loss must be a name such as 'mse' or a callable, got int 3"):
+        accuracy(scores, targets, loss=3)
+
+
 def test_accuracy_refuses_targets_that_are_not_classes():
     from chainrule.nn.training import accuracy
 

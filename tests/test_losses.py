@@ -318,9 +318,79 @@ def test_softmax_of_a_batch_of_value_rows_normalizes_each_row():
         softmax([[Value(1.0), [Value(2.0)]], [Value(3.0), Value(4.0)]])
 
 
-def test_rows_of_predictions_of_different_lengths_are_refused_not_truncated():
-    with pytest.raises(ValueError, match="mse: 3 predictions \\(in rows of different lengths\\) but 4 targets"):
-        losses.mse([[Value(1.0), Value(2.0)], [Value(3.0)]], [[1.0, 2.0], [3.0, 100.0]])
+@pytest.mark.parametrize(
+    "rows, targets, lengths",
+    [
+        ([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0, 100.0]], "1, 2"),
+        ([[1.0, 2.0], [3.0], [4.0, 5.0, 6.0]], np.ones((3, 2)), "1, 2, 3"),  # as many numbers as targets
+        ([[1.0], [2.0, 3.0]], np.ones(3), "1, 2"),
+    ],
+)
+def test_rows_of_predictions_of_different_lengths_are_refused_not_paired_in_the_wrong_order(rows, targets, lengths):
+    pred = [values(*row) for row in rows]
+    message = f"mse: the predictions are rows of different lengths \\({lengths}\\), but each prediction needs its own"
+    with pytest.raises(ValueError, match=message):
+        losses.mse(pred, targets)
+
+
+def test_an_empty_list_of_value_predictions_is_an_empty_batch():
+    with pytest.raises(ValueError, match="mse: an empty batch \\(no predictions\\) has no mean loss"):
+        losses.mse([], [])
+
+
+@pytest.mark.parametrize("name", ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"])
+@pytest.mark.parametrize("backend", ["value", "tensor"])
+def test_targets_that_are_strings_are_refused_not_read_as_numbers(name, backend):
+    pred = values(0.5, 0.5) if backend == "value" else Tensor([0.5, 0.5], requires_grad=True)
+    with pytest.raises(TypeError, match=f"{name}: targets must be numbers, got an array of <U1 such as '1'"):
+        losses.LOSSES[name](pred, ["1", "0"])
+    with pytest.raises(TypeError, match=f"{name}: targets must be numbers, got an array of object such as '1'"):
+        losses.LOSSES[name](pred, np.array(["1", 0], dtype=object))
+
+
+def test_targets_of_python_number_objects_are_still_numbers():
+    from fractions import Fraction
+
+    loss = losses.mse(values(0.5, 1.0), np.array([Fraction(1, 2), 2], dtype=object))
+    assert loss.data == 0.5  # ((0.5 - 0.5)² + (1 - 2)²) / 2
+
+
+@pytest.mark.parametrize("labels", [[1e20, 0.0], np.array([2**63, 0], dtype=np.uint64), [2**63, 0]])
+@pytest.mark.parametrize("backend", ["value", "tensor"])
+def test_a_class_label_beyond_int64_is_named_as_given(labels, backend):
+    logits = [values(0.0, 1.0, 2.0), values(0.0, 1.0, 2.0)] if backend == "value" else tensor([[0, 1, 2], [0, 1, 2]])
+    shown = "100000000000000000000" if isinstance(labels[0], float) else "9223372036854775808"
+    with pytest.raises(ValueError, match=f"cross_entropy: class targets must lie in \\[0, 2\\], got 0..{shown}\\b"):
+        losses.cross_entropy(logits, labels)
+
+
+def test_cross_entropy_of_value_logits_far_apart_is_the_tensors_and_its_gradient_too():
+    for far in (1e308, 1e4):
+        z = values(-far, far)
+        loss = losses.cross_entropy([z], [1])
+        loss.backward()
+        t = tensor([[-far, far]])
+        expected = losses.cross_entropy(t, [1])
+        expected.backward()
+        assert loss.data == expected.data.item() == 0.0
+        assert [v.grad for v in z] == t.grad[0].tolist() == [0.0, 0.0]
+    z = values(-1e4, 1e4)  # the far logit as the label: its loss is 2e4, its gradient -1
+    loss = losses.cross_entropy([z], [0])
+    loss.backward()
+    assert (loss.data, z[0].grad, z[1].grad) == (2e4, -1.0, 1.0)
+
+
+@pytest.mark.parametrize("first", ["tensor", "value"])
+def test_l2_refuses_a_list_mixing_tensors_and_values(first):
+    mixed = [Tensor([1.0], requires_grad=True), Value(2.0)]
+    if first == "value":
+        mixed.reverse()
+    kinds = ["Tensor", "Value"] if first == "tensor" else ["Value", "Tensor"]
+    with pytest.raises(
+        TypeError, match=f"l2 takes the parameters of one backend, Tensors or Values, but parameter 0 is a "
+                         f"{kinds[0]} and parameter 1 a {kinds[1]}"
+    ):
+        losses.l2(mixed)
 
 
 @pytest.mark.parametrize("name", ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"])
