@@ -800,7 +800,7 @@ class CrossEntropy(Function):
         return (out.T,)  # (N, classes), laid out column by column
 
     def local_grads(self) -> tuple[Any, ...]:
-        return ("(softmax - onehot) / N",)
+        return ("(softmax - onehot) / N",) if self.rows is None else ("(softmax · Σrows - rows) / N",)
 
     @property
     def constant(self) -> Any:

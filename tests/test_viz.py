@@ -409,6 +409,19 @@ def test_collapse_with_nn_mlp():
     assert "<B>x0</B>" in by_layer  # an input stays a node even when a module created it
 
 
+def test_a_layer_box_lists_its_outputs_in_neuron_order_whatever_order_the_loss_uses_them():
+    model = nn.MLP(2, [2], seed=1)
+    outputs = model([Value(0.5, "x0"), Value(-1.0, "x1")])
+    loss = (1 - (outputs[1] - outputs[0])).relu()  # meets neuron 1 first
+    loss.backward()
+    lines = viz.draw_graph(loss, collapse="layer").source.splitlines()
+    box = next(line for line in lines if line.strip().startswith("g0 ["))
+    cells = re.findall(r'ALIGN="RIGHT"[^>]*>(?:<FONT[^>]*>)?([^<]*)', box)
+    in_neuron_order = [np.array([o.data for o in outputs]), np.array([o.grad for o in outputs])]
+    assert cells[:2] == [summary(array) for array in in_neuron_order]
+    assert outputs[0].grad == 1.0 and outputs[1].grad == -1.0
+
+
 def wide_mlp(nin, sizes=(4, 3), seed=0):
     """An nn.MLP with `nin` inputs (leaves x0, x1, ... in no scope), a squared loss, after backward()."""
     model = nn.MLP(nin, list(sizes), seed=seed)
@@ -723,6 +736,14 @@ def test_a_picture_under_a_file_says_the_folder_is_not_one(tmp_path):
     assert str(error.value) == f"cannot write {str(target)!r}: the folder {str(target.parent)!r} is not a folder"
 
 
+def test_render_bytes_takes_svg_or_png_in_any_case_and_names_another_format():
+    assert viz.renderer.render_bytes(neuron()["o"], "PNG").startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="format must be one of svg, png; got 'pdf'"):
+        viz.renderer.render_bytes(neuron()["o"], "pdf")
+    with pytest.raises(TypeError, match="format must be one of svg, png; got NoneType None"):
+        viz.renderer.render_bytes(neuron()["o"], None)
+
+
 def test_an_unwritable_folder_names_the_picture_not_a_temporary_file(tmp_path, monkeypatch):
     target = tmp_path / "n.svg"
 
@@ -825,6 +846,25 @@ def test_the_stepper_stops_at_60_nodes_by_default_as_its_page_grows_with_their_s
     for _ in range(59):
         short = short * 1.5
     assert viz.backward_steps(short, tmp_path / "short.html").stat().st_size < 12_000_000  # about 10 MB
+
+
+def test_the_stepper_shows_labels_as_written_and_writes_a_label_utf_8_cannot_hold(tmp_path):
+    x = Value(2.0, label="x\ud800\x00\x1b")
+    out = x * 3
+    page = viz.backward_steps(out, tmp_path / "s.html").read_text("utf-8")
+    assert "\x00" not in page and "\x1b" not in page
+    assert "grad(x\\ud800\\x00\\x1b) = " in page
+
+
+def test_the_stepper_refuses_a_value_computed_under_no_grad_as_backward_does(tmp_path):
+    x = Value(2.0, label="x")
+    with autograd.no_grad():
+        y = x * 3
+    with pytest.raises(RuntimeError, match="backward_steps of a Value that does not require grad: it is a constant"):
+        viz.backward_steps(y, tmp_path / "s.html")
+    with pytest.raises(RuntimeError, match="backward\\(\\) on a Value that does not require grad"):
+        y.backward()
+    assert not (tmp_path / "s.html").exists()
 
 
 def test_steps_match_the_engine_and_explain_the_chain_rule():
@@ -1101,6 +1141,17 @@ def every_tensor_op(dtype):
     labels = nn.losses.cross_entropy(logits, [0, 1, 1, 0])
     rows = nn.losses.cross_entropy(logits * 2.0, np.eye(2)[[1, 0, 0, 1]])
     return labels + rows, (x, w, b)
+
+
+def test_the_cross_entropy_edge_names_the_targets_its_gradient_subtracts():
+    rows = np.array([[0.2, 0.3, 0.5]])
+    for target, text in (([2], "(softmax - onehot) / N"), (rows, "(softmax · Σrows - rows) / N")):
+        z = autograd.Tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+        loss = nn.losses.cross_entropy(z, target)
+        loss.backward()
+        assert f"∂ = {text}" in viz.draw_graph(loss).source
+    softmax = np.exp(z.data) / np.exp(z.data).sum()
+    np.testing.assert_allclose(z.grad, softmax * rows.sum() - rows, rtol=1e-6)  # float32, N = 1
 
 
 def saved_by(fn):

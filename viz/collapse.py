@@ -109,9 +109,16 @@ def plan(order: list[Any], root: Any, mode: str) -> dict[Any, Group]:
                 group.outputs.append(node)
             if not node.parents and getattr(node, "is_parameter", False):
                 group.params += int(getattr(node.data, "size", 1))
+        group.outputs.sort(key=_module_order)  # a layer's outputs in neuron order, not in the order the walk met them
         if mode == "layer":
             group.neurons = len({group_key(getattr(n, "scope", ""), "neuron") for n in group.members} - {group.key, ""})
     return membership
+
+
+def _module_order(node: Any) -> tuple[tuple[int, int, str], ...]:
+    """A node's module path in the order of its modules: ``layers.0.neurons.10`` after ``layers.0.neurons.2``."""
+    path = getattr(node, "scope", "").split(".")
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in path)
 
 
 def _foldable(node: Any) -> bool:

@@ -159,17 +159,21 @@ def run_renderer(
 def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:  # noqa: A002 - the documented name
     """The image format, "svg" or "png": `format` if given, else the one the file's suffix names."""
     if format is not None:
-        if not isinstance(format, str):
-            raise TypeError(f"format must be one of {', '.join(FORMATS.values())}; got {type(format).__name__} "
-                            f"{format!r}")
-        if format.lower() not in FORMATS.values():
-            raise ValueError(f"format must be one of {', '.join(FORMATS.values())}; got {format!r}")
-        return format.lower()
+        return check_format(format)
     suffix = file_path(path).suffix.lower()
     if suffix not in FORMATS:
         wanted = " or ".join(FORMATS)
         raise ValueError(f"cannot tell the image format from {str(path)!r}: the name must end in {wanted}")
     return FORMATS[suffix]
+
+
+def check_format(format: object) -> str:  # noqa: A002 - the documented name
+    """`format` in lower case if it names an image format chainrule writes ("svg" or "png", any case)."""
+    if not isinstance(format, str):
+        raise TypeError(f"format must be one of {', '.join(FORMATS.values())}; got {type(format).__name__} {format!r}")
+    if format.lower() not in FORMATS.values():
+        raise ValueError(f"format must be one of {', '.join(FORMATS.values())}; got {format!r}")
+    return format.lower()
 
 
 def file_path(path: object) -> Path:
@@ -232,6 +236,7 @@ def render_bytes(
     """The picture of `root`'s graph as SVG or PNG bytes (`draw_kwargs` go to `draw_graph`)."""
     from .dot import build, check_draw_options  # dot's Digraph renders through this module: imported when needed
 
+    fmt = check_format(fmt)
     check_draw_options("render_bytes", draw_kwargs)
     drawing = build(root, **draw_kwargs)
     advice = timeout_advice(draw_kwargs.get("collapse"))

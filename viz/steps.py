@@ -20,7 +20,7 @@ from .dot import build, check_max_nodes, check_root
 from .page import asset
 from .renderer import DEFAULT_TIMEOUT, check_folder, run_renderer, write_atomic
 from .svg import inline
-from .text import PARTIAL, factor, is_array, number, op_text
+from .text import PARTIAL, factor, is_array, number, op_text, xml_safe
 
 STEP_LIMIT = 60
 """The most value nodes a stepper page draws by default: one picture of the whole graph per node, so the page
@@ -85,6 +85,11 @@ def names_for(order: list[Any]) -> dict[Any, str]:
 
 def compute_steps(root: Any, order: list[Any] | None = None, names: dict[Any, str] | None = None) -> list[Step]:
     """One `Step` per node of `root`'s graph, output first, in the order `backward()` completes them."""
+    if not getattr(root, "requires_grad", True):
+        raise RuntimeError(
+            "backward_steps of a Value that does not require grad: it is a constant, or was computed under "
+            "no_grad(), and backward() refuses it too; build the graph outside no_grad()"
+        )
     if order is None:
         order = topological_order(root)
     if any(is_array(node.data) for node in order):
@@ -255,15 +260,21 @@ def backward_steps(
     return write_atomic(path, page.encode("utf-8"))
 
 
+def _html(text: str) -> str:
+    """`text` for the page: HTML-escaped, with what HTML and UTF-8 cannot hold (a lone surrogate, a control
+    character in a label) shown as its escape."""
+    return html.escape(xml_safe(text))
+
+
 def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
     last = len(steps) - 1
     sections = []
     for k, (step, picture) in enumerate(zip(steps, pictures)):
         sections.append(
             f'<section class="step" id="step-{k}" data-step="{k}">\n'
-            f"<h2>Step {k} of {last}: {html.escape(step.title)}</h2>\n"
-            f'<p class="formula">{html.escape(step.formula)}</p>\n'
-            f'<p class="note">{html.escape(step.note)}</p>\n'
+            f"<h2>Step {k} of {last}: {_html(step.title)}</h2>\n"
+            f'<p class="formula">{_html(step.formula)}</p>\n'
+            f'<p class="note">{_html(step.note)}</p>\n'
             f"{inline(picture, f's{k}-')}\n</section>"
         )
     title = f"The backward pass of {output}, step by step"
@@ -271,8 +282,8 @@ def _page(output: str, steps: list[Step], pictures: list[str]) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{asset('steps.css')}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n"
+        f"<title>{_html(title)}</title>\n<style>{asset('steps.css')}</style>\n</head>\n<body>\n"
+        f"<h1>{_html(title)}</h1>\n"
         '<p class="intro">Each step completes one gradient with the chain rule, from the output back to the '
         "inputs, in the order <code>backward()</code> uses. The node whose gradient was just computed and the "
         "edges its chain-rule products came along are orange; grey grad cells are not computed yet. "

@@ -102,9 +102,15 @@ def escape(text: str) -> str:
     Graphviz still expands ``\\N``, ``\\G`` and the like inside such labels, so a backslash is doubled
     (Graphviz reads ``\\\\`` as one); a character the SVG's XML does not allow (a control character, a lone
     surrogate, U+FFFE, U+FFFF), a newline or a tab (which Graphviz would drop) is shown as its escape, ``\\n``."""
-    if not text.isprintable():
-        text = "".join(repr(ch)[1:-1] if _not_in_xml(ch) else ch for ch in text)
-    return html.escape(text, quote=True).replace("\\", "\\\\")
+    return html.escape(xml_safe(text), quote=True).replace("\\", "\\\\")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with each character XML does not allow (a control character, a lone surrogate, U+FFFE, U+FFFF),
+    a newline and a tab shown as its escape, ``\\n``: a label shown as written, in a file that can be written."""
+    if text.isprintable():
+        return text
+    return "".join(repr(ch)[1:-1] if _not_in_xml(ch) else ch for ch in text)
 
 
 def _not_in_xml(ch: str) -> bool:
