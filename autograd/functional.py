@@ -108,6 +108,11 @@ def gradcheck(
             raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {setting!r}")
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be > 0 (the step of the central differences), got {eps!r}")
+    wanted = "gradcheck: inputs must be a sequence of Values or real numbers, one per argument of f"
+    if isinstance(inputs, (Value, numbers.Number)):
+        raise TypeError(f"{wanted}, got one {type(inputs).__name__} {inputs!r}: pass [x] for one input")
+    if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"{wanted}, got {type(inputs).__name__} {inputs!r}")
     for i, x in enumerate(inputs):
         if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
             raise TypeError(

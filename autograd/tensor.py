@@ -211,6 +211,8 @@ class Tensor(IdentityNode):
             seed = np.ones(self.shape, self.dtype)
         else:
             given = gradient.data if isinstance(gradient, Tensor) else unmasked(gradient, "backward()'s gradient")
+            if isinstance(given, int) and not isinstance(given, bool):  # an int beyond int64 is no object array
+                given = as_float(given, "backward()'s gradient")
             try:
                 raw = np.asarray(given)
             except ValueError:  # NumPy's "inhomogeneous shape"

@@ -512,7 +512,7 @@ def _as_float(data: Any, what: str = "Value()") -> float:
     if dtype is not None and getattr(dtype, "kind", "") in "biuf" and getattr(data, "ndim", None) == 0:
         if getattr(data, "mask", False):  # numpy.ma.masked, whose float() is a NaN with only a warning
             raise TypeError("Value() takes a real number, got a masked entry (numpy.ma.masked), which holds none")
-        return float(data)
+        return as_float(data[()], what)  # a longdouble beyond any float is an OverflowError, as its scalar is
     raise TypeError(f"Value() takes a real number, got {type(data).__name__} {data!r}")
 
 

@@ -939,6 +939,14 @@ def test_a_ragged_constant_is_a_type_error_naming_the_op():
         Tensor([1.0, 2.0]) + [[1, 2], [3]]
 
 
+def test_backward_takes_a_python_int_gradient_beyond_int64_as_value_backward_does():
+    x = Tensor(1.0, requires_grad=True, dtype="float64")
+    (x * 3).backward(2**64)
+    v = Value(1.0)
+    (v * 3).backward(2**64)
+    assert x.grad.item() == v.grad == 3 * 2.0**64
+
+
 @pytest.mark.parametrize("gradient", [np.array([1 + 5j, 2]), ["1.5", "2"], [None, None]])
 def test_backward_refuses_a_gradient_that_is_not_real_numbers(gradient):
     x = Tensor([1.0, 1.0], requires_grad=True)
@@ -1299,6 +1307,9 @@ def test_a_ragged_gradient_for_backward_is_a_type_error():
         (lambda: Value(1.0) * fractions.Fraction(10**400, 3), r"got a Fraction beyond it"),
         (lambda: Value(10**400), r"got an int of 401 digits"),
         (lambda: Tensor(np.longdouble("1e400")), r"Tensor\(\): the number 1e\+400 overflows float64"),
+        (lambda: Value(np.array(np.longdouble("1e400"))), r"Value\(\) takes a number a float can hold .*, got longdo"),
+        (lambda: (Value(1.0) * 2).backward(np.array(np.longdouble("1e400"))), r"backward\(\)'s gradient takes a"),
+        (lambda: (Tensor(1.0, requires_grad=True) * 2).backward(10**400), r"backward\(\)'s gradient takes a num"),
     ],
 )
 def test_a_finite_number_beyond_a_float_is_refused_not_made_inf(make, message):

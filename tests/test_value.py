@@ -688,6 +688,11 @@ def test_a_second_derivative_through_an_overflowing_power_raises_rather_than_giv
         ([np.complex64(1 + 5j)], {}, TypeError, "gradcheck: input 0 must be a Value or a real number, got complex64"),
         ([1.0], {"eps": 0}, ValueError, "gradcheck: eps must be > 0 (the step of the central differences), got 0"),
         ([1.0], {"atol": "x"}, ValueError, "gradcheck: atol must be a finite number >= 0, got 'x'"),
+        (Value(1.5), {}, TypeError, "gradcheck: inputs must be a sequence of Values or real numbers, one per argument "
+                                    "of f, got one Value Value(data=1.5, grad=0): pass [x] for one input"),
+        (1.5, {}, TypeError, "of f, got one float 1.5: pass [x] for one input"),
+        ("ab", {}, TypeError, "of f, got str 'ab'"),
+        (None, {}, TypeError, "of f, got NoneType None"),
     ],
 )
 def test_gradcheck_refuses_what_it_cannot_difference(inputs, settings, kind, message):
