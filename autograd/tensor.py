@@ -66,7 +66,8 @@ class Tensor(IdentityNode):
         `parents` are the Tensor operands only; a constant operand appears in `arrays` alone. As
         for `Value`, finite inputs that give a result that is not finite raise an error naming the
         op (OverflowError, ZeroDivisionError), while NaN and inf inputs go through (but for what
-        the op's own rule refuses, such as dividing by zero or the log of −inf).
+        the op's own rule refuses, such as dividing by zero or the log of −inf). An elementwise op is
+        judged entry by entry; any other (``@``, a reduction) only when all its inputs are finite.
         """
         record = False
         if state.recording:

@@ -44,6 +44,7 @@ class Module:
         if not name.startswith("_"):
             if type(self).parameters is Module.parameters:  # found by type: a plain leaf would be left out unseen
                 _check_leaves(type(self).__name__, name, value)
+                _check_replaced_parameter(type(self).__name__, name, self.__dict__.get(name), value)
             _check_holder(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
@@ -329,6 +330,17 @@ def _unregistered_leaf(value: Any) -> str | None:
     if isinstance(value, Tensor) and value.requires_grad and not value.is_parameter and not value.parents:
         return "make it with Tensor(x, is_parameter=True)"
     return None
+
+
+def _check_replaced_parameter(owner: str, name: str, current: Any, value: Any) -> None:
+    """TypeError for something that is no parameter put where a parameter was, as PyTorch refuses: the module would
+    silently stop training and saving it (a plain Tensor would stay a constant)."""
+    if is_parameter(current) and not is_parameter(value):
+        raise TypeError(
+            f"{owner}.{name} is a parameter, and a {type(value).__name__} that is not one would be neither trained nor "
+            f"saved: assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its "
+            f"numbers with load_state_dict"
+        )
 
 
 def _check_leaves(owner: str, name: str, value: Any) -> None:

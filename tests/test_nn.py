@@ -707,6 +707,33 @@ def test_a_path_that_is_no_str_or_pathlike_is_named(call):
 NOT_A_PARAMETER = "that takes gradients but is not a parameter, so the module would neither train nor save it: "
 
 
+@pytest.mark.parametrize(
+    "make, attribute, replacement, kind",
+    [
+        (lambda: nn.Linear(2, 1), "weight", lambda: Tensor(np.array([[0.5, -0.5]])), "Tensor"),
+        (lambda: nn.Linear(2, 1), "bias", lambda: np.zeros(1), "ndarray"),
+        (lambda: nn.Neuron(2, seed=0), "b", lambda: 0.5, "float"),
+        (lambda: nn.Neuron(2, seed=0), "b", lambda: None, "NoneType"),
+    ],
+)
+def test_a_parameter_replaced_by_something_that_is_no_parameter_is_refused_as_in_pytorch(
+    make, attribute, replacement, kind
+):
+    module = make()
+    before = getattr(module, attribute)
+    owner = type(module).__name__
+    with pytest.raises(TypeError, match=re.escape(
+        f"{owner}.{attribute} is a parameter, and a {kind} that is not one would be neither trained nor saved: "
+        f"assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its numbers with "
+        f"load_state_dict"
+    )):
+        setattr(module, attribute, replacement())
+    assert getattr(module, attribute) is before
+    other = make()
+    setattr(module, attribute, getattr(other, attribute))  # another parameter: taken
+    assert getattr(module, attribute) is getattr(other, attribute)
+
+
 def test_micrograd_style_values_given_as_weights_are_refused_not_left_untrained():
     """micrograd's modules count every Value as a weight; a Module finds Parameters only, so a plain Value put
     where a weight goes would silently never train."""
