@@ -83,6 +83,8 @@ class Tensor(IdentityNode):
             if f"op {fn.name!r}" not in str(error):
                 add_context(error, fn.name, "forward")
             raise
+        if not record and type(data) is np.ndarray and data.base is not None:
+            data = _unshared(data, parents)
         out = Tensor._wrap(fn, data, parents if record else None)
         if record and state.anomaly:
             check_forward(out)
@@ -538,6 +540,16 @@ def _no_dtype_or_out(method: str, dtype: Any, out: Any) -> None:
             f"Tensor.{method}() takes no {given}= (its result is a new Tensor of the input's dtype, in the graph): "
             f"call it without, and convert or copy the result's .data if you need to"
         )
+
+
+def _unshared(data: np.ndarray, parents: tuple[Tensor, ...]) -> np.ndarray:
+    """A copy of `data` where it is a view of a parameter's array (``w.T`` under no_grad): outside the graph it
+    would change unseen at each optimizer step, whose count only the parameter's `version` keeps, and a graph
+    built on it would mix old and new numbers."""
+    for parent in parents:
+        if parent.is_parameter and np.shares_memory(data, parent.data):
+            return data.copy()
+    return data
 
 
 def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointError) -> Any:

@@ -635,6 +635,24 @@ def test_no_grad_records_nothing():
     assert z.parents == (x,) and z.requires_grad is True
 
 
+@pytest.mark.parametrize("view", [lambda w: w.T, lambda w: w.reshape(4), lambda w: w[0], lambda w: w[:, 1:]])
+def test_a_view_of_a_parameter_made_under_no_grad_keeps_the_numbers_it_was_made_from(view):
+    w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), is_parameter=True)
+    with autograd.no_grad():
+        frozen = view(w)
+    before = frozen.data.copy()
+    x = Tensor(np.ones(frozen.shape), requires_grad=True)
+    y = (x * frozen).sum()  # built with w as it is now: dy/dx = those numbers
+    w.grad = np.ones_like(w.data)
+    nn.SGD([w], lr=1.0).step()  # in place, as every optimizer step
+    y.backward()
+    np.testing.assert_array_equal(x.grad, before)
+    np.testing.assert_array_equal(frozen.data, before)
+    with autograd.no_grad():
+        plain = Tensor(np.arange(4.0)).reshape(2, 2)  # a view of no parameter stays a view
+    assert plain.data.base is not None
+
+
 def test_inputs_without_requires_grad_record_nothing_and_get_no_grad():
     a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
     c = a * b
