@@ -113,6 +113,7 @@ def gradcheck(
         raise TypeError(f"{wanted}, got one {type(inputs).__name__} {inputs!r}: pass [x] for one input")
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Iterable):
         raise TypeError(f"{wanted}, got {type(inputs).__name__} {inputs!r}")
+    inputs = list(inputs)  # a generator is read more than once below
     for i, x in enumerate(inputs):
         if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
             raise TypeError(

@@ -37,7 +37,7 @@
    the parent's peak at fork into the child's ru_maxrss.
 
     python benchmarks/mnist.py            # about a minute and a half on two quiet cores
-    python benchmarks/mnist.py --quick    # about 15 s: one seed, fewer epochs; accuracies are not judged
+    python benchmarks/mnist.py --quick    # about 30 s: one seed, fewer epochs; accuracies are not judged
 
 The data comes from `nn.data.load_mnist()` (``$CHAINRULE_DATA/mnist``, as `make bench` sets it).
 """
@@ -548,7 +548,7 @@ def print_table(rows: list[Row]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, fewer epochs: about 15 s")
+    parser.add_argument("--quick", action="store_true", help="one seed, fewer epochs: about 30 s")
     quick = parser.parse_args(argv).quick
     started = time.perf_counter()
     load_before = load_average()  # other work on the machine slows every figure here; this says how much there was

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -72,14 +73,13 @@ def _elementwise(pred: Any, target: Any, name: str) -> tuple[Any, Any, int]:
     """
     _refuse_array(pred, name)
     target = _float_targets(_target_numbers(target, name), name)
-    shape = pred.shape if _is_tensor(pred) else _nested_shape(pred, name)
+    shape, values = (pred.shape, []) if _is_tensor(pred) else _nested(pred, name)
     if _squeezed(shape) != _squeezed(target.shape):
         raise ValueError(f"{name}: predictions have shape {shape} but targets have shape {target.shape}")
     if not target.size:
         raise ValueError(f"{name}: an empty batch (no predictions) has no mean loss")
     if _is_tensor(pred):
         return pred, narrowed(target.reshape(pred.shape), pred.dtype, f"{name}: the target"), pred.data.size
-    values = _flat_values(pred)
     return values, target.ravel().tolist(), len(values)
 
 
@@ -100,32 +100,43 @@ def _float_targets(target: Any, name: str) -> np.ndarray:
     if array.dtype.kind in "biuf":
         return array.astype(np.float64, copy=False)
     if array.dtype.kind == "O":
-        try:
-            if not any(isinstance(item, (str, bytes)) for item in array.flat):
-                return array.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
+        bad = [item for item in array.flat if not isinstance(item, (numbers.Real, Decimal, np.bool_))][:1]
+        if not bad:
+            return array.astype(np.float64)
+        raise TypeError(f"{name}: targets must be numbers, got {type(bad[0]).__name__} {bad[0]!r} among them")
     example = f" such as {array.reshape(-1)[:1].tolist()[0]!r}" if array.size else ""
     raise TypeError(f"{name}: targets must be numbers, got an array of {array.dtype}{example}")
 
 
-def _nested_shape(pred: Any, name: str) -> tuple[int, ...]:
-    """The shape of Values nested in lists, as NumPy would give it; ValueError for rows of different lengths."""
+def _nested(pred: Any, name: str) -> tuple[tuple[int, ...], list[Value]]:
+    """The shape of Values nested in lists, as NumPy would give it, and the Values in order (one pass, so a
+    generator is read once); ValueError for rows of different shapes, whose pairing with targets is unclear."""
     if isinstance(pred, Value):
-        return ()
+        return (), [pred]
     items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
     if items is None:
         _flat_values(pred)  # the TypeError naming what is not a Value
     if not items:
-        return (0,)
-    shapes = {_nested_shape(item, name) for item in items}
+        return (0,), []
+    shapes: set[tuple[int, ...]] = set()
+    values: list[Value] = []
+    for item in items:
+        shape, inside = _nested(item, name)
+        shapes.add(shape)
+        values.extend(inside)
     if len(shapes) > 1:
-        lengths = sorted({shape[0] if shape else 1 for shape in shapes})
+        described = ", ".join(_described(shape) for shape in sorted(shapes))
         raise ValueError(
-            f"{name}: the predictions are rows of different lengths ({', '.join(map(str, lengths))}), but each "
-            f"prediction needs its own target: pass rows of one length, shaped as the targets"
+            f"{name}: the predictions' rows differ in shape ({described}), but each prediction needs its own "
+            f"target: pass rows of one length, shaped as the targets"
         )
-    return (len(items), *shapes.pop())
+    return (len(items), *shapes.pop()), values
+
+
+def _described(shape: tuple[int, ...]) -> str:
+    if not shape:
+        return "a Value"
+    return f"a row of {shape[0]}" if len(shape) == 1 else f"rows of shape {shape}"
 
 
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -275,7 +286,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     for row, w in zip(rows, weights):
         shift = max(z.data for z in row)
         # exp of a logit more than 746 below the largest is 0: left out, so z - shift cannot overflow
-        log_total = autograd.sum([(z - shift).exp() for z in row if z.data - shift > -746]).log() + shift
+        log_total = autograd.sum([(z - shift).exp() for z in row if not z.data - shift <= -746]).log() + shift
         terms.extend((log_total - z) * float(wk) if wk != 1 else log_total - z for z, wk in zip(row, w) if wk)
     return _mean(terms, n) if len(terms) == n else autograd.sum(terms) * (1.0 / n)
 

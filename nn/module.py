@@ -333,14 +333,25 @@ def _unregistered_leaf(value: Any) -> str | None:
 
 
 def _check_replaced_parameter(owner: str, name: str, current: Any, value: Any) -> None:
-    """TypeError for something that is no parameter put where a parameter was, as PyTorch refuses: the module would
-    silently stop training and saving it (a plain Tensor would stay a constant)."""
-    if is_parameter(current) and not is_parameter(value):
-        raise TypeError(
-            f"{owner}.{name} is a parameter, and a {type(value).__name__} that is not one would be neither trained nor "
-            f"saved: assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its "
-            f"numbers with load_state_dict"
-        )
+    """TypeError for something that is no parameter put where a parameter (or a list of them) was, as PyTorch refuses
+    all but None: the module would silently stop training and saving it (a plain Tensor would stay a constant)."""
+    was_list = isinstance(current, (list, tuple)) and any(is_parameter(item) for item in current)
+    if not (is_parameter(current) or was_list) or value is None:
+        return
+    if was_list and isinstance(value, (list, tuple)):
+        position = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
+        if position is None:
+            return
+        where, bad = f"{owner}.{name}[{position}]", value[position]
+    elif is_parameter(value):
+        return
+    else:
+        where, bad = f"{owner}.{name}", value
+    raise TypeError(
+        f"{where} was a parameter, and a {type(bad).__name__} that is not one would be neither trained nor saved: "
+        f"assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its numbers with "
+        f"load_state_dict"
+    )
 
 
 def _check_leaves(owner: str, name: str, value: Any) -> None:

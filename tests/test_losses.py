@@ -321,16 +321,26 @@ def test_softmax_of_a_batch_of_value_rows_normalizes_each_row():
 @pytest.mark.parametrize(
     "rows, targets, lengths",
     [
-        ([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0, 100.0]], "1, 2"),
-        ([[1.0, 2.0], [3.0], [4.0, 5.0, 6.0]], np.ones((3, 2)), "1, 2, 3"),  # as many numbers as targets
-        ([[1.0], [2.0, 3.0]], np.ones(3), "1, 2"),
+        ([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0, 100.0]], "a row of 1, a row of 2"),
+        ([[1.0, 2.0], [3.0], [4.0, 5.0, 6.0]], np.ones((3, 2)), "a row of 1, a row of 2, a row of 3"),  # as many
+        ([[1.0], [2.0, 3.0]], np.ones(3), "a row of 1, a row of 2"),
+        ([1.0, [2.0]], [0.0, 1.0], "a Value, a row of 1"),
     ],
 )
 def test_rows_of_predictions_of_different_lengths_are_refused_not_paired_in_the_wrong_order(rows, targets, lengths):
-    pred = [values(*row) for row in rows]
-    message = f"mse: the predictions are rows of different lengths \\({lengths}\\), but each prediction needs its own"
+    pred = [values(*row) if isinstance(row, list) else Value(row) for row in rows]
+    message = f"mse: the predictions' rows differ in shape \\({lengths}\\), but each prediction needs its own target"
     with pytest.raises(ValueError, match=message):
         losses.mse(pred, targets)
+
+
+@pytest.mark.parametrize("name", ["mse", "binary_cross_entropy_with_logits", "hinge"])
+def test_value_predictions_given_as_a_generator_are_read_once(name):
+    w = Value(0.5)
+    targets = [1.0, -1.0, 1.0] if name == "hinge" else [1.0, 0.0, 1.0]
+    from_list = losses.LOSSES[name]([w * x for x in (1.0, 2.0, 3.0)], targets)
+    from_generator = losses.LOSSES[name]((w * x for x in (1.0, 2.0, 3.0)), targets)
+    assert from_generator.data == from_list.data
 
 
 def test_an_empty_list_of_value_predictions_is_an_empty_batch():
@@ -344,8 +354,16 @@ def test_targets_that_are_strings_are_refused_not_read_as_numbers(name, backend)
     pred = values(0.5, 0.5) if backend == "value" else Tensor([0.5, 0.5], requires_grad=True)
     with pytest.raises(TypeError, match=f"{name}: targets must be numbers, got an array of <U1 such as '1'"):
         losses.LOSSES[name](pred, ["1", "0"])
-    with pytest.raises(TypeError, match=f"{name}: targets must be numbers, got an array of object such as '1'"):
+    with pytest.raises(TypeError, match=f"{name}: targets must be numbers, got str '1' among them"):
         losses.LOSSES[name](pred, np.array(["1", 0], dtype=object))
+
+
+@pytest.mark.parametrize("targets, shown", [(None, "NoneType None"), ([None, 1.0], "NoneType None"),
+                                             (np.array([0.0, "1"], dtype=object), "str '1'")])
+def test_targets_that_hold_no_number_are_refused_not_read_as_nan(targets, shown):
+    pred = Value(0.5) if targets is None else values(0.5, 0.5)
+    with pytest.raises(TypeError, match=f"mse: targets must be numbers, got {shown} among them"):
+        losses.mse(pred, targets)
 
 
 def test_targets_of_python_number_objects_are_still_numbers():
@@ -362,6 +380,13 @@ def test_a_class_label_beyond_int64_is_named_as_given(labels, backend):
     shown = "100000000000000000000" if isinstance(labels[0], float) else "9223372036854775808"
     with pytest.raises(ValueError, match=f"cross_entropy: class targets must lie in \\[0, 2\\], got 0..{shown}\\b"):
         losses.cross_entropy(logits, labels)
+
+
+@pytest.mark.parametrize("logits, label", [([1.0, math.nan], 0), ([1.0, 2.0, math.nan], 1), ([math.nan, 1.0], 1),
+                                           ([1.0, math.inf], 0)])
+def test_cross_entropy_of_value_logits_with_nan_or_inf_is_nan_as_for_a_tensor(logits, label):
+    assert math.isnan(losses.cross_entropy([values(*logits)], [label]).data)
+    assert math.isnan(losses.cross_entropy(tensor([logits]), [label]).data.item())
 
 
 def test_cross_entropy_of_value_logits_far_apart_is_the_tensors_and_its_gradient_too():

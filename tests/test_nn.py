@@ -708,30 +708,38 @@ NOT_A_PARAMETER = "that takes gradients but is not a parameter, so the module wo
 
 
 @pytest.mark.parametrize(
-    "make, attribute, replacement, kind",
+    "make, attribute, replacement, where, kind",
     [
-        (lambda: nn.Linear(2, 1), "weight", lambda: Tensor(np.array([[0.5, -0.5]])), "Tensor"),
-        (lambda: nn.Linear(2, 1), "bias", lambda: np.zeros(1), "ndarray"),
-        (lambda: nn.Neuron(2, seed=0), "b", lambda: 0.5, "float"),
-        (lambda: nn.Neuron(2, seed=0), "b", lambda: None, "NoneType"),
+        (lambda: nn.Linear(2, 1), "weight", lambda: Tensor(np.array([[0.5, -0.5]])), "Linear.weight", "Tensor"),
+        (lambda: nn.Linear(2, 1), "bias", lambda: np.zeros(1), "Linear.bias", "ndarray"),
+        (lambda: nn.Neuron(2, seed=0), "b", lambda: 0.5, "Neuron.b", "float"),
+        (lambda: nn.Neuron(2, seed=0), "w", lambda: [Parameter(1.0), 0.5], "Neuron.w[1]", "float"),
+        (lambda: nn.Neuron(2, seed=0), "w", lambda: 0.5, "Neuron.w", "float"),
     ],
 )
 def test_a_parameter_replaced_by_something_that_is_no_parameter_is_refused_as_in_pytorch(
-    make, attribute, replacement, kind
+    make, attribute, replacement, where, kind
 ):
     module = make()
     before = getattr(module, attribute)
-    owner = type(module).__name__
     with pytest.raises(TypeError, match=re.escape(
-        f"{owner}.{attribute} is a parameter, and a {kind} that is not one would be neither trained nor saved: "
-        f"assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its numbers with "
+        f"{where} was a parameter, and a {kind} that is not one would be neither trained nor saved: assign a "
+        f"parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its numbers with "
         f"load_state_dict"
     )):
         setattr(module, attribute, replacement())
     assert getattr(module, attribute) is before
     other = make()
-    setattr(module, attribute, getattr(other, attribute))  # another parameter: taken
+    setattr(module, attribute, getattr(other, attribute))  # other parameters: taken
     assert getattr(module, attribute) is getattr(other, attribute)
+
+
+def test_a_parameter_set_to_none_is_removed_as_in_pytorch():
+    layer = nn.Linear(2, 1)
+    layer.bias = None
+    assert list(layer.state_dict()) == ["weight"]
+    out = layer(Tensor(np.array([[1.0, 2.0]], dtype=np.float32)))
+    np.testing.assert_allclose(out.data, np.array([[1.0, 2.0]], dtype=np.float32) @ layer.weight.data.T)
 
 
 def test_micrograd_style_values_given_as_weights_are_refused_not_left_untrained():

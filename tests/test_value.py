@@ -681,6 +681,12 @@ def test_a_second_derivative_through_an_overflowing_power_raises_rather_than_giv
         autograd.grad(x**1e-300, [x], create_graph=True)
 
 
+def test_gradcheck_reads_inputs_given_as_a_generator_once():
+    with pytest.raises(AssertionError):  # relu at its kink: 0 one way, 0.5 by central differences
+        gradcheck(lambda x, y: x.relu() + y, (v for v in [0.0, 1.0]))
+    assert gradcheck(lambda x, y: x * y, (v for v in [1.0, 2.0]))
+
+
 @pytest.mark.parametrize(
     ("inputs", "settings", "kind", "message"),
     [

@@ -422,6 +422,22 @@ def test_a_layer_box_lists_its_outputs_in_neuron_order_whatever_order_the_loss_u
     assert outputs[0].grad == 1.0 and outputs[1].grad == -1.0
 
 
+@pytest.mark.parametrize("mode", ["neuron", "layer"])
+def test_modules_named_by_digits_int_cannot_read_are_drawn(mode):
+    class Heads(nn.Module):
+        def __init__(self):
+            self.heads = {"²": nn.Neuron(2, seed=0), "³": nn.Neuron(2, seed=1)}
+
+        def forward(self, x):
+            return [head(x) for head in self.heads.values()]
+
+    heads = Heads()
+    a, b = heads([Value(0.5, "x0"), Value(-1.0, "x1")])
+    loss = a * b
+    loss.backward()
+    assert "x0" in viz.draw_graph(loss, collapse=mode).source
+
+
 def wide_mlp(nin, sizes=(4, 3), seed=0):
     """An nn.MLP with `nin` inputs (leaves x0, x1, ... in no scope), a squared loss, after backward()."""
     model = nn.MLP(nin, list(sizes), seed=seed)

@@ -29,7 +29,7 @@ def group_key(scope: str, mode: str) -> str:
     if not scope:
         return ""
     parts = scope.split(".")
-    pairs = [i for i in range(len(parts) - 1) if parts[i + 1].isdigit()]
+    pairs = [i for i in range(len(parts) - 1) if parts[i + 1].isdecimal()]
     if mode == "neuron":
         cuts = [i for i in pairs if parts[i] == "neurons"]
         cut = cuts[-1] if cuts else None
@@ -118,7 +118,7 @@ def plan(order: list[Any], root: Any, mode: str) -> dict[Any, Group]:
 def _module_order(node: Any) -> tuple[tuple[int, int, str], ...]:
     """A node's module path in the order of its modules: ``layers.0.neurons.10`` after ``layers.0.neurons.2``."""
     path = getattr(node, "scope", "").split(".")
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in path)
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part) for part in path)
 
 
 def _foldable(node: Any) -> bool:

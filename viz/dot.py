@@ -398,7 +398,7 @@ class _Painter:
         families: dict[str, list[tuple[int, str]]] = {}
         for group in self.groups:
             prefix, _, last = group.key.rpartition(".")
-            if last.isdigit():
+            if last.isdecimal():
                 families.setdefault(prefix, []).append((int(last), self.box_ids[group]))
         for members in families.values():
             boxes = {box for _, box in members}
