@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -472,6 +473,33 @@ def test_progress_bar_only_when_asked_or_on_a_tty(
     load_mnist(root=tmp_path, mirrors=[good_mirror], progress=progress, timeout=5)
     err = capsys.readouterr().err
     assert ("t10k-labels-idx1-ubyte.gz" in err) is bool(progress)  # pytest's captured stderr is not a TTY
+
+
+@pytest.mark.parametrize("progress", [True, None])
+def test_a_download_with_stderr_closed_shows_no_bar_and_loads(
+    progress: bool | None, shared_dir: Path, good_mirror: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(tmp_path, shared_dir, skip=("t10k-labels-idx1-ubyte",))
+    monkeypatch.setattr(sys, "stderr", None)  # pythonw, or a command run with 2>&-
+    labels = load_mnist(root=tmp_path, mirrors=[good_mirror], progress=progress, timeout=5)[3]
+    name = "t10k-labels-idx1-ubyte.gz"
+    assert (tmp_path / name).read_bytes() == (shared_dir / name).read_bytes()
+    assert labels.shape == (10000,)
+
+
+@pytest.mark.parametrize("from_variable", [False, True])
+def test_a_home_of_no_user_or_a_nul_byte_is_named_before_any_download(
+    from_variable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for given, message in (("~nosuchuser0x/data", "starts with '~nosuchuser0x', the home of no user on this machine"),
+                           (f"{tmp_path}/a\0b", "holds a NUL byte, which no file path can hold")):
+        what = re.escape(f"$CHAINRULE_DATA ({given!r})" if from_variable else f"root {given!r}")
+        if from_variable:
+            if "\0" in given:
+                continue  # no environment variable can hold a NUL byte
+            monkeypatch.setenv("CHAINRULE_DATA", given)
+        with pytest.raises(ValueError, match=f"^{what} {re.escape(message)}$"):
+            load_mnist(None if from_variable else given, mirrors=["http://127.0.0.1:9/"], timeout=0.5)
 
 
 def test_a_data_folder_that_is_a_file_is_named_before_any_download(tmp_path: Path, monkeypatch) -> None:

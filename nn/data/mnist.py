@@ -29,6 +29,7 @@ import math
 import numbers
 import os
 import struct
+import sys
 import threading
 import urllib.request
 import zlib
@@ -233,11 +234,22 @@ def _resolve_folder(root: str | os.PathLike[str] | None) -> Path:
             "root is an empty string: pass MNIST's folder ('.' for the working one), or None for the default"
         )
     if root is not None:
-        return file_path(root).expanduser()
+        return _expanded(file_path(root), f"root {str(root)!r}")
     base = os.environ.get(ENV_VAR)
     if base:
-        return Path(base).expanduser() / "mnist"
+        return _expanded(Path(base), f"${ENV_VAR} ({base!r})") / "mnist"
     return Path.home() / ".cache" / "chainrule" / "mnist"
+
+
+def _expanded(path: Path, what: str) -> Path:
+    """`path` with ``~`` expanded; ValueError naming `what` for a NUL byte (no file can have one, so every file
+    would seem missing and be downloaded) or a ``~user`` of no user."""
+    if "\0" in str(path):
+        raise ValueError(f"{what} holds a NUL byte, which no file path can hold")
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory."
+        raise ValueError(f"{what} starts with {path.parts[0]!r}, the home of no user on this machine") from None
 
 
 def _find(folder: Path, spec: _IDXFile) -> Path | None:
@@ -381,7 +393,8 @@ def _fetch(url: str, *, progress: bool | None, timeout: float) -> bytes:
         length = int(header) if header and header.strip().isdigit() else None
         chunks: list[bytes] = []
         received = 0
-        disable = None if progress is None else not progress  # None: tqdm hides itself off a TTY
+        # None: tqdm hides itself off a TTY; a closed stderr (2>&-) has no bar to show
+        disable = True if sys.stderr is None else None if progress is None else not progress
         name = url.rsplit("/", 1)[-1]
         with ProgressBar(total=length, desc=name, unit="B", unit_scale=True, unit_divisor=1024, disable=disable) as bar:
             while chunk := response.read(_CHUNK):
