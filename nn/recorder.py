@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +43,7 @@ import numpy as np
 
 from chainrule import __version__
 from chainrule.autograd import Tensor, Value, backpropagate, no_grad
+from chainrule.autograd.graph import state as graph_state
 
 from .activations import activate
 from .init import check_size
@@ -184,6 +185,7 @@ class Stage:
 def stages_of(model: Any) -> list[Stage]:
     """The layers of `model` as stages: an `MLP`, a `Sequential` of `Linear` layers each optionally
     followed by an activation module, a `Perceptron`, or a single `Layer`, `Neuron` or `Linear`."""
+    _check_computes_as_built(model)
     if isinstance(model, MLP):
         return [_stage(layer) for layer in model.layers]
     if isinstance(model, Sequential):
@@ -213,7 +215,26 @@ def stages_of(model: Any) -> list[Stage]:
     )
 
 
+FILMED = (MLP, Sequential, Perceptron, Layer, Neuron, Linear, _Activation)
+
+
+def _check_computes_as_built(module: Any) -> None:
+    """TypeError for a subclass of a module the Recorder films whose forward pass is its own: the Recorder runs the
+    layers it knows, so the film would show another model than the one that trains."""
+    for kind in FILMED:
+        if isinstance(module, kind):
+            for method in ("forward", "__call__"):
+                if getattr(type(module), method) is not getattr(kind, method):
+                    name = type(module).__name__
+                    raise TypeError(
+                        f"Recorder films an nn.{kind.__name__} by running its layers itself, but {name} has a {method} "
+                        f"of its own, so the film would show another model than the one that trains"
+                    )
+            return
+
+
 def _stage(module: Any) -> Stage:
+    _check_computes_as_built(module)
     if isinstance(module, Layer):
         neurons = module.neurons
         return Stage(module, [n.w for n in neurons], [n.b for n in neurons], module.activation)
@@ -222,6 +243,17 @@ def _stage(module: Any) -> Stage:
     if isinstance(module, Perceptron):
         return Stage(_as_list(module), [module.w], [module.b], "step")
     return Stage(module, module.weight, module.bias, module.activation)
+
+
+def _checked_mapping(hyperparameters: Any) -> Mapping[str, Any]:
+    if hyperparameters is None:
+        return {}
+    if not isinstance(hyperparameters, Mapping):
+        raise TypeError(
+            f"Recorder: hyperparameters must be a dict such as {{'lr': 0.1}} (or None), got "
+            f"{type(hyperparameters).__name__} {hyperparameters!r}"
+        )
+    return hyperparameters
 
 
 def _as_list(module: Any) -> Callable[[Any], list[Value]]:
@@ -346,7 +378,7 @@ class Recorder:
             "penalty": penalty is not None,
             "every": self.every,
             "seed": seed,
-            "hyperparameters": dict(hyperparameters or {}),
+            "hyperparameters": dict(_checked_mapping(hyperparameters)),
             "chainrule": __version__,
         }
         self.sizes = sizes
@@ -466,8 +498,29 @@ class Recorder:
                     f"recorder.record_step() after each optimizer.step() (or pass the recorder as fit's on_step_end)"
                 )
 
+    def _check_can_film(self) -> None:
+        """RuntimeError under no_grad (the frame's own backward pass would find no graph and film every gradient
+        as 0); ValueError if a parameter the stages film is no longer the model's (replaced by another object)."""
+        if not graph_state.recording:
+            raise RuntimeError(
+                "Recorder: a frame is filmed by a forward and backward pass of its own, which no_grad() switches "
+                "off: call record_step() (and make the Recorder) outside no_grad()"
+            )
+        current = {id(p) for p in self.model.parameters()}
+        for stage in self.stages:
+            for group in (stage.weights, stage.biases):
+                filmed = group if isinstance(group, list) else [group]
+                for parameter in (p for item in filmed for p in (item if isinstance(item, list) else [item])):
+                    if parameter is not None and id(parameter) not in current:
+                        raise ValueError(
+                            "Recorder: a parameter of the model was replaced by another object after the Recorder "
+                            "was made, so the film would show the old one: make a new Recorder for the model as it "
+                            "is now (or change parameters in place, or with load_state_dict)"
+                        )
+
     def _frame(self) -> dict[str, Any]:
         """The model now: one frame of the film."""
+        self._check_can_film()
         frame: dict[str, Any] = {"step": self._steps_done}
         frame.update(self._through_the_batch())
         parameters = [stage.parameters() for stage in self.stages]
@@ -573,7 +626,7 @@ class Recorder:
     def _check_mean(self, batch_loss: float, sample_loss: np.ndarray) -> None:
         mean = float(np.mean(sample_loss))
         tolerance = 1e-4 if self.backend == "numpy" else 1e-9
-        if not math.isclose(batch_loss, mean, rel_tol=tolerance, abs_tol=tolerance):
+        if not math.isclose(batch_loss, mean, rel_tol=tolerance, abs_tol=1e-30):  # relative: a loss may be tiny
             raise ValueError(
                 f"Recorder needs a loss that is the mean of the samples' losses (as every nn.losses loss is): "
                 f"the batch loss is {batch_loss:.6g} but the mean of the samples' losses is {mean:.6g}; "

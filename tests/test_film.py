@@ -322,6 +322,13 @@ def test_a_film_writes_nan_and_inf_among_the_hyperparameters_as_text():
         (lambda: xor_model(), {"penalty": 0.1}, TypeError, "penalty must be a function of no arguments, got float"),
         (lambda: xor_model(), {"loss": lambda out, t: nn.losses.mse(out, t) * len(t)}, ValueError,
          "Recorder needs a loss that is the mean of the samples' losses"),
+        (lambda: ScaledMLP(2, [3, 1], seed=0), {}, TypeError,
+         "Recorder films an nn.MLP by running its layers itself, but ScaledMLP has a forward of its own, so the film "
+         "would show another model than the one that trains"),
+        (lambda: nn.Sequential(DoubledLinear(2, 1)), {}, TypeError,
+         "Recorder films an nn.Linear by running its layers itself, but DoubledLinear has a forward of its own"),
+        (lambda: xor_model(), {"hyperparameters": ["lr", 0.1]}, TypeError,
+         "Recorder: hyperparameters must be a dict such as {'lr': 0.1} (or None), got list ['lr', 0.1]"),
     ],
 )
 def test_what_the_recorder_refuses(make, args, error, message):
@@ -329,6 +336,51 @@ def test_what_the_recorder_refuses(make, args, error, message):
     loss = args.pop("loss", "mse")
     with pytest.raises(error, match=re.escape(message)):
         nn.Recorder(make(), X, y, loss, **args)
+
+
+class ScaledMLP(nn.MLP):
+    def forward(self, x):
+        return super().forward(x) * 3.0
+
+
+class DoubledLinear(nn.Linear):
+    def forward(self, x):
+        return super().forward(x) * 2.0
+
+
+@pytest.mark.parametrize("backend", ["scalar", "numpy"])
+def test_a_recorder_refuses_to_film_under_no_grad_rather_than_film_zero_gradients(backend):
+    X, y = XOR
+    model = xor_model(backend)
+    with autograd.no_grad():
+        with pytest.raises(RuntimeError, match=re.escape("Recorder: a frame is filmed by a forward and backward pass "
+                                                         "of its own, which no_grad() switches off")):
+            nn.Recorder(model, X, y, "binary_cross_entropy")
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    with autograd.no_grad():
+        with pytest.raises(RuntimeError, match=re.escape("call record_step() (and make the Recorder) outside")):
+            recorder.record_step()
+
+
+def test_a_parameter_replaced_after_the_recorder_was_made_is_refused_not_filmed_stale():
+    X, y = XOR
+    model = xor_model("numpy")
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
+    model.layers[0].weight = autograd.Tensor(np.ones((3, 2)), is_parameter=True)
+    with pytest.raises(ValueError, match="Recorder: a parameter of the model was replaced by another object after "
+                                         "the Recorder was made"):
+        recorder.record_step()
+
+
+def test_a_summed_loss_is_refused_even_when_it_is_tiny():
+    X = np.array([[0.5, -1.0], [1.5, 2.0], [-1.0, 0.3], [0.2, 0.9]])
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    model = nn.MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=1, backend="numpy", dtype="float64")
+    nn.fit(model, X, y, "mse", nn.Adam(model.parameters(), lr=0.05), epochs=100, progress=False)  # loss ~ 1e-6
+    summed = lambda out, t: nn.losses.mse(out, t) * len(t)  # noqa: E731 - n times the mean
+    assert nn.losses.mse(model(autograd.Tensor(X)), y).data < 1e-4
+    with pytest.raises(ValueError, match="Recorder needs a loss that is the mean of the samples' losses"):
+        nn.Recorder(model, X, y, summed, grid=4, neuron_grid=4)
 
 
 def test_targets_must_be_two_classes_and_frames_must_exist():
