@@ -70,6 +70,8 @@ class Neuron(Module):
     """act(w · x + b): the weighted sum is one node (op ``w·x+b``, whose edges carry xᵢ, wᵢ and 1), then the
     activation; micrograd draws the same sum as n products and n additions."""
 
+    _required = ("w", "b")
+
     def __init__(
         self,
         nin: int,

@@ -58,7 +58,7 @@ class MLP(Module):
         if backend == "scalar":
             self.layers = [Layer(a, b, act, seed=rng) for a, b, act in zip(sizes, sizes[1:], activations)]
         else:
-            dtype = check_dtype("float32" if dtype is None else dtype)
+            dtype = check_dtype(dtype)
             self.layers = [
                 Linear(a, b, activation=act, seed=rng, dtype=dtype)
                 for a, b, act in zip(sizes, sizes[1:], activations)

@@ -39,12 +39,16 @@ class Module:
     """
 
     _path = ""
+    _required: tuple[str, ...] = ()
+    """Parameters this module's own forward pass cannot go without: setting one to None is a TypeError (any
+    other parameter may be removed so, as in PyTorch)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if not name.startswith("_"):
             if type(self).parameters is Module.parameters:  # found by type: a plain leaf would be left out unseen
                 _check_leaves(type(self).__name__, name, value)
-                _check_replaced_parameter(type(self).__name__, name, self.__dict__.get(name), value)
+                _check_replaced_parameter(type(self).__name__, name, self.__dict__.get(name), value,
+                                          removable=name not in self._required)
             _check_holder(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
@@ -332,12 +336,20 @@ def _unregistered_leaf(value: Any) -> str | None:
     return None
 
 
-def _check_replaced_parameter(owner: str, name: str, current: Any, value: Any) -> None:
+def _check_replaced_parameter(owner: str, name: str, current: Any, value: Any, removable: bool = True) -> None:
     """TypeError for something that is no parameter put where a parameter (or a list of them) was, as PyTorch refuses
-    all but None: the module would silently stop training and saving it (a plain Tensor would stay a constant)."""
+    all but None: the module would silently stop training and saving it (a plain Tensor would stay a constant).
+    None removes a parameter that is `removable`."""
     was_list = isinstance(current, (list, tuple)) and any(is_parameter(item) for item in current)
-    if not (is_parameter(current) or was_list) or value is None:
+    if not (is_parameter(current) or was_list):
         return
+    if value is None:
+        if removable:
+            return
+        raise TypeError(
+            f"{owner}.{name} cannot be removed: a {owner} computes with it (set its numbers with load_state_dict, or "
+            f"use a module without it)"
+        )
     if was_list and isinstance(value, (list, tuple)):
         position = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
         if position is None:

@@ -34,6 +34,8 @@ class PerceptronResult:
 class Perceptron(Module):
     """step(w · x + b). It learns any linearly separable rule (AND, OR, NAND) and never XOR."""
 
+    _required = ("w", "b")
+
     def __init__(self, nin: int, seed: Seed = None) -> None:
         nin = check_size("nin", nin)
         start = np.zeros(nin) if seed is None else rng_from(seed).normal(0.0, 0.1, size=nin)
@@ -45,9 +47,9 @@ class Perceptron(Module):
         return len(self.w)
 
     def forward(self, x: Sequence[Any]) -> Value:
+        x = as_inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"Perceptron expected {len(self.w)} inputs (nin), got {len(x)}")
-        x = as_inputs(x)
         return autograd.sum([wi * xi for wi, xi in zip(self.w, x)] + [self.b]).step()
 
     def predict(self, X: Any) -> np.ndarray:

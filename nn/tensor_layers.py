@@ -24,7 +24,10 @@ LAYER_ACTIVATIONS: dict[str, type[tensor_ops.ElementwiseUnary] | None] = {
 
 
 def check_dtype(dtype: Any) -> np.dtype:
-    """float32 or float64 as a numpy dtype; anything else is a ValueError."""
+    """float32 or float64 as a numpy dtype, None the default float32 (as NumPy's own default, float64, would make
+    a layer unlike the others); anything else is a ValueError."""
+    if dtype is None:
+        return np.dtype(np.float32)
     try:
         checked = np.dtype(dtype)
     except TypeError:  # NumPy's "data type 'x' not understood"
@@ -41,6 +44,8 @@ def parameter(array: np.ndarray, label: str) -> Tensor:
 
 class Linear(Module):
     """y = act(x @ weightᵀ + bias) for a batch x of shape (N, nin); weight is (nout, nin) as in PyTorch."""
+
+    _required = ("weight",)
 
     def __init__(
         self,

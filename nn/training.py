@@ -317,13 +317,14 @@ def _not_classes(y: np.ndarray, width: int) -> str:
 def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...] | None:
     if metrics is None:
         return None
-    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
-        got = "the string" if isinstance(metrics, str) else type(metrics).__name__
+    if isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable):
+        got = "the string" if isinstance(metrics, (str, bytes)) else type(metrics).__name__
         raise TypeError(f"metrics must be a list of names such as ['accuracy'], got {got} {metrics!r}")
-    for metric in metrics:
+    names = tuple(metrics)  # an iterator is read once
+    for metric in names:
         if metric not in METRICS:
             raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
-    return tuple(metrics)
+    return names
 
 
 def _check_optimizer(optimizer: Any, model: Any) -> Optimizer:
@@ -351,8 +352,10 @@ def _check_optimizer(optimizer: Any, model: Any) -> Optimizer:
 def _check_validation(model: Any, validation_data: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if validation_data is None:
         return None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-        raise ValueError("validation_data must be a pair (X_val, y_val)")
+    if not isinstance(validation_data, (tuple, list)):
+        raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
+    if len(validation_data) != 2:
+        raise ValueError(f"validation_data must be a pair (X_val, y_val), got {len(validation_data)} items")
     return _check_data(model, *validation_data, names=("validation X", "validation y"))
 
 

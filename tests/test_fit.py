@@ -600,6 +600,28 @@ def test_fit_refuses_a_callback_that_is_no_function_before_any_update(callback, 
 def test_metrics_that_are_no_list_are_named():
     with pytest.raises(TypeError, match=r"metrics must be a list of names such as \['accuracy'\], got int 5"):
         nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), [[0.0, 1.0]], [1.0], "mse", "sgd", metrics=5, progress=False)
+    with pytest.raises(TypeError, match=r"metrics must be a list of names such as \['accuracy'\], got the string b"):
+        nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), [[0.0, 1.0]], [1.0], "mse", "sgd", metrics=b"accuracy",
+               progress=False)
+
+
+@pytest.mark.parametrize("given", [lambda: iter(["accuracy"]), lambda: (name for name in ["accuracy"])])
+def test_metrics_given_as_an_iterator_are_read_once(given):
+    X, y = nn.data.logic_gate("and")
+    history = nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", metrics=given(),
+                     validation_data=(X, y), progress=False)
+    assert len(history.accuracy) == len(history.val_accuracy) == 1
+
+
+@pytest.mark.parametrize("given, kind, message", [
+    (np.zeros((2, 2)), TypeError, "validation_data must be a pair (X_val, y_val), got ndarray"),
+    ({"X": 1, "y": 2}, TypeError, "validation_data must be a pair (X_val, y_val), got dict"),
+    ((np.zeros((1, 2)),), ValueError, "validation_data must be a pair (X_val, y_val), got 1 items"),
+])
+def test_validation_data_that_is_no_pair_is_named(given, kind, message):
+    X, y = nn.data.logic_gate("and")
+    with pytest.raises(kind, match=re.escape(message)):
+        nn.fit(nn.MLP(2, [1], seed=0, backend="numpy"), X, y, "mse", "sgd", validation_data=given, progress=False)
 
 
 @pytest.mark.parametrize(

@@ -678,6 +678,11 @@ def test_a_neuron_refuses_weights_a_float_would_read_otherwise(settings, kind, m
     assert [w.data for w in nn.Neuron(2, weights=np.array([1.0, 2.0])).w] == [1.0, 2.0]
 
 
+def test_a_layers_dtype_none_is_the_default_float32_as_for_an_mlp():
+    assert nn.Linear(2, 1, dtype=None).weight.dtype == nn.MLP(2, [1], backend="numpy", dtype=None).parameters()[0].dtype
+    assert nn.Linear(2, 1, dtype=None).weight.dtype == np.float32
+
+
 def test_a_layers_dtype_and_a_softmax_axis_are_named_when_wrong():
     for dtype in ("x", [-1], "int32"):
         with pytest.raises(ValueError, match=re.escape(f"dtype must be one of float32, float64, got {dtype!r}")):
@@ -732,6 +737,25 @@ def test_a_parameter_replaced_by_something_that_is_no_parameter_is_refused_as_in
     other = make()
     setattr(module, attribute, getattr(other, attribute))  # other parameters: taken
     assert getattr(module, attribute) is getattr(other, attribute)
+
+
+@pytest.mark.parametrize("make, name", [(lambda: nn.Neuron(2, seed=0), "b"), (lambda: nn.Neuron(2, seed=0), "w"),
+                                        (lambda: nn.Perceptron(2, seed=0), "b"), (lambda: nn.Linear(2, 1), "weight")])
+def test_a_parameter_a_module_computes_with_cannot_be_set_to_none(make, name):
+    module = make()
+    owner = type(module).__name__
+    with pytest.raises(TypeError, match=re.escape(f"{owner}.{name} cannot be removed: a {owner} computes with it")):
+        setattr(module, name, None)
+
+
+@pytest.mark.parametrize("sample, kind, message", [
+    (5, TypeError, "expected a sequence of numbers or Values (one sample), got int"),
+    (np.array([[1.0, 2.0]]), ValueError, "a scalar model takes one sample, a list of numbers; got an array of shape"),
+])
+def test_a_perceptron_names_what_is_no_sample_as_a_neuron_does(sample, kind, message):
+    for model in (nn.Perceptron(2, seed=0), nn.Neuron(2, seed=0)):
+        with pytest.raises(kind, match=re.escape(message)):
+            model(sample)
 
 
 def test_a_parameter_set_to_none_is_removed_as_in_pytorch():
