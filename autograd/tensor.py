@@ -543,11 +543,11 @@ def _no_dtype_or_out(method: str, dtype: Any, out: Any) -> None:
 
 
 def _unshared(data: np.ndarray, parents: tuple[Tensor, ...]) -> np.ndarray:
-    """A copy of `data` where it is a view of a parameter's array (``w.T`` under no_grad): outside the graph it
-    would change unseen at each optimizer step, whose count only the parameter's `version` keeps, and a graph
-    built on it would mix old and new numbers."""
+    """A copy of `data` where it is a view of the array of a parameter, or of a node that takes gradients (``w.T``
+    under no_grad, or a view of such a view): outside the graph it would change unseen at each optimizer step, whose
+    count only the parameter's `version` keeps, and a graph built on it would mix old and new numbers."""
     for parent in parents:
-        if parent.is_parameter and np.shares_memory(data, parent.data):
+        if (parent.is_parameter or parent.requires_grad) and np.shares_memory(data, parent.data):
             return data.copy()
     return data
 

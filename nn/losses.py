@@ -113,6 +113,11 @@ def _nested(pred: Any, name: str) -> tuple[tuple[int, ...], list[Value]]:
     generator is read once); ValueError for rows of different shapes, whose pairing with targets is unclear."""
     if isinstance(pred, Value):
         return (), [pred]
+    if _is_tensor(pred):
+        raise TypeError(
+            f"{name}: predictions must be Values or one Tensor, got a list holding Tensors: pass the model's output "
+            f"for the whole batch, model(X), as one Tensor"
+        )
     items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
     if items is None:
         _flat_values(pred)  # the TypeError naming what is not a Value

@@ -350,17 +350,20 @@ def _check_replaced_parameter(owner: str, name: str, current: Any, value: Any, r
             f"{owner}.{name} cannot be removed: a {owner} computes with it (set its numbers with load_state_dict, or "
             f"use a module without it)"
         )
+    was = "was a parameter"
     if was_list and isinstance(value, (list, tuple)):
         position = next((i for i, item in enumerate(value) if not is_parameter(item)), None)
         if position is None:
             return
         where, bad = f"{owner}.{name}[{position}]", value[position]
+        if position >= len(current):
+            was = "joins a list of parameters"
     elif is_parameter(value):
         return
     else:
         where, bad = f"{owner}.{name}", value
     raise TypeError(
-        f"{where} was a parameter, and a {type(bad).__name__} that is not one would be neither trained nor saved: "
+        f"{where} {was}, and a {type(bad).__name__} that is not one would be neither trained nor saved: "
         f"assign a parameter (Tensor(x, is_parameter=True), or Parameter(x) for a Value), or set its numbers with "
         f"load_state_dict"
     )

@@ -196,6 +196,7 @@ def stages_of(model: Any) -> list[Stage]:
                 stages.append(_stage(module))
                 folded = module.activation != "linear"
             elif isinstance(module, _Activation) and not folded:
+                _check_computes_as_built(module)
                 linear = stages[-1]
                 stages[-1] = Stage(_chain(linear.forward, module), linear.weights, linear.biases, module.name)
                 folded = True
@@ -226,8 +227,9 @@ def _check_computes_as_built(module: Any) -> None:
             for method in ("forward", "__call__"):
                 if getattr(type(module), method) is not getattr(kind, method):
                     name = type(module).__name__
+                    base = next((c for c in type(module).__mro__ if c.__module__.startswith("chainrule.")), kind)
                     raise TypeError(
-                        f"Recorder films an nn.{kind.__name__} by running its layers itself, but {name} has a {method} "
+                        f"Recorder films an nn.{base.__name__} by running its layers itself, but {name} has a {method} "
                         f"of its own, so the film would show another model than the one that trains"
                     )
             return
@@ -243,6 +245,16 @@ def _stage(module: Any) -> Stage:
     if isinstance(module, Perceptron):
         return Stage(_as_list(module), [module.w], [module.b], "step")
     return Stage(module, module.weight, module.bias, module.activation)
+
+
+def _layout(model: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The identities of `model`'s modules and of its parameters, in order: what its stages were made from."""
+    modules, stack = [], [model]
+    while stack:
+        module = stack.pop()
+        modules.append(id(module))
+        stack.extend(child for _, child in reversed(list(module._children())))
+    return tuple(modules), tuple(id(p) for p in model.parameters())
 
 
 def _checked_mapping(hyperparameters: Any) -> Mapping[str, Any]:
@@ -332,6 +344,7 @@ class Recorder:
     ) -> None:
         self.backend = backend_of(model)
         self.stages = stages_of(model)
+        self._layout = _layout(model)
         sizes = [self.stages[0].shape[1]] + [stage.shape[0] for stage in self.stages]
         if sizes[0] != 2:
             raise ValueError(f"Recorder films models with 2 inputs (a point of the plane); this one has {sizes[0]}")
@@ -506,17 +519,12 @@ class Recorder:
                 "Recorder: a frame is filmed by a forward and backward pass of its own, which no_grad() switches "
                 "off: call record_step() (and make the Recorder) outside no_grad()"
             )
-        current = {id(p) for p in self.model.parameters()}
-        for stage in self.stages:
-            for group in (stage.weights, stage.biases):
-                filmed = group if isinstance(group, list) else [group]
-                for parameter in (p for item in filmed for p in (item if isinstance(item, list) else [item])):
-                    if parameter is not None and id(parameter) not in current:
-                        raise ValueError(
-                            "Recorder: a parameter of the model was replaced by another object after the Recorder "
-                            "was made, so the film would show the old one: make a new Recorder for the model as it "
-                            "is now (or change parameters in place, or with load_state_dict)"
-                        )
+        if _layout(self.model) != self._layout:
+            raise ValueError(
+                "Recorder: a module or parameter of the model was replaced, added or removed after the Recorder was "
+                "made, so the film would show the model as it was: make a new Recorder for the model as it is now "
+                "(or change parameters in place, or with load_state_dict)"
+            )
 
     def _frame(self) -> dict[str, Any]:
         """The model now: one frame of the film."""

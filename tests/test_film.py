@@ -327,6 +327,8 @@ def test_a_film_writes_nan_and_inf_among_the_hyperparameters_as_text():
          "would show another model than the one that trains"),
         (lambda: nn.Sequential(DoubledLinear(2, 1)), {}, TypeError,
          "Recorder films an nn.Linear by running its layers itself, but DoubledLinear has a forward of its own"),
+        (lambda: nn.Sequential(nn.Linear(2, 2), SteepTanh(), nn.Linear(2, 1)), {}, TypeError,
+         "Recorder films an nn.Tanh by running its layers itself, but SteepTanh has a forward of its own"),
         (lambda: xor_model(), {"hyperparameters": ["lr", 0.1]}, TypeError,
          "Recorder: hyperparameters must be a dict such as {'lr': 0.1} (or None), got list ['lr', 0.1]"),
     ],
@@ -341,6 +343,11 @@ def test_what_the_recorder_refuses(make, args, error, message):
 class ScaledMLP(nn.MLP):
     def forward(self, x):
         return super().forward(x) * 3.0
+
+
+class SteepTanh(nn.Tanh):
+    def forward(self, x):
+        return super().forward(x * 2.0)
 
 
 class DoubledLinear(nn.Linear):
@@ -362,13 +369,20 @@ def test_a_recorder_refuses_to_film_under_no_grad_rather_than_film_zero_gradient
             recorder.record_step()
 
 
-def test_a_parameter_replaced_after_the_recorder_was_made_is_refused_not_filmed_stale():
+@pytest.mark.parametrize("change", ["weight", "bias added", "activation"])
+def test_a_model_changed_after_the_recorder_was_made_is_refused_not_filmed_as_it_was(change):
     X, y = XOR
-    model = xor_model("numpy")
+    model = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid())
     recorder = nn.Recorder(model, X, y, "binary_cross_entropy")
-    model.layers[0].weight = autograd.Tensor(np.ones((3, 2)), is_parameter=True)
-    with pytest.raises(ValueError, match="Recorder: a parameter of the model was replaced by another object after "
-                                         "the Recorder was made"):
+    first = model.layers[0]
+    if change == "weight":
+        first.weight = autograd.Tensor(np.ones((3, 2), dtype=np.float32), is_parameter=True)
+    elif change == "bias added":
+        first.bias = autograd.Tensor(np.ones(3, dtype=np.float32), is_parameter=True)
+    else:
+        model.layers[1] = nn.ReLU()
+    with pytest.raises(ValueError, match="Recorder: a module or parameter of the model was replaced, added or "
+                                         "removed after the Recorder was made"):
         recorder.record_step()
 
 

@@ -1,6 +1,7 @@
 """Losses against hand-computed values on both backends, and their gradients against finite differences."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -341,6 +342,13 @@ def test_value_predictions_given_as_a_generator_are_read_once(name):
     from_list = losses.LOSSES[name]([w * x for x in (1.0, 2.0, 3.0)], targets)
     from_generator = losses.LOSSES[name]((w * x for x in (1.0, 2.0, 3.0)), targets)
     assert from_generator.data == from_list.data
+
+
+def test_a_list_of_tensors_as_predictions_is_named():
+    rows = [Tensor([0.5], requires_grad=True), Tensor([0.2], requires_grad=True)]
+    with pytest.raises(TypeError, match=re.escape("mse: predictions must be Values or one Tensor, got a list holding "
+                                                  "Tensors: pass the model's output for the whole batch")):
+        losses.mse(rows, [0.0, 1.0])
 
 
 def test_an_empty_list_of_value_predictions_is_an_empty_batch():

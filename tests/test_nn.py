@@ -758,6 +758,13 @@ def test_a_perceptron_names_what_is_no_sample_as_a_neuron_does(sample, kind, mes
             model(sample)
 
 
+def test_a_non_parameter_joining_a_list_of_parameters_is_named_so():
+    neuron = nn.Neuron(2, seed=0)
+    with pytest.raises(TypeError, match=re.escape("Neuron.w[2] joins a list of parameters, and a float that is not "
+                                                  "one would be neither trained nor saved")):
+        neuron.w = [neuron.w[0], neuron.w[1], 0.5]
+
+
 def test_a_parameter_set_to_none_is_removed_as_in_pytorch():
     layer = nn.Linear(2, 1)
     layer.bias = None

@@ -649,8 +649,21 @@ def test_a_view_of_a_parameter_made_under_no_grad_keeps_the_numbers_it_was_made_
     np.testing.assert_array_equal(x.grad, before)
     np.testing.assert_array_equal(frozen.data, before)
     with autograd.no_grad():
-        plain = Tensor(np.arange(4.0)).reshape(2, 2)  # a view of no parameter stays a view
+        plain = Tensor(np.arange(4.0)).reshape(2, 2)  # a view of what takes no gradient stays a view
     assert plain.data.base is not None
+
+
+def test_a_no_grad_view_of_a_recorded_view_of_a_parameter_keeps_its_numbers_too():
+    w = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), is_parameter=True, dtype="float64")
+    x = Tensor(np.array([[1.0, 1.0]]), requires_grad=True, dtype="float64")
+    transposed = w.T  # recorded: a view of w's array
+    with autograd.no_grad():
+        chained = transposed.reshape(2, 2)
+    loss = (x @ chained).sum()
+    w.grad = np.ones_like(w.data)
+    nn.SGD([w], lr=1.0).step()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [[4.0, 6.0]])  # the row sums of wᵀ before the step
 
 
 def test_inputs_without_requires_grad_record_nothing_and_get_no_grad():
