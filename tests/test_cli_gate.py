@@ -112,6 +112,21 @@ def test_film_and_svg_of_the_mlp(tmp_path, capsys):
     assert "<svg" in svg.read_text(encoding="utf-8")[:1000]
 
 
+@pytest.mark.parametrize("target, z", [(1.0, 20.0), (0.0, -20.0)])
+def test_the_drawn_probe_reaches_the_network_however_sure_its_output_is(target, z):
+    from chainrule.autograd import Parameter
+    from chainrule.cli.commands.gate import _probe_loss
+
+    w = Parameter(z)
+    out = w.sigmoid()  # within 1e-8 of the target: binary_cross_entropy would clip it to a constant
+    probe = _probe_loss(out, target)
+    probe.backward()
+    p = 1 / (1 + np.exp(-z))
+    expected = -(1 - p) if target == 1.0 else p  # d(-log p)/dz and d(-log(1 - p))/dz
+    assert w.grad == pytest.approx(expected, rel=1e-6) and w.grad != 0
+    assert nn.losses.binary_cross_entropy(out, target).data == pytest.approx(-np.log(1 - 1e-7))  # the clip
+
+
 def test_film_of_the_perceptron_has_one_frame_per_sample_presented(tmp_path, capsys):
     film = tmp_path / "and.html"
     assert main(["gate", "and", "--model", "perceptron", "--film", str(film), "--svg", str(tmp_path / "p.svg")]) == 0

@@ -80,10 +80,17 @@ BAD = [
     ("1/x", "x=0", "divides 1.0 by zero"),
     ("exp(700)*exp(700)*x", "x=1", "overflows"),
     ("2 + 3", "x=1", "uses no variables"),
-    ("1/x", "x=1e-200", "df/dx is -inf here: a gradient too large for a float, or infinite (as d√x/dx at 0)"),
-    ("x/y", "x=1e-10,y=1e-160", "df/dy is -inf here: a gradient too large for a float"),
-    ("x**0.5", "x=0", "df/dx is inf here"),
-    ("x**-1", "x=1e-200", "df/dx is -inf here: a gradient too large for a float"),  # as 1/x, not an error from **
+    ("1/x", "x=1e-200", "df/dx is -inf here: op '/' has a local derivative too large for a float here, or infinite "
+                        "(as d√u/du at u = 0); try other values"),
+    ("x/y", "x=1e-10,y=1e-160", "df/dy is -inf here: op '/' has a local derivative too large for a float here"),
+    ("x**0.5", "x=0", "df/dx is inf here: op '**0.5' has a local derivative too large for a float here, or infinite"),
+    ("x**-1", "x=1e-200", "df/dx is -inf here: op '**-1' has a local derivative too large"),  # as 1/x
+    ("(x*0)**0.5 + x", "x=1", "df/dx is nan here: op '**0.5' has a local derivative too large for a float here, or "
+                              "infinite (as d√u/du at u = 0), which the chain rule multiplies by 0 on the way (0 · inf "
+                              "is nan); try other values"),
+    ("x*w # + b", "x=2,w=3", "'#' is not part of an expression (at column 5)"),
+    ("     x + * y", "x=1,y=1", "cannot parse the expression at column 10: invalid syntax"),
+    ("(x +\n* y)", "x=1,y=1", "cannot parse the expression at line 2, column 1: invalid syntax"),
     ("tanh + x", "x=1", "'tanh' is a function"),
     ("_x", "x=1", "may not start with '_'"),
     ("*".join(["x"] * 33), "x=1", "'x' is used 33 times, and a drawing lays out at most 32 uses of one value"),

@@ -204,7 +204,10 @@ MATH_ERRORS = (
     "chainrule graph: a power inside an exponent",
 )
 """How `chainrule graph` may refuse a well-formed expression: its numbers fail, or it has nothing to draw."""
-GRADIENT_ERROR = re.compile(r"chainrule graph: d\w+/d\S+ is -?inf here: a gradient too large for a float, ")
+GRADIENT_ERROR = re.compile(
+    r"chainrule graph: d\w+/d\S+ is (-?inf|nan) here: (a gradient too large for a float|op '.+' has a local "
+    r"derivative too large for a float here, or infinite)"
+)
 """...or a gradient of finite numbers is not finite (d/dy of (x + 1) / y at y = 4e-155: -1/y² overflows)."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import nn
-from chainrule.autograd import no_grad
+from chainrule.autograd import Value, no_grad
 from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
 from ..arguments import (
@@ -110,7 +110,7 @@ def _mlp(args: argparse.Namespace) -> int:
           f"did not learn {gate} in {steps} steps; try more --steps or another --lr")
     write_film(recorder, args.film)
     if args.svg:
-        probe = nn.losses.binary_cross_entropy(model(list(PROBE)), _target(X, y))
+        probe = _probe_loss(model(list(PROBE)), _target(X, y))
         write_gradient_graph(model, probe, args.svg, "input (1, 0)")
     return _status(learned, f"the 2-{hidden}-1 MLP did not learn {gate}", args.command)
 
@@ -179,6 +179,15 @@ def _truth_table(gate: str, X: np.ndarray, y: np.ndarray, outputs: np.ndarray, d
     for (x1, x2), target, out, bit in zip(X.astype(int), y.astype(int), outputs, decided.astype(int)):
         print(f"  {x1:2d}  {x2:2d} | {target:4d} | {out:.4f}  {bit:d}")
     return bool(np.array_equal(decided, y))
+
+
+def _probe_loss(output: Value, target: float) -> Value:
+    """The cross-entropy of one output, unclipped: binary_cross_entropy clips an output within 1e-7 of 0 or 1 to a
+    constant, whose graph would no longer reach the network after a long training. An output exactly at the wrong
+    end has no finite loss: clipped then, as in training."""
+    if output.data == (0.0 if target == 1 else 1.0):
+        return nn.losses.binary_cross_entropy(output, target)
+    return -output.log() if target == 1 else -(1.0 - output).log()
 
 
 def _target(X: np.ndarray, y: np.ndarray) -> float:

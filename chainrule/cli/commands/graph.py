@@ -92,6 +92,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _why_not_finite(node: Value, order: list[Value]) -> str:
+    """Why `node`'s gradient is inf or NaN, in words: an op's local derivative that is inf as a float (times 0 on the
+    way for NaN, as 0 · inf is NaN), or else a product too large for a float."""
+    for user in order:
+        if any(math.isinf(local) for local in user.local_grads if isinstance(local, float)):
+            by_zero = ", which the chain rule multiplies by 0 on the way (0 · inf is nan)"
+            by_zero = by_zero if math.isnan(node.grad) else ""
+            return (f"op {user.op!r} has a local derivative too large for a float here, or infinite (as d√u/du at "
+                    f"u = 0){by_zero}; try other values")
+    return "a gradient too large for a float; try other values"
+
+
 def _root_names() -> Iterator[str]:
     """Names for the expression's result, in order of preference: f, out, out2, out3..."""
     yield "f"
@@ -177,10 +189,7 @@ def build(text: str, values: dict[str, float]) -> Value:
         for node in order:
             if not math.isfinite(node.grad):
                 name = node.label or f"the result of op {node.op!r}"
-                raise UsageError(
-                    f"{PREFIX}d{root.label}/d{name} is {node.grad} here: a gradient too large for a float, or "
-                    f"infinite (as d√x/dx at 0); try other values"
-                )
+                raise UsageError(f"{PREFIX}d{root.label}/d{name} is {node.grad} here: {_why_not_finite(node, order)}")
     except (ValueError, ArithmeticError) as error:
         raise UsageError(f"{PREFIX}{_reason(error)}") from None
     return root
