@@ -42,10 +42,12 @@ def _refuse_array(pred: Any, name: str) -> None:
         )
 
 
-def _flat_values(pred: Any) -> list[Value]:
+def _flat_values(pred: Any, name: str = "") -> list[Value]:
     """Every Value in a (nested) list of predictions; anything else is a TypeError naming it."""
     if isinstance(pred, Value):
         return [pred]
+    if _is_tensor(pred):
+        raise _tensors_in_a_list(name)
     if isinstance(pred, (numbers.Number, str, bytes)) or not hasattr(pred, "__iter__"):
         raise TypeError(
             f"predictions must be Values (a model's outputs) or a Tensor, got {type(pred).__name__} {pred!r}; "
@@ -53,8 +55,15 @@ def _flat_values(pred: Any) -> list[Value]:
         )
     values: list[Value] = []
     for item in pred:
-        values.extend(_flat_values(item))
+        values.extend(_flat_values(item, name))
     return values
+
+
+def _tensors_in_a_list(name: str) -> TypeError:
+    return TypeError(
+        f"{name + ': ' if name else ''}predictions must be Values or one Tensor, got a list holding Tensors: pass the "
+        f"model's output for the whole batch, model(X), as one Tensor"
+    )
 
 
 def _iter_flat(items: Any) -> Any:
@@ -114,10 +123,7 @@ def _nested(pred: Any, name: str) -> tuple[tuple[int, ...], list[Value]]:
     if isinstance(pred, Value):
         return (), [pred]
     if _is_tensor(pred):
-        raise TypeError(
-            f"{name}: predictions must be Values or one Tensor, got a list holding Tensors: pass the model's output "
-            f"for the whole batch, model(X), as one Tensor"
-        )
+        raise _tensors_in_a_list(name)
     items = list(pred) if hasattr(pred, "__iter__") and not isinstance(pred, (str, bytes)) else None
     if items is None:
         _flat_values(pred)  # the TypeError naming what is not a Value
@@ -277,7 +283,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         else:
             fused = tensor_ops.CrossEntropy(labels=_check_labels(target, n, classes))
         return autograd.Tensor.apply(fused, (logits,), logits.data)
-    _flat_values(logits)  # Values only: a loss of plain numbers has no gradient to follow
+    _flat_values(logits, "cross_entropy")  # Values only: a loss of plain numbers has no gradient to follow
     rows = _rows(logits, target)
     n, classes = len(rows), len(rows[0])
     one_hot = target.ndim == 2

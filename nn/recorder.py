@@ -247,12 +247,13 @@ def _stage(module: Any) -> Stage:
     return Stage(module, module.weight, module.bias, module.activation)
 
 
-def _layout(model: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The identities of `model`'s modules and of its parameters, in order: what its stages were made from."""
+def _layout(model: Any) -> tuple[tuple[tuple[int, Any], ...], tuple[int, ...]]:
+    """The identities of `model`'s modules (with the activation each names) and of its parameters, in order: what
+    its stages were made from."""
     modules, stack = [], [model]
     while stack:
         module = stack.pop()
-        modules.append(id(module))
+        modules.append((id(module), getattr(module, "activation", None)))
         stack.extend(child for _, child in reversed(list(module._children())))
     return tuple(modules), tuple(id(p) for p in model.parameters())
 
@@ -521,9 +522,9 @@ class Recorder:
             )
         if _layout(self.model) != self._layout:
             raise ValueError(
-                "Recorder: a module or parameter of the model was replaced, added or removed after the Recorder was "
-                "made, so the film would show the model as it was: make a new Recorder for the model as it is now "
-                "(or change parameters in place, or with load_state_dict)"
+                "Recorder: a module, an activation or a parameter of the model was replaced, added or removed after "
+                "the Recorder was made, so the film would show the model as it was: make a new Recorder for the model "
+                "as it is now (or change parameters in place, or with load_state_dict)"
             )
 
     def _frame(self) -> dict[str, Any]:

@@ -81,13 +81,17 @@ BAD = [
     ("exp(700)*exp(700)*x", "x=1", "overflows"),
     ("2 + 3", "x=1", "uses no variables"),
     ("1/x", "x=1e-200", "df/dx is -inf here: op '/' has a local derivative too large for a float here, or infinite "
-                        "(as d√u/du at u = 0); try other values"),
+                        "(as d√u/du at u = 0), which makes the gradient inf; try other values"),
     ("x/y", "x=1e-10,y=1e-160", "df/dy is -inf here: op '/' has a local derivative too large for a float here"),
     ("x**0.5", "x=0", "df/dx is inf here: op '**0.5' has a local derivative too large for a float here, or infinite"),
     ("x**-1", "x=1e-200", "df/dx is -inf here: op '**-1' has a local derivative too large"),  # as 1/x
     ("(x*0)**0.5 + x", "x=1", "df/dx is nan here: op '**0.5' has a local derivative too large for a float here, or "
-                              "infinite (as d√u/du at u = 0), which the chain rule multiplies by 0 on the way (0 · inf "
-                              "is nan); try other values"),
+                              "infinite (as d√u/du at u = 0), which makes the gradient inf and then nan (inf · 0, or "
+                              "inf - inf); try other values"),
+    ("1/x - 1/x", "x=1e-200", "df/dx is nan here: op '/' has a local derivative too large"),
+    ("(x*y)*y + z**0.5", "x=1e-300,y=1e200,z=0", "df/dx is inf here: a gradient too large for a float; try other"),
+    ("x +\n y # c", "x=1,y=1", "'#' is not part of an expression (at line 2, column 4)"),
+    ("(x +\r* y)", "x=1,y=1", "cannot parse the expression at line 2, column 1: invalid syntax"),
     ("x*w # + b", "x=2,w=3", "'#' is not part of an expression (at column 5)"),
     ("     x + * y", "x=1,y=1", "cannot parse the expression at column 10: invalid syntax"),
     ("(x +\n* y)", "x=1,y=1", "cannot parse the expression at line 2, column 1: invalid syntax"),

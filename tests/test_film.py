@@ -369,7 +369,7 @@ def test_a_recorder_refuses_to_film_under_no_grad_rather_than_film_zero_gradient
             recorder.record_step()
 
 
-@pytest.mark.parametrize("change", ["weight", "bias added", "activation"])
+@pytest.mark.parametrize("change", ["weight", "bias added", "activation", "activation name"])
 def test_a_model_changed_after_the_recorder_was_made_is_refused_not_filmed_as_it_was(change):
     X, y = XOR
     model = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid())
@@ -379,10 +379,12 @@ def test_a_model_changed_after_the_recorder_was_made_is_refused_not_filmed_as_it
         first.weight = autograd.Tensor(np.ones((3, 2), dtype=np.float32), is_parameter=True)
     elif change == "bias added":
         first.bias = autograd.Tensor(np.ones(3, dtype=np.float32), is_parameter=True)
+    elif change == "activation name":
+        first.activation = "relu"
     else:
         model.layers[1] = nn.ReLU()
-    with pytest.raises(ValueError, match="Recorder: a module or parameter of the model was replaced, added or "
-                                         "removed after the Recorder was made"):
+    with pytest.raises(ValueError, match="Recorder: a module, an activation or a parameter of the model was replaced, "
+                                         "added or removed after the Recorder was made"):
         recorder.record_step()
 
 

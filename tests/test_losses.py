@@ -349,6 +349,9 @@ def test_a_list_of_tensors_as_predictions_is_named():
     with pytest.raises(TypeError, match=re.escape("mse: predictions must be Values or one Tensor, got a list holding "
                                                   "Tensors: pass the model's output for the whole batch")):
         losses.mse(rows, [0.0, 1.0])
+    logits = [Tensor([0.5, 0.1, 0.2], requires_grad=True), Tensor([0.2, 0.1, 0.3], requires_grad=True)]
+    with pytest.raises(TypeError, match=re.escape("cross_entropy: predictions must be Values or one Tensor, got a")):
+        losses.cross_entropy(logits, [1, 2])
 
 
 def test_an_empty_list_of_value_predictions_is_an_empty_batch():

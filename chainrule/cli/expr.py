@@ -61,27 +61,31 @@ def parse(text: str) -> ast.expr:
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is too long ({len(text)} characters; the limit is {MAX_LENGTH})")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # the line breaks Python's parser counts, as one kind
     if "#" in text:  # Python would read the rest as a comment and draw what comes before it
-        raise ExpressionError(f"'#' is not part of an expression (at column {text.index('#') + 1})")
+        raise ExpressionError(f"'#' is not part of an expression (at {_position(text, text.index('#'))})")
+    lead = len(text) - len(text.lstrip())
     stripped = text.strip()
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse the expression{_where(text, stripped, error)}: {error.msg}") from None
+        where = ""
+        if error.offset:
+            lines = stripped.split("\n")
+            index = sum(len(line) + 1 for line in lines[: (error.lineno or 1) - 1]) + error.offset - 1
+            where = f" at {_position(text, lead + index)}"
+        raise ExpressionError(f"cannot parse the expression{where}: {error.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"the expression is nested too deeply (the limit is {MAX_DEPTH} levels)") from None
     _check(tree.body)
     return tree.body
 
 
-def _where(text: str, stripped: str, error: SyntaxError) -> str:
-    """Where in `text` (as given, before `stripped` lost its leading whitespace) the parser stopped."""
-    if not error.offset:
-        return ""
-    lead = text[: len(text) - len(text.lstrip())]
-    line = (error.lineno or 1) + lead.count("\n")
-    column = error.offset + (len(lead) - lead.rfind("\n") - 1 if (error.lineno or 1) == 1 else 0)
-    return f" at line {line}, column {column}" if "\n" in stripped or "\n" in lead else f" at column {column}"
+def _position(text: str, index: int) -> str:
+    """Where character `index` of `text` is, counted from 1: its column, and its line when `text` has several."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}" if "\n" in text else f"column {column}"
 
 
 def _check(root: ast.expr) -> None:

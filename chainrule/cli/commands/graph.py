@@ -93,15 +93,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _why_not_finite(node: Value, order: list[Value]) -> str:
-    """Why `node`'s gradient is inf or NaN, in words: an op's local derivative that is inf as a float (times 0 on the
-    way for NaN, as 0 · inf is NaN), or else a product too large for a float."""
-    for user in order:
-        if any(math.isinf(local) for local in user.local_grads if isinstance(local, float)):
-            by_zero = ", which the chain rule multiplies by 0 on the way (0 · inf is nan)"
-            by_zero = by_zero if math.isnan(node.grad) else ""
-            return (f"op {user.op!r} has a local derivative too large for a float here, or infinite (as d√u/du at "
-                    f"u = 0){by_zero}; try other values")
-    return "a gradient too large for a float; try other values"
+    """Why `node`'s gradient is inf or NaN, in words: the op on the way from `node` to the result whose local
+    derivative is inf as a float, or else a product too large for a float; NaN adds how inf became NaN."""
+    on_the_way = {node}
+    culprit = None
+    for user in order:  # inputs first: every op that uses `node`, directly or not, and the first infinite edge back
+        edges = [local for parent, local in zip(user.parents, user.local_grads) if parent in on_the_way]
+        if edges:
+            on_the_way.add(user)
+            if culprit is None and any(isinstance(local, float) and math.isinf(local) for local in edges):
+                culprit = user
+    nan = " and then nan (inf · 0, or inf - inf)" if math.isnan(node.grad) else ""
+    if culprit is None:
+        return f"a gradient too large for a float{nan}; try other values"
+    return (f"op {culprit.op!r} has a local derivative too large for a float here, or infinite (as d√u/du at u = 0), "
+            f"which makes the gradient inf{nan}; try other values")
 
 
 def _root_names() -> Iterator[str]:
