@@ -514,7 +514,8 @@ class Recorder:
 
     def _check_can_film(self) -> None:
         """RuntimeError under no_grad (the frame's own backward pass would find no graph and film every gradient
-        as 0); ValueError if a parameter the stages film is no longer the model's (replaced by another object)."""
+        as 0); ValueError if the model's modules, activations or parameters are no longer those its stages were made
+        from (`_layout`)."""
         if not graph_state.recording:
             raise RuntimeError(
                 "Recorder: a frame is filmed by a forward and backward pass of its own, which no_grad() switches "
