@@ -7,6 +7,8 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import scalar_ops as ops
 from .graph import backpropagate, topological_order
 from .tensor import Tensor
@@ -37,7 +39,7 @@ def _hint(function: str, given: Any) -> str:
 
 def sum(values: Iterable[Value | Number]) -> Value:  # noqa: A001 - shadows builtins.sum on purpose; kept out of __all__
     """One n-ary `sum` node over `values` (local derivative 1 for each), not a chain of `+`."""
-    if isinstance(values, Value) or not isinstance(values, Iterable):
+    if isinstance(values, (Value, Tensor)) or not isinstance(values, Iterable):
         raise TypeError(
             f"autograd.sum() takes a list of Values or numbers, got {type(values).__name__} {values!r}"
             + _hint("sum", values)
@@ -73,8 +75,13 @@ def grad(
             "autograd.grad() of a Value computed under no_grad(), whose ops were not recorded: build the graph "
             "(and take a gradient you will differentiate again) outside no_grad()"
         )
-    if not isinstance(inputs, (Value, Iterable)):
-        raise TypeError(f"autograd.grad() inputs must be a Value or a list of Values, got {type(inputs).__name__}")
+    if not isinstance(inputs, (Value, Iterable)) or isinstance(inputs, Tensor):
+        raise TypeError(
+            f"autograd.grad() inputs must be a Value or a list of Values, got {type(inputs).__name__}"
+            + _hint("grad", inputs)
+        )
+    if not isinstance(create_graph, (bool, np.bool_)):
+        raise TypeError(f"autograd.grad() create_graph must be True or False, got {create_graph!r}")
     targets = [inputs] if isinstance(inputs, Value) else list(inputs)
     for position, target in enumerate(targets):
         if not isinstance(target, Value):

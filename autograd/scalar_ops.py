@@ -37,6 +37,14 @@ def _log(x: Any) -> Any:
     return x.log() if hasattr(x, "data") else math.log(x)
 
 
+def _wanted(out: Any, parent: Any) -> bool:
+    """Whether a derivative for `parent` is needed: always for numbers (a first-order pass), and under
+    ``create_graph=True`` (`out` a Value) only for a parent that takes a gradient. A constant's derivative
+    is dropped, so one too large for a float (``2 ** x`` in the base, ``x ** Constant(c)`` in the exponent)
+    must not stop the pass."""
+    return not hasattr(out, "data") or getattr(parent, "requires_grad", False)
+
+
 def _power_derivative(out: Any, a: Any, c: Any) -> Any:
     """c · a^(c−1), the derivative of out = a^c: as (c · out) / a where a^(c−1) alone overflows a float
     though the product need not (x^1e-300 near 0, or c = 0); ±inf where the product overflows too. On
@@ -130,7 +138,7 @@ class Div(Op):
         return a / b
 
     def local_grads(self, out, a, b):
-        return (1.0 / b, -out / b)  # -a/b², without squaring a tiny b to zero
+        return (1.0 / b if _wanted(out, a) else 0.0, -out / b if _wanted(out, b) else 0.0)  # -a/b², b² not formed
 
 
 class Neg(Op):
@@ -204,7 +212,10 @@ class Pow(Op):
             raise OverflowError(f"op '**' overflows a float: {a!r} ** {b!r}") from None
 
     def local_grads(self, out, a, b):
-        return (_power_derivative(out, a, b), out * _log(a))
+        return (
+            _power_derivative(out, a, b) if _wanted(out, a) else 0.0,
+            out * _log(a) if _wanted(out, b) else 0.0,
+        )
 
 
 class Exp(Op):

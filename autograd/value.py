@@ -189,8 +189,12 @@ class Value(IdentityNode):
         """
         if self._fn is None:
             return []
-        local = self._fn.local_grads(self, *self.parents) if create_graph else self.local_grads
-        return [g * grad for g in local]
+        if not create_graph:
+            return [g * grad for g in self.local_grads]
+        parents = self.parents
+        if not any(p.requires_grad for p in parents):  # a power of a constant, say: nothing to differentiate
+            return [0.0] * len(parents)
+        return [g * grad for g in self._fn.local_grads(self, *parents)]
 
     def accumulate_grad(self, grad: float) -> None:
         """Store a gradient from a backward pass: leaves add it up, interior nodes keep the latest pass."""

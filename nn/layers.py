@@ -148,7 +148,12 @@ class Layer(Module):
         outputs = Sample()
         previous = graph.enter_scope(self._path)
         try:
-            for neuron in self.neurons:  # what calling each neuron does, with the inputs read once
+            for index, neuron in enumerate(self.neurons):  # what calling each neuron does, with the inputs read once
+                if len(neuron.w) != nin:
+                    raise ValueError(
+                        f"Layer's neuron {index} has {len(neuron.w)} weights, the layer takes {nin} inputs (nin, "
+                        f"from neuron 0): a neuron's w replaced by hand must keep one weight per input"
+                    )
                 graph.state.scope = neuron._path
                 outputs.append(neuron.respond(x, numbers))
         finally:

@@ -31,7 +31,7 @@ from .init import check_flag
 def _number(name: str, value: Any, *, low: float, below: float | None = None, strict: bool = False) -> float:
     """`value` as a float: a real number (NumPy's included), finite, at least `low` (above it if `strict`)
     and under `below`; else ValueError (TypeError for a non-number) naming the argument."""
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+    if _is_0d(value) and value.dtype.kind in "iuf":
         value = value[()]  # a number saved by `save` and read back by `nn.load`
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {reprlib.repr(value)}")
@@ -82,6 +82,8 @@ class Optimizer:
 
     def __setattr__(self, name: str, value: Any) -> None:
         rule = self.SETTINGS.get(name)
+        if rule is None and name == "iterations" and (type(value) is not int or value < 0):
+            rule = _iterations
         object.__setattr__(self, name, value if rule is None else rule(name, value))
 
     @property
@@ -108,6 +110,9 @@ class Optimizer:
         """One update of every parameter from its current gradient: 0 for one the loss did not reach (a Tensor's
         None, a Value's 0.0), so momentum and weight decay still move it; a Tensor frozen with
         ``requires_grad=False`` stays where it is."""
+        for group in self._groups:
+            if not isinstance(group, list) and not group.data.flags.writeable and getattr(group, "requires_grad", True):
+                raise ValueError(f"{type(self).__name__}.step: {_read_only(self.params, group)}")
         lr = self.lr / (1.0 + self.decay * self.iterations)
         self.iterations += 1
         for group, state in zip(self._groups, self._state):
@@ -126,13 +131,15 @@ class Optimizer:
         """Everything the next step depends on, as arrays by name (copies), to save and resume training with.
 
         Each setting (``lr``, ``momentum``...), ``iterations`` (the steps taken, which ``decay`` and Adam's
-        bias correction read) and ``state.<i>.<name>``: the array `name` of `STATE` for the i-th array the
-        optimizer updates. That is the i-th Tensor parameter, in the order given; the Values of a scalar
-        model come first and share one array, in their order. A parameter not yet stepped has none. A
-        `CosineSchedule` that sets ``lr`` keeps a state of its own (its `state_dict`).
+        bias correction read), ``arrays`` (how many arrays the optimizer updates) and ``state.<i>.<name>``:
+        the array `name` of `STATE` for the i-th of those arrays. That is the i-th Tensor parameter, in the
+        order given; the Values of a scalar model come first and share one array, in their order. A parameter
+        not yet stepped (or frozen) has none. A `CosineSchedule` that sets ``lr`` keeps a state of its own
+        (its `state_dict`).
         """
         state: dict[str, np.ndarray] = {name: np.asarray(getattr(self, name)) for name in self.SETTINGS}
         state["iterations"] = np.asarray(self.iterations)
+        state["arrays"] = np.asarray(len(self._groups))
         for index, arrays in enumerate(self._state):
             for name, array in arrays.items():
                 state[f"state.{index}.{name}"] = array.copy()
@@ -140,18 +147,26 @@ class Optimizer:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Take the settings, step count and arrays of another optimizer's `state_dict` (saved with `save` and
-        read with ``nn.load``), of the same kind and over parameters of the same shapes (as many, for the
-        Values of a scalar model), to go on where it stopped. All or nothing: KeyError for missing or
+        read with ``nn.load``), of the same kind and over as many parameters of the same shapes (as many
+        Values, for a scalar model), to go on where it stopped. All or nothing: KeyError for missing or
         unexpected keys, ValueError (TypeError for what is no number) naming a key whose value does not fit;
-        nothing changes unless every value fits.
+        nothing changes unless every value fits. A state saved before ``arrays`` was kept loads without that
+        check.
         """
         owner = f"{type(self).__name__}.load_state_dict"
         shapes = [(len(group),) if isinstance(group, list) else np.shape(group.data) for group in self._groups]
         per_parameter = {f"state.{i}.{name}": (i, name) for i in range(len(shapes)) for name in self.STATE}
-        _check_keys(state, [*self.SETTINGS, "iterations"], per_parameter, owner, "optimizer")
+        _check_keys(state, [*self.SETTINGS, "iterations"], {**per_parameter, "arrays": None}, owner, "optimizer")
         settings = {name: _setting(state, name, rule, owner) for name, rule in self.SETTINGS.items()}
         self._check_settings(settings, owner)
         iterations = _count(state, "iterations", 0, owner, "the steps taken")
+        if "arrays" in state:
+            saved = _count(state, "arrays", 1, owner, "the arrays the optimizer updates")
+            if saved != len(shapes):
+                raise ValueError(
+                    f"{owner}: the state is of an optimizer that updates {saved} arrays, this one updates "
+                    f"{len(shapes)} (the Values of a scalar model count as one): give it the same parameters"
+                )
         arrays: list[dict[str, np.ndarray]] = [{} for _ in shapes]
         for key, (index, name) in per_parameter.items():
             if key in state:
@@ -184,6 +199,31 @@ class Optimizer:
         public = {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "iterations"}
         settings = ", ".join(f"{k}={v!r}" for k, v in public.items())
         return f"{type(self).__name__}({settings})"
+
+
+def _is_0d(value: Any) -> bool:
+    """Whether `value` is a 0-d array, as ``nn.load`` reads back a number or flag that `save` wrote."""
+    return isinstance(value, np.ndarray) and value.ndim == 0
+
+
+def _iterations(name: str, value: Any) -> int:
+    """`value` as the count of steps taken: an int >= 0 (NumPy's too), else TypeError or ValueError naming it."""
+    if _is_0d(value) and value.dtype.kind in "iu":
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int (the steps taken), got {reprlib.repr(value)}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 (the steps taken), got {value!r}")
+    return int(value)
+
+
+def _read_only(params: list[Any], group: Any) -> str:
+    """Why `step` cannot update `group`, a Tensor among `params` whose array is read-only."""
+    index = next(i for i, p in enumerate(params) if p is group)
+    return (
+        f"the parameter at position {index} (shape {group.data.shape}) holds a read-only array, which the update "
+        f"changes in place: give it a writeable copy (p.data = p.data.copy()) before training"
+    )
 
 
 def _check_keys(state: Any, required: list[str], optional: Any, owner: str, reader: str) -> None:
@@ -270,7 +310,7 @@ class SGD(Optimizer):
     SETTINGS = {
         **Optimizer.SETTINGS,
         "momentum": partial(_number, low=0.0, below=1.0),
-        "nesterov": check_flag,
+        "nesterov": lambda name, value: check_flag(name, value[()] if _is_0d(value) else value),
         "weight_decay": partial(_number, low=0.0),
     }
     STATE = ("velocity",)
@@ -304,7 +344,7 @@ class SGD(Optimizer):
     def update(self, w, g, state, lr):
         if self.weight_decay:
             g = g + self.weight_decay * w
-        if not self.momentum:
+        if not self.momentum and "velocity" not in state:  # else v = −η∇ replaces the velocity kept from before
             w -= lr * g
             return w
         v = _state_array(state, "velocity", w)
@@ -537,4 +577,27 @@ def _parameter_list(owner: str, params: Iterable[Any]) -> list[Any]:
                 f"{owner} got the same parameter twice (positions {earlier} and {index}): it would move twice "
                 f"per step; pass each parameter once"
             )
+    _refuse_shared_arrays(owner, params)
     return params
+
+
+def _refuse_shared_arrays(owner: str, params: list[Any]) -> None:
+    """ValueError for two parameters whose arrays overlap in memory (a Tensor keeps the array it is given): each
+    step would move the shared numbers twice."""
+    by_buffer: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for index, p in enumerate(params):
+        array = getattr(p, "data", None)
+        if not isinstance(array, np.ndarray) or not array.size:
+            continue
+        owner_of_memory: Any = array
+        while getattr(owner_of_memory, "base", None) is not None:
+            owner_of_memory = owner_of_memory.base
+        same_buffer = by_buffer.setdefault(id(owner_of_memory), [])
+        for earlier, other in same_buffer:
+            if np.shares_memory(array, other):
+                raise ValueError(
+                    f"{owner} got parameters at positions {earlier} and {index} whose arrays share memory: each step "
+                    f"would move the shared numbers twice; give each its own array (Tensor(a.copy(), ...)), or use "
+                    f"one parameter in both places to tie them"
+                )
+        same_buffer.append((index, array))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,16 +96,20 @@ class Perceptron(Module):
                     for wi, xi in zip(self.w, row):
                         wi.data += lr * error * xi
                     self.b.data += lr * error
+                    self._check_finite(epoch, lr)
                 step += 1
                 if on_step_end is not None:
                     try:  # a Recorder runs the perceptron on every sample: it may meet weights too large first
                         on_step_end(step, {"epoch": epoch, "error": error})
                     except OverflowError as overflow:
                         if self._overflows(X):
-                            raise _too_large(overflow, epoch, lr) from overflow
+                            raise _too_large(str(overflow), epoch, lr) from overflow
                         raise
             result.epochs += 1
-            result.accuracy.append(float(np.mean(self.predict(X) == y)))
+            try:
+                result.accuracy.append(float(np.mean(self.predict(X) == y)))
+            except OverflowError as error:
+                raise _too_large(str(error), epoch, lr) from error
             if mistakes == 0:
                 result.converged = True
                 break
@@ -115,7 +120,14 @@ class Perceptron(Module):
         try:
             return self(row).data
         except OverflowError as error:
-            raise _too_large(error, epoch, lr) from error
+            raise _too_large(str(error), epoch, lr) from error
+
+    def _check_finite(self, epoch: int, lr: float) -> None:
+        """FloatingPointError if an update made a weight or the bias inf or NaN (float arithmetic does not raise)."""
+        numbers = [wi.data for wi in self.w] + [self.b.data]
+        if not all(math.isfinite(number) for number in numbers):
+            shown = ", ".join(f"{number:g}" for number in numbers)
+            raise _too_large(f"an update made them {shown}", epoch, lr)
 
     def _overflows(self, X: np.ndarray) -> bool:
         """Whether the perceptron's own weighted sum overflows on some sample of `X` (its weights too large)."""
@@ -129,6 +141,6 @@ class Perceptron(Module):
         return f"{self.nin}"
 
 
-def _too_large(error: OverflowError, epoch: int, lr: float) -> FloatingPointError:
+def _too_large(cause: str, epoch: int, lr: float) -> FloatingPointError:
     """The error for weights grown too large for a float, naming the learning rate that grew them."""
-    return FloatingPointError(f"the perceptron's weights overflowed in epoch {epoch} ({error}): lr={lr:g} is too large")
+    return FloatingPointError(f"the perceptron's weights overflowed in epoch {epoch} ({cause}): lr={lr:g} is too large")

@@ -267,6 +267,31 @@ def test_perceptron_weights_that_overflow_name_the_learning_rate():
         nn.Perceptron(2, seed=0).fit(X, y, lr=1e308)
 
 
+def test_perceptron_weights_that_overflow_after_the_last_update_of_an_epoch_name_the_learning_rate():
+    X, y = logic_gate("nand")  # the epoch's last update overflows the sums its accuracy reads
+    with pytest.raises(FloatingPointError, match=r"the perceptron's weights overflowed in epoch 1 \(op 'sum' "
+                                                 r"overflows a float.*\): lr=1e\+308 is too large"):
+        nn.Perceptron(2, seed=0).fit(X, y, lr=1e308)
+
+
+@pytest.mark.parametrize(
+    ("X", "lr", "shown"),
+    [([[1.0], [-1.0]], 1e308, "an update made them 0, inf"),  # the bias alone becomes inf
+     ([[1e200], [-1e200]], 1e200, "an update made them inf, 1e+200")],  # the weight: lr · x
+)
+def test_perceptron_updates_that_reach_inf_are_refused_not_kept(X, lr, shown):
+    perceptron = nn.Perceptron(1)
+    with pytest.raises(FloatingPointError, match=re.escape(f"overflowed in epoch 1 ({shown}): lr={lr:g} is too large")):
+        perceptron.fit(X, [1, 1], epochs=5, lr=lr)
+
+
+def test_a_layer_refuses_a_neuron_whose_weights_were_replaced_by_a_list_of_another_length():
+    layer = nn.Layer(3, 2, "linear", seed=0)
+    layer.neurons[1].w = [Parameter(1.0), Parameter(1.0)]
+    with pytest.raises(ValueError, match=re.escape("Layer's neuron 1 has 2 weights, the layer takes 3 inputs")):
+        layer([1.0, 2.0, 3.0])
+
+
 def test_perceptron_predict_wants_rows():
     with pytest.raises(ValueError, match=r"X must have shape \(samples, 2\), got \(2,\)"):
         nn.Perceptron(2).predict([0.0, 1.0])

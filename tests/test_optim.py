@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from chainrule import autograd, nn
-from chainrule.autograd import Parameter
+from chainrule.autograd import Parameter, Tensor
 from chainrule.nn import Optimizer
 
 
@@ -430,14 +430,15 @@ def test_without_its_state_adam_would_resume_differently():
 def test_state_dict_names_settings_steps_and_each_parameters_arrays_and_gives_copies():
     model, step = small_problem("numpy")
     optimizer = nn.Adam(model.parameters(), lr=0.01)
-    assert set(optimizer.state_dict()) == {"lr", "decay", "beta1", "beta2", "eps", "iterations"}  # no step yet
+    assert set(optimizer.state_dict()) == {"lr", "decay", "beta1", "beta2", "eps", "iterations", "arrays"}
     step(optimizer)
     state = optimizer.state_dict()
     params = model.parameters()
-    assert set(state) == {"lr", "decay", "beta1", "beta2", "eps", "iterations"} | {
+    assert set(state) == {"lr", "decay", "beta1", "beta2", "eps", "iterations", "arrays"} | {
         f"state.{i}.{name}" for i in range(len(params)) for name in ("m", "v")
     }
     assert state["iterations"] == 1 and state["lr"] == 0.01 and state["beta1"].shape == ()
+    assert state["arrays"] == len(params)
     for i, p in enumerate(params):
         np.testing.assert_array_equal(state[f"state.{i}.m"], optimizer.state_of(p)["m"])
     state["state.0.m"][...] = 7.0
@@ -487,6 +488,9 @@ def adam_state():
         (lambda s: s.update({"state.0.m": [[1.0, 2.0], [3.0]]}), TypeError,
          "'state.0.m' must be numbers in an array, got list [[1.0, 2.0], [3.0]]"),
         (lambda s: s.update({0: 1.0, "extra": 2.0}), KeyError, "missing keys [], unexpected keys [0, 'extra']"),
+        (lambda s: s.update(arrays=np.asarray(7)), ValueError,
+         "the state is of an optimizer that updates 7 arrays, this one updates 4"),
+        (lambda s: s.update(arrays=np.asarray(0)), ValueError, "'arrays' must be >= 1"),
     ],
 )
 def test_a_state_that_does_not_fit_is_refused_and_nothing_changes(change, error, message):
@@ -662,3 +666,82 @@ def test_backward_through_a_tensor_graph_built_before_an_optimizer_step_is_refus
         assert (before is None and p.grad is None) or np.array_equal(before, p.grad)
     optimizer.zero_grad()
     nn.losses.cross_entropy(model(X), y).backward()  # a new forward pass is fine
+
+
+def test_a_state_for_fewer_parameters_is_refused_and_one_saved_before_arrays_was_kept_still_loads():
+    saved = nn.Adam([Tensor(np.zeros((2, 3)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)])
+    for p in saved.params:
+        p.grad = np.ones_like(p.data)
+    saved.step()
+    state = saved.state_dict()
+    more = [Tensor(np.zeros((2, 3)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True),
+            Tensor(np.zeros((5, 5)), requires_grad=True)]
+    with pytest.raises(ValueError, match="updates 2 arrays, this one updates 3"):
+        nn.Adam(more).load_state_dict(state)
+    older = {key: value for key, value in state.items() if key != "arrays"}
+    same = nn.Adam([Tensor(np.zeros((2, 3)), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)])
+    same.load_state_dict(older)
+    np.testing.assert_array_equal(same.state_of(same.params[1])["v"], state["state.1.v"])
+
+
+def test_parameters_whose_arrays_share_memory_are_refused():
+    zeros = np.zeros(4)
+    with pytest.raises(ValueError, match="parameters at positions 0 and 2 whose arrays share memory"):
+        nn.Adam([Tensor(zeros, requires_grad=True), Tensor(np.ones(2), requires_grad=True),
+                 Tensor(zeros[1:3], requires_grad=True)])
+    halves = np.zeros(4)
+    apart = [Tensor(halves[:2], requires_grad=True), Tensor(halves[2:], requires_grad=True)]  # one buffer, no overlap
+    optimizer = nn.SGD(apart, lr=0.5)
+    for p in apart:
+        p.grad = np.ones(2)
+    optimizer.step()
+    np.testing.assert_array_equal(halves, [-0.5] * 4)  # each number moved once
+
+
+def test_a_read_only_parameter_is_refused_before_anything_changes():
+    frozen_array = np.zeros(3)
+    frozen_array.flags.writeable = False
+    first, second = Tensor(np.zeros(2), requires_grad=True), Tensor(frozen_array, requires_grad=True)
+    optimizer = nn.Adam([first, second], lr=0.1)
+    first.grad, second.grad = np.ones(2), np.ones(3)
+    with pytest.raises(ValueError, match=re.escape("Adam.step: the parameter at position 1 (shape (3,)) holds a "
+                                                   "read-only array")):
+        optimizer.step()
+    assert optimizer.iterations == 0 and optimizer.state_of(first) == {}
+    np.testing.assert_array_equal(first.data, [0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [(10.0, TypeError, "iterations must be an int (the steps taken), got 10.0"),
+     (True, TypeError, "iterations must be an int (the steps taken), got True"),
+     (-2, ValueError, "iterations must be >= 0 (the steps taken), got -2")],
+)
+def test_iterations_set_by_hand_is_checked(value, error, message):
+    optimizer = nn.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1, decay=0.5)
+    with pytest.raises(error, match=re.escape(message)):
+        optimizer.iterations = value
+    optimizer.iterations = np.int64(3)
+    assert type(optimizer.iterations) is int and optimizer.iterations == 3
+
+
+def test_a_momentum_set_to_zero_replaces_the_velocity_as_the_formula_says():
+    w = Tensor(np.array([0.0]), requires_grad=True)
+    optimizer = nn.SGD([w], lr=0.1, momentum=0.9)
+    velocity = position = 0.0
+    for grad, momentum in zip([10.0, 0.0, 0.0], [0.9, 0.0, 0.9]):
+        optimizer.momentum = momentum
+        w.grad = np.array([grad])
+        optimizer.step()
+        velocity = momentum * velocity - 0.1 * grad  # v = γv − η∇, w += v
+        position += velocity
+        assert w.data[0] == pytest.approx(position) and optimizer.state_of(w)["velocity"][0] == pytest.approx(velocity)
+    assert w.data[0] == pytest.approx(-1.0)
+
+
+def test_nesterov_takes_a_flag_read_back_by_nn_load(tmp_path):
+    optimizer = nn.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1, momentum=0.9)
+    optimizer.nesterov = np.asarray(True)
+    assert optimizer.nesterov is True
+    with pytest.raises(TypeError, match="nesterov must be True or False, got array"):
+        optimizer.nesterov = np.asarray([True])

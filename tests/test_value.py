@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule import autograd, viz
-from chainrule.autograd import Constant, Op, Value, detect_anomaly, grad, gradcheck, graph
+from chainrule.autograd import Constant, Op, Tensor, Value, detect_anomaly, grad, gradcheck, graph
 from chainrule.autograd.scalar_ops import DOT, add_in_order
 
 finite = st.floats(-5, 5, allow_nan=False)
@@ -679,6 +679,58 @@ def test_a_second_derivative_through_an_overflowing_power_raises_rather_than_giv
     x = Value(1e-310)
     with pytest.raises(OverflowError, match=r"op '\*\*' overflows a float: 1e-310 \*\* -1\.0"):
         autograd.grad(x**1e-300, [x], create_graph=True)
+
+
+def _second_by_differences(first, x0: float, h: float = 1e-5) -> float:
+    """d/dx of a first derivative, by central differences in float64."""
+    return (first(x0 + h) - first(x0 - h)) / (2 * h)
+
+
+def test_create_graph_skips_the_derivative_of_a_constant_that_no_float_can_hold():
+    def slope(x0, make_constant):
+        x = Value(x0)
+        (dy,) = grad(make_constant(x) ** 0.5 * x + x * x, [x], create_graph=True)
+        return dy
+
+    def detached(x):
+        with autograd.no_grad():
+            return x * 0.0  # 0, computed without a graph
+
+    for make_constant in (lambda x: Constant(0.0), detached):  # sqrt at 0: its derivative is infinite, but unused
+        x = Value(2.0)
+        (dy,) = grad(make_constant(x) ** 0.5 * x + x * x, [x], create_graph=True)
+        (d2y,) = grad(dy, [x])
+        assert dy.data == 4.0
+        assert d2y == pytest.approx(_second_by_differences(lambda v: slope(v, make_constant).data, 2.0), rel=1e-7)
+
+
+def test_create_graph_skips_an_unused_derivative_too_large_for_a_float():
+    x = Value(1e300)  # x ** c for a constant c kept as a Value: out · log(x), for c, would overflow
+    (dy,) = grad(x ** Constant(1.02), [x], create_graph=True)
+    assert dy.data == pytest.approx(1.02 * 1e300 ** 0.02, rel=1e-12)
+    x = Value(1023.0)  # 2 ** x: x · 2 ** (x − 1), for the base 2, would overflow
+    (dy,) = grad(2 ** x, [x], create_graph=True)
+    (d2y,) = grad(dy, [x])
+    assert dy.data == pytest.approx(2.0**1023 * math.log(2), rel=1e-12)
+    assert d2y == pytest.approx(2.0**1023 * math.log(2) ** 2, rel=1e-12)
+    x = Value(1e-10)  # a / b with b a constant: −out / b, for b, would overflow
+    (dy,) = grad(x / Constant(1e-300), [x], create_graph=True)
+    assert dy.data == pytest.approx(1e300, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: grad(x * 2, Tensor(3.0, requires_grad=True)), "inputs must be a Value or a list of Values, got "
+                                                                  "Tensor; for a Tensor, call out.backward()"),
+        (lambda x: autograd.sum(Tensor(1.0, requires_grad=True)), "got Tensor Tensor(1., requires_grad=True); for a "
+                                                                  "Tensor, t.sum() is the sum in its graph"),
+        (lambda x: grad(x * x, [x], create_graph="no"), "create_graph must be True or False, got 'no'"),
+    ],
+)
+def test_functions_of_values_name_a_0d_tensor_and_a_flag_that_is_no_bool(call, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        call(Value(2.0))
 
 
 def test_gradcheck_reads_inputs_given_as_a_generator_once():
