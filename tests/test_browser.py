@@ -250,6 +250,16 @@ def test_the_backward_stepper_advances_with_the_arrow_key(browser, tmp_path):
     assert visit.page.evaluate("document.querySelector('section.step.current').dataset.step") == str(
         visit.page.locator("section.step").count() - 1
     )
+    visit.page.keyboard.press("ArrowDown")  # down goes back, up forward, on the page as on its slider
+    shown = "location.hash"
+    last = visit.page.locator("section.step").count() - 1
+    assert visit.page.evaluate(shown) == f"#step-{last - 1}"
+    visit.page.keyboard.press("ArrowUp")
+    assert visit.page.evaluate(shown) == f"#step-{last}"
+    visit.page.click("input[type=range]")
+    visit.page.keyboard.press("Home")
+    visit.page.keyboard.press("ArrowUp")
+    assert visit.page.evaluate(shown) == "#step-1"
     visit.clean()
     visit.page.close()
 
@@ -257,10 +267,17 @@ def test_the_backward_stepper_advances_with_the_arrow_key(browser, tmp_path):
 def test_the_pages_numbers_match_pythons(browser):
     """film.js's `num` (run in Chromium, as the page runs it) writes numbers as viz.text.number does."""
     script = (Path(viz.__file__).parent / "assets" / "film.js").read_text(encoding="utf-8")
-    source = re.search(r"^  function num\(x\) \{\n.*?^  \}\n", script, re.S | re.M).group(0)
+    source = "".join(
+        re.search(rf"^  function {name}\(\w+\) \{{\n.*?^  \}}\n", script, re.S | re.M).group(0)
+        for name in ("num", "fourDigits")
+    )
     page = browser.new_page()
+    rng = np.random.default_rng(0)
+    signs, exponents = rng.choice([-1, 1], 2000) * rng.random(2000), rng.uniform(-8, 9, 2000)
+    spread = [float(s * 10.0**e) for s, e in zip(signs, exponents)]
     try:
-        cases = [-1.5e-5, 1.5e-5, -123456.0, 0.70710678, -3.0, 2.5e7, -0.0]
+        cases = [-1.5e-5, 1.5e-5, -123456.0, 0.70710678, -3.0, 2.5e7, -0.0, 12345.0, -12355.0, 99999.0, 9999.5, 1234.5,
+                 0.000099996, 0.00012345, 1e-4, 1e4, 0.12345, 2.0**-20, 5e-324, 1.7976931348623157e308, *spread]
         shown = page.evaluate(f"(xs) => {{ {source} return xs.map(num); }}", cases)
     finally:
         page.close()
@@ -691,5 +708,34 @@ def test_the_backward_stepper_follows_an_address_changed_after_loading(browser, 
     last = str(visit.page.locator("section.step").count() - 1)
     visit.page.wait_for_function(f"{current} === '{last}'", timeout=5_000)
     assert visit.page.evaluate("location.hash") == f"#step-{last}"
+    visit.clean()
+    visit.page.close()
+
+
+def test_a_long_unbroken_title_wraps_in_a_narrow_window(browser, tmp_path):
+    o = Value(2.0, "x") * 3
+    title = "x" * 300
+    pages = [viz.backward_steps(o, tmp_path / "steps.html", renderer="graphviz-pure")]
+    recording = _small_film(tmp_path / "plain.html", [2, 1])
+    viz.film(recording, tmp_path / "titled.html", title=title)
+    pages.append(tmp_path / "titled.html")
+    o.label = "a" * 300  # the stepper's titles and notes name it
+    pages.append(viz.backward_steps(o, tmp_path / "labelled.html", renderer="graphviz-pure"))
+    for path in pages:
+        visit = Visit(browser, path, width=400)
+        assert visit.page.evaluate("document.documentElement.scrollWidth") <= 400
+        visit.clean()
+        visit.page.close()
+
+
+@pytest.mark.parametrize("hidden", [[8, 1], [12, 1], [16, 16, 1]])
+def test_a_films_notebook_frame_is_as_tall_as_its_page(browser, tmp_path, hidden):
+    X, y = nn.data.moons(30, seed=0)
+    model = nn.MLP(2, hidden, output_activation="sigmoid", seed=0, backend="numpy")
+    shown = viz.film(nn.Recorder(model, X, y, "binary_cross_entropy"))
+    shown.save(tmp_path / "film.html")
+    visit = Visit(browser, tmp_path / "film.html", width=1000)
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    assert visit.page.evaluate("document.documentElement.scrollHeight") <= shown.height
     visit.clean()
     visit.page.close()

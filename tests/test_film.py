@@ -625,3 +625,10 @@ def test_frozen_means_frozen_at_every_step_counted_whatever_frames_are_kept():
     assert "frozen" not in thawed_between_frames.info
     thinned = film_of(True, thaw_at=(3,), max_frames=2)  # the frame of step 3 is dropped as the film thins
     assert 3 not in thinned.steps.tolist() and "frozen" not in thinned.info
+
+
+def test_a_title_that_utf8_cannot_hold_is_shown_as_its_escape(tmp_path):
+    _, recording = record_xor(steps=1, title="run \udcff")  # os.fsdecode of a file name that is not UTF-8
+    page = viz.film(recording, tmp_path / "film.html")
+    text = (tmp_path / "film.html").read_text(encoding="utf-8")
+    assert "<title>run \\udcff</title>" in text and repr(page).startswith("<Film: 2 frames")

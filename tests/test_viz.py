@@ -1091,6 +1091,10 @@ def test_render_refuses_a_timeout_that_is_no_positive_number(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def _tiny_recorder() -> nn.Recorder:
+    return nn.Recorder(nn.MLP(2, [1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], "mse")
+
+
 @pytest.mark.parametrize(
     "call, kind, message",
     [
@@ -1106,6 +1110,10 @@ def test_render_refuses_a_timeout_that_is_no_positive_number(tmp_path):
          "it is a folder; give a file name"),
         (lambda o, d: viz.backward_steps(o, d / "steps.svg"), ValueError,
          "backward_steps writes an HTML page: the name must end in .html, got "),
+        (lambda o, d: viz.film(_tiny_recorder(), d / "film.png"),
+         ValueError, "viz.film writes an HTML page: the name must end in .html, got "),
+        (lambda o, d: viz.film(_tiny_recorder()).save(d / "f.svg"),
+         ValueError, "Film.save writes an HTML page: the name must end in .html, got "),
         (lambda o, d: viz.backward_steps(o, d / "steps.html", max_nodes="3"), TypeError,
          "max_nodes must be a positive integer, got str '3'"),
         (lambda o, d: viz.backward_steps(o, d / "steps.html", max_nodes=0), ValueError,
@@ -1345,3 +1353,40 @@ def test_a_tensor_graph_whose_weight_a_step_changed_without_changing_a_result_is
     with pytest.raises(ValueError, match=r"the graph is out of date: an optimizer step changed 'w' in place after op "
                                          r"'\*' read it"):
         viz.draw_graph(y)
+
+
+@pytest.mark.parametrize("max_nodes", [5, 1000])
+def test_the_stepper_refuses_a_tensor_graph_before_any_other_advice(tmp_path, max_nodes):
+    x = autograd.Tensor(np.ones((3, 2)), requires_grad=True)
+    total = ((x * 2).exp() + x).sum()  # more nodes than 5
+    with autograd.no_grad():
+        constant = x * 2
+    for root in (total, constant):
+        with pytest.raises(ValueError, match="backward_steps draws scalar Value graphs; this graph holds Tensors"):
+            viz.backward_steps(root, tmp_path / "steps.html", max_nodes=max_nodes)
+        with pytest.raises(ValueError, match="backward_steps draws scalar Value graphs"):
+            compute_steps(root)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_steps_note_names_the_operand_it_explains_among_many():
+    neuron = nn.Neuron(3, "linear", seed=0)
+    x = [Value(v, f"x{i}") for i, v in enumerate([1.0, 2.0, 3.0])]
+    out = neuron(x)
+    out.label = "out"
+    for step in compute_steps(out):
+        if step.node in x or step.node in neuron.w or step.node is neuron.b:
+            name = step.node.label or names_for(topological_order(out))[step.node]
+            operands = step.note.split("(", 1)[1].split(")", 1)[0].split(", ")
+            assert name in operands, step.note
+
+
+def test_a_label_too_long_for_dot_is_drawn_shortened_by_both_renderers(tmp_path):
+    for label in ("A" * 17_000, "&" * 3_300):
+        o = Value(2.0, label) * 3
+        for renderer in ("dot", "graphviz-pure"):
+            if renderer == "dot" and shutil.which("dot") is None:
+                continue
+            svg = viz.render(o, tmp_path / "long.svg", renderer=renderer).read_text(encoding="utf-8")
+            shown = max(ET.fromstring(svg).itertext(), key=len)
+            assert shown == label[:250] + "\u2026" + label[-249:]

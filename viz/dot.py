@@ -21,7 +21,7 @@ from chainrule.autograd.graph import topological_order
 from . import style
 from .collapse import MODES, Group, check_mode, plan
 from .digraph import PortableDigraph, check_format
-from .text import MINUS, PARTIAL, escape, is_array, local_grad, number, op_text, summary, text_width
+from .text import MINUS, PARTIAL, escape, is_array, local_grad, number, op_text, shortened, summary, text_width
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 UNREACHED = object()
@@ -449,9 +449,9 @@ class _Painter:
         kind = style.kind_of(node, self.root)
         name = self.names.get(node)
         if node.label:  # bold; the stepper's name tells apart nodes that share a label
-            title = f"<B>{escape(name or node.label)}</B>"
+            title = f"<B>{escape(shortened(name or node.label))}</B>"
         elif name:
-            title = f"<I>{escape(name)}</I>"
+            title = f"<I>{escape(shortened(name))}</I>"
         else:
             title = ""
         rows = []
@@ -516,7 +516,7 @@ class _Painter:
         """Many inputs as one box: how many, the first and last names, and summaries of their data and grads."""
         members = group.members
         first, last = members[0].label, members[-1].label
-        names = f" \u00b7 {escape(first)} \u2026 {escape(last)}" if first and last else ""
+        names = f" \u00b7 {escape(shortened(first))} \u2026 {escape(shortened(last))}" if first and last else ""
         kind = style.KINDS["input"]
         rows = [f'<TR><TD COLSPAN="2" {_fill(kind.fill)}><B>{_count(len(members), "input")}</B>{names}</TD></TR>']
         rows.extend(self.summary_rows(members))

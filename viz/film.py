@@ -43,8 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from .page import asset
+from .page import asset, check_page_name
 from .renderer import check_folder, write_atomic
+from .text import xml_safe
 
 FIELDS = (
     "sizes", "activations", "X", "y", "labels", "threshold", "extent", "steps", "loss", "accuracy",
@@ -66,6 +67,8 @@ class Film:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to `path` (an .html file); returns the path."""
+        check_folder(path)
+        check_page_name(path, "Film.save")
         return write_atomic(path, self.html.encode("utf-8"))
 
     def _repr_html_(self) -> str:
@@ -96,6 +99,7 @@ def film(recording: Any, path: str | os.PathLike[str] | None = None, *, title: s
         raise TypeError(f"viz.film: title must be a str (or None), got {type(title).__name__} {title!r}")
     if path is not None:
         check_folder(path)  # before the page is made, not after
+        check_page_name(path, "viz.film")
     payload, height = _payload(recording, title)
     page = _page(payload)
     result = Film(page, int(len(recording.steps)), height)
@@ -248,7 +252,8 @@ def _height(sizes: list[int]) -> int:
     widest = max(sizes)
     box, gap = (24, 8) if widest > 8 else (36, 16) if widest > 4 else (48, 16)
     diagram = widest * box + (widest - 1) * gap + 44
-    return 560 + max(diagram + 130, 560)
+    legend = 160 if len(sizes) == 3 else 130  # under one hidden layer's narrow diagram it wraps to more lines
+    return 560 + max(diagram + legend, 560)
 
 
 def _plain(value: Any) -> Any:
@@ -273,7 +278,7 @@ def _page(payload: dict[str, Any]) -> str:
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     template = asset("film.html")
     replacements = {
-        "{{title}}": html.escape(payload["title"]),
+        "{{title}}": html.escape(xml_safe(payload["title"])),
         "{{style}}": asset("film.css"),
         "{{data}}": data,
         "{{script}}": asset("film.js"),

@@ -17,7 +17,7 @@ from typing import Any
 from chainrule.autograd.graph import backpropagate, topological_order
 
 from .dot import build, check_max_nodes, check_root
-from .page import asset
+from .page import asset, check_page_name
 from .renderer import DEFAULT_TIMEOUT, check_folder, run_renderer, write_atomic
 from .svg import inline
 from .text import PARTIAL, factor, is_array, number, op_text, xml_safe
@@ -83,8 +83,19 @@ def names_for(order: list[Any]) -> dict[Any, str]:
     return names
 
 
+_SCALAR_ONLY = "backward_steps draws scalar Value graphs; this graph holds Tensors (draw it with draw_graph or render)"
+
+
+def _refuse_tensors(root: Any) -> None:
+    """ValueError for a Tensor root, before any advice (a larger max_nodes, a graph outside no_grad) that would
+    only lead to this refusal."""
+    if is_array(root.data):
+        raise ValueError(_SCALAR_ONLY)
+
+
 def compute_steps(root: Any, order: list[Any] | None = None, names: dict[Any, str] | None = None) -> list[Step]:
     """One `Step` per node of `root`'s graph, output first, in the order `backward()` completes them."""
+    _refuse_tensors(root)
     if not getattr(root, "requires_grad", True):
         raise RuntimeError(
             "backward_steps of a Value that does not require grad: it is a constant, or was computed under "
@@ -93,9 +104,7 @@ def compute_steps(root: Any, order: list[Any] | None = None, names: dict[Any, st
     if order is None:
         order = topological_order(root)
     if any(is_array(node.data) for node in order):
-        raise ValueError(
-            "backward_steps draws scalar Value graphs; this graph holds Tensors (draw it with draw_graph or render)"
-        )
+        raise ValueError(_SCALAR_ONLY)
     if names is None:
         names = names_for(order)
     grads = backpropagate(root, 1.0)  # the engine's own chain rule: each step shows its numbers
@@ -141,7 +150,7 @@ def _describe(step: Step, root: Any, names: dict[Any, str], needs_grad: bool) ->
     step.title = f"grad({name}) = {number(step.grad)}"
     step.formula = f"grad({name}) = {symbolic} = {numeric} = {number(step.grad)}"
     users = list(dict.fromkeys(t.user for t in step.terms))
-    defined = "; ".join(f"{names[user]} = {_expression(user, names)}" for user in users)
+    defined = "; ".join(f"{names[user]} = {_expression(user, names, node)}" for user in users)
     if len(step.terms) == 1:
         step.note = f"{defined}. {name} is used once, so its gradient is one chain-rule product."
     else:
@@ -155,8 +164,9 @@ def _wrap(name: str) -> str:
     return name if name.rstrip("₀₁₂₃₄₅₆₇₈₉").isidentifier() else f"({name})"
 
 
-def _expression(node: Any, names: dict[Any, str]) -> str:
-    """How `node` was computed, in words a reader can match with the picture (x1 × w1, tanh(n), ...)."""
+def _expression(node: Any, names: dict[Any, str], shown_operand: Any = None) -> str:
+    """How `node` was computed, in words a reader can match with the picture (x1 × w1, tanh(n), ...); of many
+    operands, the first three, the last and `shown_operand` (the one a step explains) are named."""
     operands = [_wrap(names[p]) for p in node.parents]
     symbol = op_text(node)
     if symbol.startswith("^") and len(operands) == 1:
@@ -169,7 +179,14 @@ def _expression(node: Any, names: dict[Any, str]) -> str:
         return f"{operands[0]} {symbol}"
     if len(operands) == 2 and symbol in ("+", "\u2212", "\u00d7", "\u00f7", "^"):
         return f"{operands[0]} {symbol} {operands[1]}"
-    shown = operands if len(operands) <= 4 else [*operands[:3], "\u2026", operands[-1]]
+    if len(operands) <= 4:
+        return f"{symbol}({', '.join(operands)})"
+    middle = next((i for i, p in enumerate(node.parents) if p is shown_operand), 0)
+    if middle < 3 or middle == len(operands) - 1:
+        shown = [*operands[:3], "\u2026", operands[-1]]
+    else:
+        after = ["\u2026"] if middle < len(operands) - 2 else []
+        shown = [*operands[:2], "\u2026", operands[middle], *after, operands[-1]]
     return f"{symbol}({', '.join(shown)})"
 
 
@@ -184,6 +201,7 @@ def steps_html(
 ) -> str:
     """The stepper page for `root`'s graph as HTML text (see `backward_steps`)."""
     check_root(root)
+    _refuse_tensors(root)
     check_max_nodes(max_nodes)
     order = topological_order(root)
     if len(order) > max_nodes:
@@ -246,9 +264,8 @@ def backward_steps(
     (highlighted) and shows the chain-rule products it came from. The page has buttons, a
     slider and arrow-key navigation, and needs no network. Scalar (`Value`) graphs only.
     """
-    target = check_folder(path)  # before every step is drawn, not after
-    if target.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"backward_steps writes an HTML page: the name must end in .html, got {str(path)!r}")
+    check_folder(path)  # before every step is drawn, not after
+    check_page_name(path, "backward_steps")
     page = steps_html(
         root,
         renderer=renderer,

@@ -105,6 +105,19 @@ def escape(text: str) -> str:
     return html.escape(xml_safe(text), quote=True).replace("\\", "\\\\")
 
 
+LABEL_LIMIT = 500
+"""The most characters of a label a drawing shows: Graphviz's `dot` refuses a label longer than 16,384 characters
+once escaped (an ``&`` takes five), and a longer one is no use in a picture."""
+
+
+def shortened(text: str) -> str:
+    """`text`, or for one longer than `LABEL_LIMIT` characters its start and end around an ellipsis."""
+    if len(text) <= LABEL_LIMIT:
+        return text
+    half = LABEL_LIMIT // 2
+    return f"{text[:half]}\u2026{text[-(half - 1):]}"
+
+
 def xml_safe(text: str) -> str:
     """`text` with each character XML does not allow (a control character, a lone surrogate, U+FFFE, U+FFFF),
     a newline and a tab shown as its escape, ``\\n``: a label shown as written, in a file that can be written."""

@@ -91,14 +91,30 @@
     return share === 1 ? "100%" : `${(Math.floor(1000 * share + 1e-9) / 10).toFixed(1)}%`; // 1e-9: 1000 * 0.57 is 569.99…
   }
 
-  /** 4 significant digits, a real minus sign, no "-0". */
+  /** 4 significant digits as viz.text.number writes them (Python's "%.4g"), a real minus sign, no "-0": the
+   *  exponent form when the rounded number's exponent is below −4 or 4 and above; an exact tie rounds to even. */
   function num(x) {
     if (Number.isNaN(x)) return "nan";
     if (!Number.isFinite(x)) return x > 0 ? "\u221e" : "\u2212\u221e";
     if (x === 0) return "0";
-    let text = Number(x.toPrecision(4)).toString();
-    if (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-4) text = x.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+    const [digits, exponent] = fourDigits(Math.abs(x));
+    const sign = x < 0 ? "-" : "";
+    const text = exponent < -4 || exponent >= 4
+      ? `${sign}${digits.replace(/\.?0+$/, "")}e${exponent}`
+      : sign + Number(`${digits}e${exponent}`).toString();
     return text.replaceAll("-", "\u2212");
+  }
+
+  /** A positive number rounded to 4 significant digits: its digits "d.ddd" and its exponent. JavaScript rounds
+   *  an exact tie (12345) away from zero, Python to the even digit (1.234e4): the tie is read from the exact
+   *  decimal expansion, which 100 digits hold for every number that can be one. */
+  function fourDigits(a) {
+    let [digits, exponent] = a.toExponential(3).split("e");
+    if (a.toExponential(4)[5] === "5") {
+      const [exact, power] = a.toExponential(99).split("e");
+      if (/^50*$/.test(exact.slice(5)) && Number(exact[4]) % 2 === 0) [digits, exponent] = [exact.slice(0, 5), power];
+    }
+    return [digits, Number(exponent)];
   }
 
   function factor(x) {

@@ -30,7 +30,7 @@
     }
   };
 
-  const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+  const moves = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }; // as the slider moves with them
   previous.addEventListener("click", () => show(current - 1));
   next.addEventListener("click", () => show(current + 1));
   slider.addEventListener("input", () => show(Number.parseInt(slider.value, 10)));
