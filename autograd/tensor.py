@@ -169,6 +169,7 @@ class Tensor(IdentityNode):
         fn, parents = self._fn, self.parents
         if fn is None:  # a leaf
             return ()
+        grad = _gradient_for(self, grad)
         _check_versions(self)
         needs = tuple([parent.requires_grad for parent in parents])
         if state.anomaly:
@@ -577,6 +578,17 @@ def _not_finite(fn: ops.Function, arrays: tuple[Any, ...], error: FloatingPointE
     raise ValueError(f"op {fn.name!r} gives NaN from finite inputs ({what}); the largest is {largest:g}") from None
 
 
+def _gradient_for(node: Tensor, grad: Any) -> np.ndarray:
+    """`grad` as the gradient of `node` an op's vjp reads: real numbers in `node`'s shape, in its dtype (a number
+    for a 0-d Tensor too); TypeError or ValueError naming what does not fit."""
+    array = np.asarray(grad)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"Tensor.vjp: the gradient must hold real numbers, got {array.dtype}")
+    if array.shape != node.data.shape:
+        raise ValueError(f"Tensor.vjp: the gradient must have this Tensor's shape {node.data.shape}, got {array.shape}")
+    return ops.in_dtype(array, node.data.dtype) if array.dtype.kind == "f" else array.astype(node.data.dtype)
+
+
 def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
     """`x` as a constant operand in `dtype` (so a float64 constant cannot turn float32 into float64), or None.
 
@@ -586,11 +598,11 @@ def _constant(x: Any, dtype: np.dtype, op: type[ops.Binary]) -> Any:
             f"op {op.name!r}: a Tensor and a Value do not mix (each engine has its own graph): use Tensor(v.data) "
             f"for the number, or Values throughout"
         )
-    if isinstance(x, (float, int)):
-        number = as_float(x, f"op {op.name!r}")
+    if isinstance(x, (float, int)) or (isinstance(x, numbers.Real) and not isinstance(x, np.generic)):
+        number = as_float(x, f"op {op.name!r}")  # a Fraction too, as Tensor() and Value take it
         if abs(number) > _LARGEST[dtype] and math.isfinite(number):
             raise OverflowError(f"op {op.name!r}: the constant {number:g} overflows {dtype}")
-        return dtype.type(x)
+        return dtype.type(x if isinstance(x, (float, int)) else number)
     if isinstance(x, (np.ndarray, np.generic, list, tuple)):
         try:
             masked = isinstance(x, np.ma.MaskedArray)  # the message is formatted only for one

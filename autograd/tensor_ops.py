@@ -49,16 +49,24 @@ def unbroadcast(grad: Any, like: Any) -> Any:
         lead = grad.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
-    if grad.dtype != like.dtype:
-        with np.errstate(over="ignore"):  # reported below
-            narrowed = grad.astype(like.dtype)
-        shrunk = narrowed.dtype.itemsize < grad.dtype.itemsize
-        if shrunk and not np.isfinite(narrowed).all() and np.isfinite(grad).all():
+    return in_dtype(grad, like.dtype)
+
+
+def in_dtype(grad: Array, dtype: np.dtype) -> Array:
+    """`grad` in its input's `dtype`; OverflowError where a finite entry becomes inf in a smaller one (a float64
+    gradient flowing into a float32 Tensor), judged entry by entry as the forward pass judges results."""
+    if grad.dtype == dtype:
+        return grad
+    with np.errstate(over="ignore"):  # reported below
+        narrowed = grad.astype(dtype)
+    if narrowed.dtype.itemsize < grad.dtype.itemsize and not np.isfinite(narrowed).all():
+        overflowed = np.isinf(narrowed) & np.isfinite(grad)
+        if overflowed.any():
             raise OverflowError(
-                f"a gradient of up to {float(np.abs(grad).max()):g} overflows the {like.dtype} of the input it is for"
+                f"a gradient of up to {float(np.abs(grad[overflowed]).max()):g} overflows the {dtype} of the input it "
+                f"is for"
             )
-        grad = narrowed
-    return grad
+    return narrowed
 
 
 def _column_major(x: Array) -> bool:
@@ -523,14 +531,19 @@ class Mean(Sum):
     name = "mean"
 
     def compute(self, a):
-        out = super().compute(a)
+        with np.errstate(over="ignore"):  # a sum too large for the dtype is summed again below, scaled first
+            out = super().compute(a)
         count = 1
         for ax in self.axes:
             count *= a.shape[ax]
         if not count and np.size(out):
             raise ValueError(f"op 'mean': the mean of no entries is undefined (shape {a.shape}, axes {self.axes})")
         self.count = count
-        return out / count if count else out
+        if not count:
+            return out
+        if not np.isfinite(out).all():  # overflowed, or inf and NaN inputs, which give the same either way
+            return (a / count).sum(axis=self.axes, keepdims=self.keepdims)
+        return out / count
 
     def grad(self, grad):
         return super().grad(grad / self.count if self.count else grad)
@@ -867,19 +880,15 @@ class Linear(Function):
             rows, x_rows = grad, x
             if not (grad.flags.c_contiguous or grad.flags.f_contiguous):
                 rows = grad = np.ascontiguousarray(grad)
-        grad_x = _cast(grad @ w, x.dtype) if needs[0] else None
+        grad_x = in_dtype(grad @ w, x.dtype) if needs[0] else None
         grad_w = None
         if needs[1]:  # made in w's own memory layout (see MatMul.operand_grads)
-            grad_w = _cast((x_rows.T @ rows).T if _column_major(w) else rows.T @ x_rows, w.dtype)
+            grad_w = in_dtype((x_rows.T @ rows).T if _column_major(w) else rows.T @ x_rows, w.dtype)
         if b is None:
             return grad_x, grad_w
-        return grad_x, grad_w, (_cast(np.add.reduce(rows, axis=0), b.dtype) if needs[2] else None)
+        return grad_x, grad_w, (in_dtype(np.add.reduce(rows, axis=0), b.dtype) if needs[2] else None)
 
     def local_grads(self) -> tuple[Any, ...]:
         g = "g" if self.activation is None else f"({self.activation.name}'(z) ⊙ g)"
         local = (f"{g} @ w", f"{g}ᵀ @ x")
         return local if self.b is None else local + (f"sum{g if g != 'g' else '(g)'} over the batch",)
-
-
-def _cast(array: Array, dtype: np.dtype) -> Array:
-    return array if array.dtype == dtype else array.astype(dtype)

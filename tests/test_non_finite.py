@@ -108,6 +108,39 @@ def test_a_float64_gradient_too_large_for_a_float32_input_is_refused_not_made_in
     assert x.grad is None
 
 
+def test_a_float64_gradient_too_large_for_a_float32_input_of_a_linear_layer_is_refused_not_made_inf():
+    first, second = nn.Linear(1, 1, seed=0, dtype="float32"), nn.Linear(1, 1, seed=0, dtype="float64")
+    second.weight.data[:] = 1e30
+    out = second(first(np.ones((1, 1), np.float32)))  # the gradient into first's float32 output is 1e40 in float64
+    with pytest.raises(OverflowError, match=re.escape("a gradient of up to 1e+40 overflows the float32 of the input")):
+        out.backward(np.array([[1e10]]))
+    assert first.weight.grad is None and first.bias.grad is None
+
+
+def test_one_nan_in_a_gradient_does_not_let_another_entry_overflow_unseen():
+    x = Tensor(np.array([1.0, 1.0], dtype=np.float32), requires_grad=True)
+    k = Tensor(np.array([1e30, 1e30]))
+    out = x * k  # float64
+    with pytest.raises(OverflowError, match=re.escape("a gradient of up to 1e+40 overflows the float32")):
+        out.backward(np.array([np.nan, 1e10]))
+    assert x.grad is None
+    out.backward(np.array([np.nan, 1.0]))  # a NaN alone goes through, as NaN inputs do
+    assert np.isnan(x.grad[0]) and x.grad[1] == np.float32(1e30)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_mean_whose_sum_overflows_but_which_fits_is_computed(dtype):
+    largest = np.finfo(dtype).max
+    x = Tensor(np.full(3, largest * 0.6, dtype=dtype), requires_grad=True)
+    mean = x.mean()
+    assert mean.item() == pytest.approx(float(largest) * 0.6, rel=1e-6)
+    mean.backward()
+    np.testing.assert_allclose(x.grad, np.full(3, 1 / 3), rtol=1e-6)
+    columns = Tensor(np.array([[largest * 0.6, 1.0], [largest * 0.6, 3.0]], dtype=dtype)).mean(axis=0)
+    np.testing.assert_allclose(columns.data, [largest * 0.6, 2.0], rtol=1e-6)
+    assert np.isinf(Tensor(np.array([np.inf, 1.0], dtype=dtype)).mean().item())
+
+
 def test_tensor_ops_leave_the_callers_numpy_error_state_as_it_was_in_every_thread():
     def ops_then_error_state(setting: str) -> dict:
         with np.errstate(all=setting):

@@ -1346,3 +1346,35 @@ def test_a_ragged_gradient_for_backward_is_a_type_error():
 def test_a_finite_number_beyond_a_float_is_refused_not_made_inf(make, message):
     with pytest.raises(OverflowError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("grad", "kind", "message"),
+    [(np.ones(5), ValueError, "Tensor.vjp: the gradient must have this Tensor's shape (3,), got (5,)"),
+     (np.ones((2, 3)), ValueError, "the gradient must have this Tensor's shape (3,), got (2, 3)"),
+     (np.array(["a", "b", "c"]), TypeError, "Tensor.vjp: the gradient must hold real numbers, got <U1")],
+)
+def test_vjp_refuses_a_gradient_that_is_not_one_for_its_tensor(grad, kind, message):
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    with pytest.raises(kind, match=re.escape(message)):
+        x.exp().vjp(grad)
+
+
+def test_vjp_gives_each_parent_a_gradient_in_its_own_dtype_and_backpropagate_takes_a_number_seed():
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    for grad in (np.ones(3, np.float32), np.ones(3, int)):
+        (result,) = x.exp().vjp(grad)
+        assert result.dtype == np.float64
+        np.testing.assert_allclose(result, np.exp(np.arange(3.0)))
+    grads = autograd.backpropagate(x.sum() + 1, 1.0)
+    np.testing.assert_array_equal(grads[x], [1.0, 1.0, 1.0])
+
+
+def test_a_fraction_is_a_constant_as_a_float_is():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    half = fractions.Fraction(1, 2)
+    for result in (x * half, half * x, x + half, half - x, x / half):
+        expected = {"*": x.data * 0.5, "+": x.data + 0.5, "-": 0.5 - x.data, "/": x.data / 0.5}[result.op]
+        np.testing.assert_array_equal(result.data, expected)
+    with pytest.raises(OverflowError, match="the constant 1e\\+300 overflows float32"):
+        Tensor([1.0]) * fractions.Fraction(10**300)
