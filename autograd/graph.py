@@ -131,24 +131,31 @@ class _State:
     """Process-wide switches read by every op (kept where they are read fastest: a thread-local would add a
     third to the cost of a scalar op).
 
-    ``recording`` and ``anomaly`` follow how many `no_grad` and `detect_anomaly` blocks are open in any thread,
-    so blocks of two threads that overlap leave them as they were once both are done, in whatever order they
-    end. ``scope`` is the path of the module running (`enter_scope`): a thread goes back to its own previous
-    one, or, leaving its last, to that of another thread still inside one."""
+    ``recording`` is True while no thread is inside a `no_grad` block; while one is, an op asks
+    `records_in_this_thread`, so the block of one thread never stops another from recording. ``anomaly``
+    follows how many `detect_anomaly` blocks are open in any thread, so blocks of two threads that overlap
+    leave it as it was once both are done, in whatever order they end. ``scope`` is the path of the module
+    running (`enter_scope`): a thread goes back to its own previous one, or, leaving its last, to that of
+    another thread still inside one."""
 
-    __slots__ = ("recording", "anomaly", "scope", "no_grad_blocks", "anomaly_blocks")
+    __slots__ = ("recording", "anomaly", "scope", "anomaly_blocks")
 
     def __init__(self) -> None:
         self.recording = True
         self.anomaly = False
         self.scope = ""
-        self.no_grad_blocks = 0
         self.anomaly_blocks = 0
 
 
 state = _State()
 _blocks = threading.Lock()  # guards the counts of open blocks, which threads change
 _scopes: dict[int, str] = {}  # the path of each thread inside a module or scope(), by thread id
+_no_grad_blocks: dict[int, int] = {}  # how many no_grad blocks each thread has open, by thread id
+
+
+def records_in_this_thread() -> bool:
+    """Whether an op run now in this thread records a graph: no `no_grad` block is open in it."""
+    return state.recording or threading.get_ident() not in _no_grad_blocks
 
 
 def enter_scope(path: str) -> str:
@@ -359,19 +366,21 @@ def detect_anomaly() -> Iterator[None]:
 def no_grad() -> Iterator[None]:
     """Build no graph inside the block: results are leaves, as for inference or weight updates.
 
-    The switch is the whole process's (read by every op, it is kept where it is read fastest), not each
-    thread's as in PyTorch: while one thread is inside the block, ops in other threads record no graph either.
-    Graphs are recorded again once every thread's blocks have ended.
+    It holds for the thread that opened it, as in PyTorch: ops that other threads run meanwhile (a training step
+    while another thread calls `nn.predict`) record their graphs as ever.
     """
+    thread = threading.get_ident()  # the block's own thread, even if a generator ends it in another
     with _blocks:
-        state.no_grad_blocks += 1
+        _no_grad_blocks[thread] = _no_grad_blocks.get(thread, 0) + 1
         state.recording = False
     try:
         yield
     finally:
         with _blocks:
-            state.no_grad_blocks -= 1
-            state.recording = state.no_grad_blocks == 0
+            left = _no_grad_blocks.pop(thread) - 1
+            if left:
+                _no_grad_blocks[thread] = left
+            state.recording = not _no_grad_blocks
 
 
 @contextmanager

@@ -11,7 +11,17 @@ from typing import Any
 import numpy as np
 
 from . import tensor_ops as ops
-from .graph import IdentityNode, add_context, backpropagate, check_forward, named, own_op, state, topological_order
+from .graph import (
+    IdentityNode,
+    add_context,
+    backpropagate,
+    check_forward,
+    named,
+    own_op,
+    records_in_this_thread,
+    state,
+    topological_order,
+)
 from .value import Value, as_float
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -70,7 +80,7 @@ class Tensor(IdentityNode):
         judged entry by entry; any other (``@``, a reduction) only when all its inputs are finite.
         """
         record = False
-        if state.recording:
+        if state.recording or records_in_this_thread():
             for parent in parents:
                 if parent.requires_grad:
                     record = True

@@ -541,8 +541,9 @@ class Mean(Sum):
         self.count = count
         if not count:
             return out
-        if not np.isfinite(out).all():  # overflowed, or inf and NaN inputs, which give the same either way
-            return (a / count).sum(axis=self.axes, keepdims=self.keepdims)
+        if not np.isfinite(out).all():  # a sum that overflowed, or inf and NaN inputs (the same either way)
+            scaled = (a / count).sum(axis=self.axes, keepdims=self.keepdims)
+            return np.where(np.isfinite(out), out / count, scaled)
         return out / count
 
     def grad(self, grad):

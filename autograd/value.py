@@ -11,7 +11,17 @@ from typing import Any
 import numpy as np
 
 from . import scalar_ops as ops
-from .graph import IdentityNode, add_context, backpropagate, check_forward, named, own_op, state, topological_order
+from .graph import (
+    IdentityNode,
+    add_context,
+    backpropagate,
+    check_forward,
+    named,
+    own_op,
+    records_in_this_thread,
+    state,
+    topological_order,
+)
 
 Number = int | float
 _isfinite = math.isfinite
@@ -156,10 +166,14 @@ class Value(IdentityNode):
             return None
         return fn.forward(*[p.data for p in self.parents])
 
-    def __setstate__(self, state: tuple[Any, dict[str, Any] | None]) -> None:
-        """Unpickle (``copy.deepcopy`` too), a Value pickled before it had a `_pass` included: the slots given."""
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any] | None]) -> None:
+        """Unpickle (``copy.deepcopy`` too), a Value pickled before it had a `_pass` included: the slots given, and
+        the attributes of a subclass's instance dict."""
         self._pass = None
-        for name, value in (state[1] or {}).items():
+        instance, slots = state if isinstance(state, tuple) else (state, None)
+        if instance:
+            self.__dict__.update(instance)
+        for name, value in (slots or {}).items():
             setattr(self, name, value)
 
     def changed_inputs(self) -> str | None:
@@ -352,7 +366,8 @@ def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Valu
     if not _isfinite(data):
         _check_result(op, data, parents)
     record = state
-    if record.recording:
+    recording = record.recording or records_in_this_thread()
+    if recording:
         out = _new_object(Value)
         out._parents = parents
         out._fn = op
@@ -365,7 +380,7 @@ def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Valu
     out.label = ""
     out.scope = record.scope
     out._pass = None
-    if record.anomaly and record.recording:
+    if record.anomaly and recording:
         check_forward(out)
     return out
 

@@ -141,6 +141,12 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Any]) -> list[Value]:
         nin = len(self.neurons[0].w)
+        for index, neuron in enumerate(self.neurons):
+            if len(neuron.w) != nin:
+                raise ValueError(
+                    f"Layer's neuron {index} has {len(neuron.w)} weights, neuron 0 has {nin}: a neuron's w replaced "
+                    f"by hand must keep one weight per input of the layer"
+                )
         x = as_inputs(x)
         if len(x) != nin:
             raise ValueError(f"Layer expected {nin} inputs (nin), got {len(x)}")
@@ -148,12 +154,7 @@ class Layer(Module):
         outputs = Sample()
         previous = graph.enter_scope(self._path)
         try:
-            for index, neuron in enumerate(self.neurons):  # what calling each neuron does, with the inputs read once
-                if len(neuron.w) != nin:
-                    raise ValueError(
-                        f"Layer's neuron {index} has {len(neuron.w)} weights, the layer takes {nin} inputs (nin, "
-                        f"from neuron 0): a neuron's w replaced by hand must keep one weight per input"
-                    )
+            for neuron in self.neurons:  # what calling each neuron does, with the inputs read once
                 graph.state.scope = neuron._path
                 outputs.append(neuron.respond(x, numbers))
         finally:

@@ -163,8 +163,9 @@ def _check_unit_interval(values: Any, what: str, name: str, hint: str = "") -> N
 
 
 def _mean(terms: Any, count: int) -> Any:
+    """The mean of `count` terms: a Tensor's by its own mean op (which scales a sum too large for its dtype first)."""
     if _is_tensor(terms):
-        return terms.sum() * (1.0 / count)
+        return terms.mean() if terms.data.size == count else terms.sum() * (1.0 / count)
     if count == 1:
         return terms[0]
     return autograd.sum(terms) * (1.0 / count)

@@ -73,6 +73,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], lr: float, decay: float = 0.0) -> None:
         params = _parameter_list(type(self).__name__, params)
+        self._positions = {id(p): index for index, p in enumerate(params)}  # as given, for error messages
         self.lr = lr
         self.decay = decay
         self.iterations = 0
@@ -110,9 +111,11 @@ class Optimizer:
         """One update of every parameter from its current gradient: 0 for one the loss did not reach (a Tensor's
         None, a Value's 0.0), so momentum and weight decay still move it; a Tensor frozen with
         ``requires_grad=False`` stays where it is."""
-        for group in self._groups:
-            if not isinstance(group, list) and not group.data.flags.writeable and getattr(group, "requires_grad", True):
-                raise ValueError(f"{type(self).__name__}.step: {_read_only(self.params, group)}")
+        for group in self._groups:  # all checked before any changes, so a refused step leaves everything as it was
+            if isinstance(group, list) or not getattr(group, "requires_grad", True):
+                continue
+            if not group.data.flags.writeable or (group.grad is not None and np.shape(group.grad) != group.data.shape):
+                raise ValueError(f"{type(self).__name__}.step: {self._cannot_update(group)}")
         lr = self.lr / (1.0 + self.decay * self.iterations)
         self.iterations += 1
         for group, state in zip(self._groups, self._state):
@@ -126,6 +129,16 @@ class Optimizer:
                 group.data = self.update(group.data, grad, state, lr)
                 if isinstance(group, Tensor):  # changed in place: a graph built before this step refuses backward()
                     group.version += 1
+
+    def _cannot_update(self, param: Any) -> str:
+        """Why `step` cannot update the Tensor `param`: a read-only array, or a gradient of another shape."""
+        where = f"the parameter at position {self._positions[id(param)]} (shape {param.data.shape})"
+        if not param.data.flags.writeable:
+            return (
+                f"{where} holds a read-only array, which the update changes in place: give it a writeable copy "
+                f"(p.data = p.data.copy()) before training"
+            )
+        return f"{where} has a gradient of shape {np.shape(param.grad)}: a gradient must have its parameter's shape"
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Everything the next step depends on, as arrays by name (copies), to save and resume training with.
@@ -215,15 +228,6 @@ def _iterations(name: str, value: Any) -> int:
     if value < 0:
         raise ValueError(f"{name} must be >= 0 (the steps taken), got {value!r}")
     return int(value)
-
-
-def _read_only(params: list[Any], group: Any) -> str:
-    """Why `step` cannot update `group`, a Tensor among `params` whose array is read-only."""
-    index = next(i for i, p in enumerate(params) if p is group)
-    return (
-        f"the parameter at position {index} (shape {group.data.shape}) holds a read-only array, which the update "
-        f"changes in place: give it a writeable copy (p.data = p.data.copy()) before training"
-    )
 
 
 def _check_keys(state: Any, required: list[str], optional: Any, owner: str, reader: str) -> None:

@@ -85,6 +85,12 @@ class Perceptron(Module):
             raise ValueError(f"y must hold one 0/1 target per sample, got shape {given} for {len(X)} samples")
         if not np.isin(y, (0.0, 1.0)).all():
             raise ValueError(f"perceptron targets must be 0 or 1, got {np.unique(y).tolist()}")
+        numbers = [wi.data for wi in self.w] + [self.b.data]
+        if not all(math.isfinite(number) for number in numbers):
+            raise ValueError(
+                f"the perceptron's weights and bias hold NaN or inf before training ({_listed(numbers)}): set finite "
+                f"ones, or make a new Perceptron"
+            )
         result = PerceptronResult(converged=False, epochs=0)
         step = 0
         for epoch in range(1, epochs + 1):
@@ -126,8 +132,7 @@ class Perceptron(Module):
         """FloatingPointError if an update made a weight or the bias inf or NaN (float arithmetic does not raise)."""
         numbers = [wi.data for wi in self.w] + [self.b.data]
         if not all(math.isfinite(number) for number in numbers):
-            shown = ", ".join(f"{number:g}" for number in numbers)
-            raise _too_large(f"an update made them {shown}", epoch, lr)
+            raise _too_large(f"an update made them {_listed(numbers)}", epoch, lr)
 
     def _overflows(self, X: np.ndarray) -> bool:
         """Whether the perceptron's own weighted sum overflows on some sample of `X` (its weights too large)."""
@@ -139,6 +144,10 @@ class Perceptron(Module):
 
     def extra_repr(self) -> str:
         return f"{self.nin}"
+
+
+def _listed(numbers: list[float]) -> str:
+    return ", ".join(f"{number:g}" for number in numbers)
 
 
 def _too_large(cause: str, epoch: int, lr: float) -> FloatingPointError:

@@ -37,13 +37,14 @@ import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from chainrule import __version__
 from chainrule.autograd import Tensor, Value, backpropagate, no_grad
-from chainrule.autograd.graph import state as graph_state
+from chainrule.autograd.graph import records_in_this_thread
 
 from .activations import activate
 from .init import check_size
@@ -247,15 +248,20 @@ def _stage(module: Any) -> Stage:
     return Stage(module, module.weight, module.bias, module.activation)
 
 
-def _layout(model: Any) -> tuple[tuple[tuple[int, Any], ...], tuple[int, ...]]:
-    """The identities of `model`'s modules (with the activation each names) and of its parameters, in order: what
-    its stages were made from."""
-    modules, stack = [], [model]
+def _layout(model: Any) -> list[Any]:
+    """`model`'s modules, the activation each names, and its parameters, in order: what its stages were made from
+    (the objects themselves, so that a copy of a Recorder made with its model, or unpickled, compares its own)."""
+    layout, stack = [], [model]
     while stack:
         module = stack.pop()
-        modules.append((id(module), getattr(module, "activation", None)))
+        layout += [module, getattr(module, "activation", None)]
         stack.extend(child for _, child in reversed(list(module._children())))
-    return tuple(modules), tuple(id(p) for p in model.parameters())
+    return layout + list(model.parameters())
+
+
+def _same_layout(now: list[Any], made: list[Any]) -> bool:
+    """Whether two `_layout`s hold the same objects (by identity: a Tensor's ``==`` compares numbers)."""
+    return len(now) == len(made) and all(a is b or (isinstance(a, str) and a == b) for a, b in zip(now, made))
 
 
 def _checked_mapping(hyperparameters: Any) -> Mapping[str, Any]:
@@ -270,11 +276,19 @@ def _checked_mapping(hyperparameters: Any) -> Mapping[str, Any]:
 
 
 def _as_list(module: Any) -> Callable[[Any], list[Value]]:
-    return lambda x: [module(x)]
+    return partial(_in_a_list, module)
+
+
+def _in_a_list(module: Any, x: Any) -> list[Value]:
+    return [module(x)]
 
 
 def _chain(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda x: second(first(x))
+    return partial(_one_after_the_other, first, second)
+
+
+def _one_after_the_other(first: Callable[[Any], Any], second: Callable[[Any], Any], x: Any) -> Any:
+    return second(first(x))
 
 
 MAX_GRID, MAX_NEURON_GRID = 256, 64
@@ -516,12 +530,12 @@ class Recorder:
         """RuntimeError under no_grad (the frame's own backward pass would find no graph and film every gradient
         as 0); ValueError if the model's modules, activations or parameters are no longer those its stages were made
         from (`_layout`)."""
-        if not graph_state.recording:
+        if not records_in_this_thread():
             raise RuntimeError(
                 "Recorder: a frame is filmed by a forward and backward pass of its own, which no_grad() switches "
                 "off: call record_step() (and make the Recorder) outside no_grad()"
             )
-        if _layout(self.model) != self._layout:
+        if not _same_layout(_layout(self.model), self._layout):
             raise ValueError(
                 "Recorder: a module, an activation or a parameter of the model was replaced, added or removed after "
                 "the Recorder was made, so the film would show the model as it was: make a new Recorder for the model "

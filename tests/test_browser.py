@@ -728,14 +728,15 @@ def test_a_long_unbroken_title_wraps_in_a_narrow_window(browser, tmp_path):
         visit.page.close()
 
 
-@pytest.mark.parametrize("hidden", [[8, 1], [12, 1], [16, 16, 1]])
+@pytest.mark.parametrize("hidden", [[2, 1], [6, 1], [8, 1], [12, 1], [8, 8, 1], [16, 16, 1]])
 def test_a_films_notebook_frame_is_as_tall_as_its_page(browser, tmp_path, hidden):
     X, y = nn.data.moons(30, seed=0)
     model = nn.MLP(2, hidden, output_activation="sigmoid", seed=0, backend="numpy")
     shown = viz.film(nn.Recorder(model, X, y, "binary_cross_entropy"))
     shown.save(tmp_path / "film.html")
-    visit = Visit(browser, tmp_path / "film.html", width=1000)
-    visit.page.wait_for_function(LOADED, timeout=20_000)
-    assert visit.page.evaluate("document.documentElement.scrollHeight") <= shown.height
-    visit.clean()
-    visit.page.close()
+    for width in (900, 1000, 1200, 1400):  # a notebook's cells, narrow to wide
+        visit = Visit(browser, tmp_path / "film.html", width=width)
+        visit.page.wait_for_function(LOADED, timeout=20_000)
+        assert visit.page.evaluate("document.documentElement.scrollHeight") <= shown.height, width
+        visit.clean()
+        visit.page.close()

@@ -632,3 +632,24 @@ def test_a_title_that_utf8_cannot_hold_is_shown_as_its_escape(tmp_path):
     page = viz.film(recording, tmp_path / "film.html")
     text = (tmp_path / "film.html").read_text(encoding="utf-8")
     assert "<title>run \\udcff</title>" in text and repr(page).startswith("<Film: 2 frames")
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_recorder_copied_with_its_model_films_the_copy(how):
+    import copy
+    import pickle
+
+    X, y = XOR
+    model = xor_model("scalar")
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    recorder = nn.Recorder(model, X, y, "binary_cross_entropy", grid=8, neuron_grid=4)
+    nn.fit(model, X, y, "binary_cross_entropy", optimizer, epochs=2, on_step_end=recorder, progress=False)
+    again = copy.deepcopy if how == "deepcopy" else lambda objects: pickle.loads(pickle.dumps(objects))
+    model2, optimizer2, recorder2 = again((model, optimizer, recorder))
+    nn.fit(model2, X, y, "binary_cross_entropy", optimizer2, epochs=1, on_step_end=recorder2, progress=False)
+    assert recorder2.recording.steps.tolist() == [0, 1, 2, 3] and recorder.recording.steps.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(recorder2.recording.weights[0][-1], [[n.w[i].data for i in range(2)]
+                                                                        for n in model2.layers[0].neurons])
+    for module in (nn.Neuron(2, "sigmoid", seed=0), nn.Perceptron(2, seed=0)):
+        single = pickle.loads(pickle.dumps(nn.Recorder(module, X, y, "binary_cross_entropy", grid=8, neuron_grid=4)))
+        assert single.recording.steps.tolist() == [0]

@@ -511,3 +511,11 @@ def test_cross_entropy_takes_one_label_for_one_sample_on_both_backends():
     assert from_values.data == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match=r"cross_entropy: class targets must lie in \[0, 2\], got 3\.\.3"):
         losses.cross_entropy(tensor([z]), 3)
+
+
+def test_a_tensor_loss_whose_sum_overflows_but_whose_mean_fits_is_computed():
+    pred = Tensor(np.full(3, 1.2e154), requires_grad=True)  # squares of 1.44e308: their sum overflows float64
+    loss = nn.losses.mse(pred, np.zeros(3))
+    assert loss.item() == pytest.approx(1.44e308, rel=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(pred.grad, np.full(3, 2 * 1.2e154 / 3), rtol=1e-12)

@@ -285,11 +285,23 @@ def test_perceptron_updates_that_reach_inf_are_refused_not_kept(X, lr, shown):
         perceptron.fit(X, [1, 1], epochs=5, lr=lr)
 
 
-def test_a_layer_refuses_a_neuron_whose_weights_were_replaced_by_a_list_of_another_length():
+def test_perceptron_weights_that_are_nan_before_training_are_refused_without_blaming_the_learning_rate():
+    perceptron = nn.Perceptron(2)
+    perceptron.w[0].data = math.nan
+    with pytest.raises(ValueError, match=re.escape("the perceptron's weights and bias hold NaN or inf before training "
+                                                   "(nan, 0, 0): set finite ones")):
+        perceptron.fit(*logic_gate("and"), lr=0.1)
+
+
+@pytest.mark.parametrize("replaced", [0, 1])
+def test_a_layer_refuses_a_neuron_whose_weights_were_replaced_by_a_list_of_another_length(replaced):
     layer = nn.Layer(3, 2, "linear", seed=0)
-    layer.neurons[1].w = [Parameter(1.0), Parameter(1.0)]
-    with pytest.raises(ValueError, match=re.escape("Layer's neuron 1 has 2 weights, the layer takes 3 inputs")):
+    layer.neurons[replaced].w = [Parameter(1.0), Parameter(1.0)]
+    other = 1 - replaced
+    message = (f"Layer's neuron 1 has {len(layer.neurons[1].w)} weights, neuron 0 has {len(layer.neurons[0].w)}")
+    with pytest.raises(ValueError, match=re.escape(message)):
         layer([1.0, 2.0, 3.0])
+    assert len(layer.neurons[other].w) == 3
 
 
 def test_perceptron_predict_wants_rows():

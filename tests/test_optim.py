@@ -702,10 +702,21 @@ def test_a_read_only_parameter_is_refused_before_anything_changes():
     frozen_array = np.zeros(3)
     frozen_array.flags.writeable = False
     first, second = Tensor(np.zeros(2), requires_grad=True), Tensor(frozen_array, requires_grad=True)
-    optimizer = nn.Adam([first, second], lr=0.1)
+    optimizer = nn.Adam([first, second, Parameter(2.0)], lr=0.1)  # the Value goes first in the optimizer's order
     first.grad, second.grad = np.ones(2), np.ones(3)
     with pytest.raises(ValueError, match=re.escape("Adam.step: the parameter at position 1 (shape (3,)) holds a "
-                                                   "read-only array")):
+                                                   "read-only array")):  # position 1 in the list given
+        optimizer.step()
+    assert optimizer.iterations == 0 and optimizer.state_of(first) == {}
+    np.testing.assert_array_equal(first.data, [0.0, 0.0])
+
+
+def test_a_gradient_of_another_shape_is_refused_before_anything_changes_naming_the_position_given():
+    first, second = Tensor(np.zeros(2), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+    optimizer = nn.Adam([first, Parameter(1.0), second], lr=0.1)  # the Value first, in the optimizer's own order
+    first.grad, second.grad = np.ones(2), np.ones((3, 1))
+    with pytest.raises(ValueError, match=re.escape("Adam.step: the parameter at position 2 (shape (3,)) has a gradient "
+                                                   "of shape (3, 1): a gradient must have its parameter's shape")):
         optimizer.step()
     assert optimizer.iterations == 0 and optimizer.state_of(first) == {}
     np.testing.assert_array_equal(first.data, [0.0, 0.0])

@@ -872,6 +872,49 @@ def test_blocks_of_two_threads_that_overlap_leave_the_switches_as_they_were(bloc
     assert y.requires_grad and y.scope == ""
 
 
+def test_no_grad_in_one_thread_leaves_the_graphs_another_thread_builds_meanwhile():
+    import threading
+
+    inside, done = threading.Event(), threading.Event()
+
+    def predicting():
+        with autograd.no_grad():
+            inside.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=predicting)
+    thread.start()
+    try:
+        inside.wait(5)
+        x = Value(2.0)
+        y = x * x  # recorded in this thread, though the other is inside no_grad
+        y.backward()
+        assert y.requires_grad and x.grad == 4.0
+        t = Tensor([2.0], requires_grad=True)
+        (t * t).sum().backward()
+        assert t.grad[0] == 4.0
+        with autograd.no_grad():
+            assert not (x * x).requires_grad  # this thread's own block still holds
+    finally:
+        done.set()
+        thread.join(10)
+    assert autograd.graph.state.recording
+
+
+class _Tagged(Value):
+    """A Value with an attribute of its own, in its instance dict."""
+
+
+def test_a_value_subclass_keeps_its_own_attributes_when_copied_or_pickled():
+    import copy
+    import pickle
+
+    v = _Tagged(1.5, label="v")
+    v.unit = "cm"
+    for again in (copy.copy(v), copy.deepcopy(v), pickle.loads(pickle.dumps(v))):
+        assert type(again) is _Tagged and (again.data, again.label, again.unit) == (1.5, "v", "cm")
+
+
 def test_a_value_given_two_labels_is_refused():
     for make in (lambda: Value(2.0, "x", label="y"), lambda: Value(2.0, (), "", "x", label="y")):
         with pytest.raises(TypeError) as raised:

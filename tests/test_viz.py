@@ -1390,3 +1390,48 @@ def test_a_label_too_long_for_dot_is_drawn_shortened_by_both_renderers(tmp_path)
             svg = viz.render(o, tmp_path / "long.svg", renderer=renderer).read_text(encoding="utf-8")
             shown = max(ET.fromstring(svg).itertext(), key=len)
             assert shown == label[:250] + "\u2026" + label[-249:]
+
+
+def test_a_format_graphviz_pure_cannot_write_is_refused_naming_the_ones_it_can(without_system_graphviz):
+    digraph = viz.draw_dot(neuron()["o"], format="pdf")
+    message = "format 'pdf' needs Graphviz's `dot` (install Graphviz so that it is on PATH): graphviz-pure, the " \
+              "renderer found here, writes canon, dot"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        digraph.pipe()
+    assert digraph.pipe(format="svg").lstrip().startswith(b"<")
+
+
+def test_summaries_give_the_mean_of_numbers_whose_sum_overflows_and_nan_for_both_infinities_quietly():
+    import warnings
+
+    from chainrule.viz.style import signal
+
+    huge = autograd.Tensor(np.full(5, 1e308), requires_grad=True)
+    assert summary(huge.data) == "mean 1e308 \u00b7 min 1e308 \u00b7 max 1e308"
+    assert signal(np.full(5, 1e308)) == pytest.approx(1e308)
+    both = np.array([np.inf, -np.inf, 1.0, 2.0, 3.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert summary(both) == "mean nan \u00b7 min \u2212\u221e \u00b7 max \u221e"
+        assert signal(both) is None
+        viz.draw_graph(autograd.Tensor(both, requires_grad=True).sum())
+
+
+def test_collapse_layer_draws_a_layer_called_on_its_own_as_one_box():
+    layer = nn.Layer(3, 4, seed=0)
+    out = autograd.sum(layer([Value(1.0, "x0"), Value(2.0, "x1"), Value(3.0, "x2")]))
+    out.backward()
+    boxes = [n for n in dot_statements(viz.draw_graph(out, collapse="layer").source)[0] if n.startswith("g")]
+    assert len(boxes) == 1 and "<B>layer</B>" in viz.draw_graph(out, collapse="layer").source
+    neurons = [n for n in dot_statements(viz.draw_graph(out, collapse="neuron").source)[0] if n.startswith("g")]
+    assert len(neurons) == 4
+
+
+def test_a_scope_name_too_long_for_dot_is_drawn_shortened(tmp_path):
+    name = "layer&" * 3000
+    with autograd.scope(name):
+        out = Value(2.0, "x") * 3
+    renderers = ["graphviz-pure"] + (["dot"] if shutil.which("dot") else [])
+    for renderer in renderers:
+        svg = viz.render(out, tmp_path / "scope.svg", renderer=renderer, collapse="layer").read_text(encoding="utf-8")
+        assert name[:250] + "\u2026" + name[-249:] in "".join(ET.fromstring(svg).itertext())

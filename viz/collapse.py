@@ -24,7 +24,8 @@ def group_key(scope: str, mode: str) -> str:
     """The box a node with this `scope` goes into ("" for none).
 
     "neuron" cuts the scope after its last ``neurons.<i>`` (``layers.1.neurons.3``), "layer"
-    after its first ``layers.<i>`` (``layers.1``); a scope with neither is its own group.
+    after its first ``layers.<i>`` (``layers.1``); a scope with neither is its own group, but for the neurons
+    of a layer called on its own (``neurons.<i>``), which "layer" puts in one box, ``layer``.
     """
     if not scope:
         return ""
@@ -36,6 +37,8 @@ def group_key(scope: str, mode: str) -> str:
     else:
         cuts = [i for i in pairs if parts[i] == "layers"]
         cut = cuts[0] if cuts else None
+        if cut is None and pairs and pairs[0] == 0 and parts[0] == "neurons":
+            return "layer"
     return scope if cut is None else ".".join(parts[: cut + 2])
 
 

@@ -54,7 +54,8 @@ def draw_graph(
     `format` is what ``.render()`` and ``.pipe()`` produce. The Digraph renders and displays
     in Jupyter without system Graphviz (see `PortableDigraph`).
 
-    `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box, and more
+    `collapse` ("neuron" or "layer") draws each `nn` neuron or layer as one box (the neurons
+    of a Layer or an MLP: a Neuron called on its own is drawn node by node), and more
     than `FOLD_INPUTS` (8) inputs that feed the same boxes, such as an image's pixels, as one
     box of inputs; `highlight`
     (a node or an iterable of nodes) gets a thick orange border. Raises ValueError when the
@@ -187,7 +188,8 @@ def _check_current(root: Any, order: list[Any]) -> None:
     (see `Value.recomputed`, `Tensor.recomputed`), or if the root knows of an input of its graph changed since
     (`changed_inputs`: a change that left every result as it was, such as of a factor of 0, still changes the
     local derivatives drawn): the picture would show old and new numbers side by side as if they belonged
-    together."""
+    together. A Tensor's ``.data`` reassigned by hand is seen only where it changes a result: like PyTorch's
+    ``.data``, it bypasses the count of in-place changes that optimizer steps keep."""
     for node in order:
         recomputed = getattr(node, "recomputed", None)
         if recomputed is None or not node.parents:
@@ -431,7 +433,7 @@ class _Painter:
         digraph.edge(tail, head, **attrs)
 
     def op(self, digraph: graphviz.Digraph, node: Any, op_id: str) -> None:
-        text = op_text(node) or "?"
+        text = shortened(op_text(node)) or "?"
         digraph.node(
             op_id,
             label=f"<{escape(text)}>",
@@ -500,8 +502,8 @@ class _Painter:
             facts.append(_count(group.params, "param"))
         facts.append(_count(len(group.members), "node"))
         rows = [
-            f'<TR><TD COLSPAN="2" {_fill(style.BOX_HEADER)}><B>{escape(group.key)}</B></TD></TR>',
-            _wide(f'<FONT POINT-SIZE="9" COLOR="{style.MUTED}">{escape(" · ".join(facts))}</FONT>'),
+            f'<TR><TD COLSPAN="2" {_fill(style.BOX_HEADER)}><B>{escape(shortened(group.key))}</B></TD></TR>',
+            _wide(f'<FONT POINT-SIZE="9" COLOR="{style.MUTED}">{escape(shortened(" · ".join(facts)))}</FONT>'),
         ]
         if len(outputs) > 1:
             rows.append(_wide(f'<FONT POINT-SIZE="9">{len(outputs)} outputs</FONT>'))

@@ -248,12 +248,13 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
 
 
 def _height(sizes: list[int]) -> int:
-    """Pixels the page needs in a notebook's frame about 1000 px wide (two columns of panels)."""
+    """Pixels the page needs in a notebook's frame 900 to 1400 px wide (two columns of panels), with room for the
+    text that wraps onto more lines in the narrower ones."""
     widest = max(sizes)
     box, gap = (24, 8) if widest > 8 else (36, 16) if widest > 4 else (48, 16)
     diagram = widest * box + (widest - 1) * gap + 44
     legend = 160 if len(sizes) == 3 else 130  # under one hidden layer's narrow diagram it wraps to more lines
-    return 560 + max(diagram + legend, 560)
+    return 560 + max(diagram + legend, 560) + (90 if widest > 4 else 0)
 
 
 def _plain(value: Any) -> Any:

@@ -32,6 +32,13 @@ def _exe(name: str) -> str:
     return name + ".exe" if os.name == "nt" else name
 
 
+PURE_FORMATS = (
+    "canon", "dot", "dot_json", "gv", "jpe", "jpeg", "jpg", "json", "json0", "plain", "plain-ext", "png", "svg",
+    "xdot", "xdot1.2", "xdot1.4", "xdot_json",
+)
+"""The output formats graphviz-pure writes (no pdf, gif or ps, which need Graphviz's own `dot`)."""
+
+
 def find_graphviz_pure() -> str | None:
     """The `graphviz-pure` installed with this package (next to the interpreter), else one on PATH."""
     folders = [Path(sys.executable).parent]
@@ -126,6 +133,11 @@ def run_renderer(
     if not 0 < timeout < math.inf:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     program = find_renderer(renderer)
+    if Path(program).name.startswith("graphviz-pure") and fmt not in PURE_FORMATS:
+        raise ValueError(
+            f"format {fmt!r} needs Graphviz's `dot` (install Graphviz so that it is on PATH): graphviz-pure, the "
+            f"renderer found here, writes {', '.join(PURE_FORMATS)}"
+        )
     command = [program, f"-T{fmt}"]
     if fmt == "png":
         command.append(f"-Gdpi={PNG_DPI if nodes <= LARGE else 72}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .text import is_array
+from .text import is_array, mean_of
 
 FONT = "Helvetica"
 FONT_SIZE = 11
@@ -76,7 +76,7 @@ def signal(grad: Any) -> float | None:
         array = np.asarray(grad, dtype=float)
         if array.size == 0:
             return None
-        grad = array.mean()
+        grad = mean_of(array)
     value = float(grad)
     return value if math.isfinite(value) else None
 

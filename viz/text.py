@@ -58,8 +58,19 @@ def summary(x: Any) -> str:
         return "[]"
     if array.size <= 4:
         return _nested(array)
-    mean = array.mean(dtype=np.float64)  # float32 would overflow summing entries near its largest
-    return f"mean {number(mean)} \u00b7 min {number(array.min())} \u00b7 max {number(array.max())}"
+    return f"mean {number(mean_of(array))} \u00b7 min {number(array.min())} \u00b7 max {number(array.max())}"
+
+
+def mean_of(array: Any) -> float:
+    """The mean of a non-empty numeric array, in float64: scaled first where the sum of finite entries overflows
+    (five of 1e308), and NaN without a warning for +inf with −inf, as it is."""
+    import numpy as np
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(array.mean(dtype=np.float64))
+        if not math.isfinite(mean) and np.isfinite(array).all():
+            mean = float((np.asarray(array, dtype=np.float64) / array.size).sum())
+    return mean
 
 
 def _nested(array: Any) -> str:
