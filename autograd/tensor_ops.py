@@ -543,6 +543,8 @@ class Mean(Sum):
             return out
         if not np.isfinite(out).all():  # a sum that overflowed, or inf and NaN inputs (the same either way)
             scaled = (a / count).sum(axis=self.axes, keepdims=self.keepdims)
+            low, high = a.min(axis=self.axes, keepdims=self.keepdims), a.max(axis=self.axes, keepdims=self.keepdims)
+            scaled = np.minimum(np.maximum(scaled, low), high)  # where the mean lies, which rounding may leave
             return np.where(np.isfinite(out), out / count, scaled)
         return out / count
 

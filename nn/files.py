@@ -6,6 +6,7 @@ import each other, and writing files is no job for `autograd`, the one package b
 
 from __future__ import annotations
 
+import errno
 import os
 import reprlib
 import secrets
@@ -56,7 +57,9 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
         mode = written.stat().st_mode & 0o777
     except OSError:
         mode = None
-    temporary = written.with_name(f".{written.name}.{secrets.token_hex(4)}.tmp")
+    if mode is not None and not os.access(written, os.W_OK):  # os.replace needs only the folder's permission
+        raise PermissionError(errno.EACCES, "Permission denied", str(target))
+    temporary = written.with_name(f".chainrule-{secrets.token_hex(8)}.tmp")  # short: any name that fits, fits
     try:
         descriptor = os.open(temporary, _FLAGS, 0o666)  # the umask applies, as for open()
     except OSError as error:

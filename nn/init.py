@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,11 @@ def rng_from(seed: Seed) -> np.random.Generator:
         if seed is not None and seed < 0:
             raise ValueError(f"seed must be an int >= 0, a numpy.random.Generator or None, got {seed!r}")
         return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}")
+    if isinstance(seed, np.random.RandomState):
+        shown = ": make a Generator with numpy.random.default_rng(seed)"
+    else:
+        shown = f" {reprlib.repr(seed)}"
+    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {type(seed).__name__}{shown}")
 
 
 def initial_weights(nin: int, nout: int, activation: str, rng: np.random.Generator) -> np.ndarray:
@@ -40,7 +45,9 @@ def real_numbers(values: Any, what: str) -> list[float]:
     """`values` as floats: an ordered sequence (list, tuple or 1-D array) of finite real numbers, not a string or a
     set (whose order is not the one written); TypeError naming `what` otherwise (ValueError for NaN or inf, which a
     model cannot compute with)."""
-    if isinstance(values, (str, bytes, set, frozenset, dict)) or not isinstance(values, (Sequence, np.ndarray)):
+    if isinstance(values, (str, bytes, set, frozenset, dict)) or not isinstance(values, (Sequence, np.ndarray)) or (
+        isinstance(values, np.ndarray) and values.ndim != 1
+    ):
         raise TypeError(f"{what} must be a list of real numbers, got {type(values).__name__} {values!r}")
     floats = []
     for value in values.tolist() if isinstance(values, np.ndarray) else values:

@@ -84,8 +84,9 @@ class Neuron(Module):
     ) -> None:
         nin = check_size("nin", nin)
         self.activation = activation = check_activation(_with_nonlin(activation, nonlin))
+        rng = rng_from(seed)  # checked even when the weights are given
         if weights is None:
-            weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
+            weights = initial_weights(nin, 1, activation, rng)[0]
         else:
             weights = real_numbers(weights, "Neuron weights")
             if len(weights) != nin:

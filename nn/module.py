@@ -281,6 +281,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"no saved model or state at {str(source)!r}{also}")
     if source.is_dir():
         raise IsADirectoryError(f"{str(source)!r} is a folder, not a saved chainrule model or state")
+    with open(source, "rb"):  # a file this user may not read: its PermissionError, not "not a saved model"
+        pass
     not_a_model = (
         f"{str(source)!r} is not a saved chainrule model or state (an .npz file of arrays, as Module.save and "
         f"Optimizer.save write)"
@@ -291,7 +293,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         with np.load(source, allow_pickle=False) as archive:
             state = {key: archive[key] for key in archive.files}
     # zlib: a damaged compressed member; RuntimeError: an encrypted one; NotImplementedError: an unknown compression
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
+    # MemoryError: a member whose header claims a shape far larger than its bytes
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError,
+            MemoryError):
         raise ValueError(not_a_model) from None
     declared = declared_members(source)
     if declared is not None and declared != len(state):  # what a damaged directory hides would be lost unseen

@@ -73,7 +73,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], lr: float, decay: float = 0.0) -> None:
         params = _parameter_list(type(self).__name__, params)
-        self._positions = {id(p): index for index, p in enumerate(params)}  # as given, for error messages
+        self._given = params  # in the order given, which error messages count in
         self.lr = lr
         self.decay = decay
         self.iterations = 0
@@ -132,7 +132,9 @@ class Optimizer:
 
     def _cannot_update(self, param: Any) -> str:
         """Why `step` cannot update the Tensor `param`: a read-only array, or a gradient of another shape."""
-        where = f"the parameter at position {self._positions[id(param)]} (shape {param.data.shape})"
+        given = getattr(self, "_given", None) or self.params  # an optimizer pickled before it kept the order
+        position = next(index for index, p in enumerate(given) if p is param)
+        where = f"the parameter at position {position} (shape {param.data.shape})"
         if not param.data.flags.writeable:
             return (
                 f"{where} holds a read-only array, which the update changes in place: give it a writeable copy "

@@ -91,6 +91,11 @@ class Perceptron(Module):
                 f"the perceptron's weights and bias hold NaN or inf before training ({_listed(numbers)}): set finite "
                 f"ones, or make a new Perceptron"
             )
+        if self._overflows(X):  # before any update, which the learning rate could be blamed for
+            raise ValueError(
+                f"the perceptron's weighted sum overflows a float on these inputs before training, with weights and "
+                f"bias {_listed(numbers)}: scale the inputs down, or set smaller weights"
+            )
         result = PerceptronResult(converged=False, epochs=0)
         step = 0
         for epoch in range(1, epochs + 1):

@@ -728,11 +728,16 @@ def test_a_long_unbroken_title_wraps_in_a_narrow_window(browser, tmp_path):
         visit.page.close()
 
 
-@pytest.mark.parametrize("hidden", [[2, 1], [6, 1], [8, 1], [12, 1], [8, 8, 1], [16, 16, 1]])
-def test_a_films_notebook_frame_is_as_tall_as_its_page(browser, tmp_path, hidden):
+@pytest.mark.parametrize(
+    ("hidden", "title"),
+    [([2, 1], None), ([6, 1], None), ([8, 1], None), ([12, 1], None), ([8, 8, 1], None), ([16, 16, 1], None),
+     ([3, 1], "A two-layer network learns the moons, filmed every step, with its loss and its decision boundary"),
+     ([16, 1], "A two-layer network learns the moons, filmed every step, with its loss and its decision boundary")],
+)
+def test_a_films_notebook_frame_is_as_tall_as_its_page(browser, tmp_path, hidden, title):
     X, y = nn.data.moons(30, seed=0)
     model = nn.MLP(2, hidden, output_activation="sigmoid", seed=0, backend="numpy")
-    shown = viz.film(nn.Recorder(model, X, y, "binary_cross_entropy"))
+    shown = viz.film(nn.Recorder(model, X, y, "binary_cross_entropy"), title=title)
     shown.save(tmp_path / "film.html")
     for width in (900, 1000, 1200, 1400):  # a notebook's cells, narrow to wide
         visit = Visit(browser, tmp_path / "film.html", width=width)

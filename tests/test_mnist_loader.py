@@ -426,7 +426,7 @@ def test_failed_write_removes_the_temporary_file(
     error: BaseException, good_mirror: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failing_replace(src: str, dst: str) -> None:
-        assert Path(src).name.startswith(".train-labels-idx1-ubyte.gz.") and Path(src).exists()
+        assert Path(src).name.startswith(".chainrule-") and Path(src).exists()
         raise error
 
     monkeypatch.setattr(mnist_module.os, "replace", failing_replace)

@@ -6,6 +6,8 @@ import os
 import pickle
 import re
 import stat
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -293,6 +295,14 @@ def test_perceptron_weights_that_are_nan_before_training_are_refused_without_bla
         perceptron.fit(*logic_gate("and"), lr=0.1)
 
 
+def test_perceptron_weights_too_large_for_the_inputs_before_training_are_named_not_the_learning_rate():
+    perceptron = nn.Perceptron(2)
+    perceptron.w[0].data = perceptron.w[1].data = 1e308
+    with pytest.raises(ValueError, match=re.escape("overflows a float on these inputs before training, with weights "
+                                                   "and bias 1e+308, 1e+308, 0: scale the inputs down")):
+        perceptron.fit(*logic_gate("and"), lr=1e-9)
+
+
 @pytest.mark.parametrize("replaced", [0, 1])
 def test_a_layer_refuses_a_neuron_whose_weights_were_replaced_by_a_list_of_another_length(replaced):
     layer = nn.Layer(3, 2, "linear", seed=0)
@@ -446,6 +456,7 @@ def _not_a_model(path):
         ("cut.npz", lambda path: path.write_bytes(_saved_bytes()[:200])),
         ("other.npz", lambda path: _zip_of_text(path)),
         ("damaged.npz", lambda path: path.write_bytes(_compressed_with_a_damaged_stream())),
+        ("boasting.npz", lambda path: _zip_claiming_a_huge_array(path)),
     ],
 )
 def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):
@@ -455,6 +466,39 @@ def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_p
         nn.load(path)
     assert str(error.value) == _not_a_model(path)
     assert "pickle" not in str(error.value).replace(str(tmp_path), "")
+
+
+def _zip_claiming_a_huge_array(path):
+    """A 200-byte npz whose one member's header claims 10**12 numbers: reading it would need terabytes."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("layers.0.weight.npy", header.getvalue())
+
+
+def test_load_of_a_file_this_user_may_not_read_says_so(tmp_path, monkeypatch):
+    from chainrule.nn import module
+
+    path = nn.MLP(2, [3, 1], seed=0).save(tmp_path / "m")
+
+    def refused(file, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(file))
+
+    monkeypatch.setattr(module, "open", refused, raising=False)
+    with pytest.raises(PermissionError, match=re.escape(f"[Errno 13] Permission denied: {str(path)!r}")):
+        nn.load(path)
+
+
+def test_save_refuses_to_replace_a_write_protected_file_and_takes_the_longest_names(tmp_path, monkeypatch):
+    kept = tmp_path / "best.npz"
+    kept.write_bytes(b"the best run")
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: Path(path) != kept)
+    with pytest.raises(PermissionError) as error:
+        nn.MLP(2, [3, 1], seed=0).save(kept)
+    assert str(error.value) == f"[Errno 13] Permission denied: {str(kept)!r}"
+    assert kept.read_bytes() == b"the best run" and sorted(p.name for p in tmp_path.iterdir()) == ["best.npz"]
+    longest = tmp_path / ("w" * 251 + ".npz")  # 255 bytes, the most a file name may have here
+    assert nn.load(nn.MLP(2, [3, 1], seed=0).save(longest)).keys()
 
 
 def _zip_of_text(path):
@@ -917,7 +961,7 @@ def test_tied_weights_and_a_parameter_listed_twice_load_only_one_set_of_numbers(
 
 
 def test_moons_seeds_are_checked_as_every_seed_is():
-    with pytest.raises(TypeError, match="seed must be an int, a numpy.random.Generator or None, got bool"):
+    with pytest.raises(TypeError, match="seed must be an int, a numpy.random.Generator or None, got bool True"):
         nn.data.moons(seed=True)
     with pytest.raises(ValueError, match="seed must be an int >= 0, a numpy.random.Generator or None, got -1"):
         nn.data.moons(seed=-1)
@@ -1011,3 +1055,28 @@ def test_load_state_dict_refuses_true_and_false_as_weights():
     with pytest.raises(TypeError) as raised:
         model.load_state_dict(state)
     assert str(raised.value) == "load_state_dict: 'layers.0.bias' holds bool values, not numbers"
+
+
+@pytest.mark.parametrize(
+    ("make", "kind", "message"),
+    [
+        (lambda: nn.Neuron(2, weights=[0.5, 0.5], seed="not a seed"), TypeError,
+         "seed must be an int, a numpy.random.Generator or None, got str 'not a seed'"),
+        (lambda: nn.Neuron(2, weights=[0.5, 0.5], seed=-5), ValueError, "seed must be an int >= 0"),
+        (lambda: nn.Neuron(1, weights=np.array(0.5)), TypeError,
+         "Neuron weights must be a list of real numbers, got ndarray array(0.5)"),
+        (lambda: nn.MLP(2, [1], seed=np.random.RandomState(0)), TypeError,
+         "got RandomState: make a Generator with numpy.random.default_rng(seed)"),
+        (lambda: nn.MLP(2, [1], seed=1.5), TypeError, "or None, got float 1.5"),
+        (lambda: nn.data.moons(10, noise=1e308, seed=0), ValueError, "needs a noise of at most 1e+300, got 1e+308"),
+        (lambda: nn.data.moons(10, noise=10**400, seed=0), ValueError, "needs a noise of at most 1e+300, got 1000"),
+    ],
+)
+def test_seeds_weights_and_noise_are_checked_naming_the_value(make, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        make()
+
+
+def test_moons_with_the_largest_noise_are_finite():
+    X, _ = nn.data.moons(50, noise=1e300, seed=0)
+    assert np.isfinite(X).all()

@@ -139,6 +139,8 @@ def test_a_mean_whose_sum_overflows_but_which_fits_is_computed(dtype):
     columns = Tensor(np.array([[largest * 0.6, 1.0], [largest * 0.6, 3.0]], dtype=dtype)).mean(axis=0)
     np.testing.assert_allclose(columns.data, [largest * 0.6, 2.0], rtol=1e-6)
     assert np.isinf(Tensor(np.array([np.inf, 1.0], dtype=dtype)).mean().item())
+    for count in (3, 10, 11):  # summed scaled, the rounding of count terms may pass the largest: kept where it lies
+        assert Tensor(np.full(count, largest, dtype=dtype)).mean().item() == largest
     tiny = np.finfo(dtype).smallest_subnormal
     rows = Tensor(np.array([[tiny, tiny], [largest * 0.6, largest * 0.6]], dtype=dtype)).mean(axis=1)
     assert rows.data[0] == tiny  # each row's mean as on its own: not scaled because another row overflowed

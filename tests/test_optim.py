@@ -722,6 +722,20 @@ def test_a_gradient_of_another_shape_is_refused_before_anything_changes_naming_t
     np.testing.assert_array_equal(first.data, [0.0, 0.0])
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_optimizer_names_the_position_of_a_parameter_it_cannot_update(how):
+    import copy
+    import pickle
+
+    w = Tensor(np.zeros((2, 3)), requires_grad=True)
+    again = copy.deepcopy if how == "deepcopy" else lambda objects: pickle.loads(pickle.dumps(objects))
+    w2, optimizer = again((w, nn.SGD([w], lr=0.1)))
+    w2.grad = np.ones(3)
+    with pytest.raises(ValueError, match=re.escape("SGD.step: the parameter at position 0 (shape (2, 3)) has a "
+                                                   "gradient of shape (3,)")):
+        optimizer.step()
+
+
 @pytest.mark.parametrize(
     ("value", "error", "message"),
     [(10.0, TypeError, "iterations must be an int (the steps taken), got 10.0"),

@@ -1409,6 +1409,8 @@ def test_summaries_give_the_mean_of_numbers_whose_sum_overflows_and_nan_for_both
     huge = autograd.Tensor(np.full(5, 1e308), requires_grad=True)
     assert summary(huge.data) == "mean 1e308 \u00b7 min 1e308 \u00b7 max 1e308"
     assert signal(np.full(5, 1e308)) == pytest.approx(1e308)
+    largest = np.finfo(np.float64).max
+    assert summary(np.full(11, largest)) == "mean 1.798e308 \u00b7 min 1.798e308 \u00b7 max 1.798e308"
     both = np.array([np.inf, -np.inf, 1.0, 2.0, 3.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

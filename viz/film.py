@@ -244,17 +244,18 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
         "arrays": blob.index,
         "data": blob.packed(),
     }
-    return payload, _height(sizes)
+    return payload, _height(sizes, payload["title"])
 
 
-def _height(sizes: list[int]) -> int:
+def _height(sizes: list[int], title: str) -> int:
     """Pixels the page needs in a notebook's frame 900 to 1400 px wide (two columns of panels), with room for the
-    text that wraps onto more lines in the narrower ones."""
+    text that wraps onto more lines in the narrower ones, the title's too (about 60 characters a line)."""
     widest = max(sizes)
     box, gap = (24, 8) if widest > 8 else (36, 16) if widest > 4 else (48, 16)
     diagram = widest * box + (widest - 1) * gap + 44
     legend = 160 if len(sizes) == 3 else 130  # under one hidden layer's narrow diagram it wraps to more lines
-    return 560 + max(diagram + legend, 560) + (90 if widest > 4 else 0)
+    title_lines = -(-len(title) // 60)
+    return 560 + max(diagram + legend, 560) + (90 if widest > 4 else 0) + 32 * max(title_lines - 1, 0)
 
 
 def _plain(value: Any) -> Any:

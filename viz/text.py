@@ -69,7 +69,8 @@ def mean_of(array: Any) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         mean = float(array.mean(dtype=np.float64))
         if not math.isfinite(mean) and np.isfinite(array).all():
-            mean = float((np.asarray(array, dtype=np.float64) / array.size).sum())
+            scaled = float((np.asarray(array, dtype=np.float64) / array.size).sum())
+            mean = min(max(scaled, float(array.min())), float(array.max()))  # rounding may leave where it lies
     return mean
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 
 import numpy as np
 
@@ -32,6 +33,10 @@ def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     return _INPUTS.copy(), np.array(GATES[key], dtype=np.float64)
 
 
+_LARGEST_NOISE = 1e300
+"""The largest noise `moons` takes: the normal draws it is scaled by reach about ±6, and the points stay finite."""
+
+
 def moons(
     n: int = 100, noise: float = 0.1, seed: int | np.random.Generator | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +53,8 @@ def moons(
         raise TypeError(f"moons() needs noise to be a number, got {noise!r}")
     if not 0 <= noise < math.inf:
         raise ValueError(f"moons() needs a finite noise >= 0, got {noise!r}")
+    if noise > _LARGEST_NOISE:  # a float's normal draws of a larger scale overflow (an int beyond floats too)
+        raise ValueError(f"moons() needs a noise of at most {_LARGEST_NOISE:g}, got {reprlib.repr(noise)}")
     rng = rng_from(seed)
     n_upper = n // 2
     n_lower = n - n_upper
