@@ -6,11 +6,12 @@ import each other, and writing files is no job for `autograd`, the one package b
 
 from __future__ import annotations
 
-import errno
+import math
 import os
 import reprlib
 import secrets
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -58,7 +59,10 @@ def write_atomic(path: str | os.PathLike[str], contents: bytes | Callable[[Binar
     except OSError:
         mode = None
     if mode is not None and not os.access(written, os.W_OK):  # os.replace needs only the folder's permission
-        raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        try:  # the error open() would give: a protected file's, a read-only file system's
+            os.close(os.open(written, os.O_WRONLY))
+        except OSError as error:
+            raise _naming(error, target) from None
     temporary = written.with_name(f".chainrule-{secrets.token_hex(8)}.tmp")  # short: any name that fits, fits
     try:
         descriptor = os.open(temporary, _FLAGS, 0o666)  # the umask applies, as for open()
@@ -122,6 +126,24 @@ def declared_members(path: Path) -> int | None:
         return None
     total = int.from_bytes(tail[at + 10 : at + 12], "little")
     return None if total == 0xFFFF else total  # 0xFFFF: the count is in a zip64 record
+
+
+def claims_more_than_it_holds(path: Path) -> bool:
+    """Whether a member of the .npz at `path` has a header claiming more numbers than its bytes hold: a damaged or
+    crafted file, which NumPy would try to allocate room for (terabytes, from a few hundred bytes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read_header(member)
+                    if math.prod(shape) * dtype.itemsize > info.file_size - member.tell():
+                        return True
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
+        return True  # not an npz NumPy reads either
+    return False
 
 
 def _naming(error: OSError, target: Path) -> OSError:

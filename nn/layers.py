@@ -84,10 +84,11 @@ class Neuron(Module):
     ) -> None:
         nin = check_size("nin", nin)
         self.activation = activation = check_activation(_with_nonlin(activation, nonlin))
-        rng = rng_from(seed)  # checked even when the weights are given
         if weights is None:
-            weights = initial_weights(nin, 1, activation, rng)[0]
+            weights = initial_weights(nin, 1, activation, rng_from(seed))[0]
         else:
+            if seed is not None:
+                rng_from(seed)  # checked all the same
             weights = real_numbers(weights, "Neuron weights")
             if len(weights) != nin:
                 raise ValueError(f"Neuron got {len(weights)} weights for nin={nin}")

@@ -15,7 +15,7 @@ from chainrule.autograd import Tensor, Value, graph
 from chainrule.autograd.tensor import number_text, unmasked
 
 from .arrays import aligned_copy
-from .files import declared_members, file_path, npz_path, save_npz
+from .files import claims_more_than_it_holds, declared_members, file_path, npz_path, save_npz
 
 BACKENDS = ("scalar", "numpy")
 
@@ -281,22 +281,29 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"no saved model or state at {str(source)!r}{also}")
     if source.is_dir():
         raise IsADirectoryError(f"{str(source)!r} is a folder, not a saved chainrule model or state")
-    with open(source, "rb"):  # a file this user may not read: its PermissionError, not "not a saved model"
-        pass
     not_a_model = (
         f"{str(source)!r} is not a saved chainrule model or state (an .npz file of arrays, as Module.save and "
         f"Optimizer.save write)"
     )
+    try:  # a file this user may not read: its PermissionError, not "not a saved model"
+        with open(source, "rb"):
+            pass
+    except PermissionError:
+        raise
+    except OSError:  # a socket, a device: no file of arrays
+        raise ValueError(not_a_model) from None
     if not zipfile.is_zipfile(source):
         raise ValueError(not_a_model)
     try:
         with np.load(source, allow_pickle=False) as archive:
             state = {key: archive[key] for key in archive.files}
     # zlib: a damaged compressed member; RuntimeError: an encrypted one; NotImplementedError: an unknown compression
-    # MemoryError: a member whose header claims a shape far larger than its bytes
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError,
-            MemoryError):
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
         raise ValueError(not_a_model) from None
+    except MemoryError:  # a real model too large for memory, or a member whose header claims more than it holds
+        if claims_more_than_it_holds(source):
+            raise ValueError(not_a_model) from None
+        raise
     declared = declared_members(source)
     if declared is not None and declared != len(state):  # what a damaged directory hides would be lost unseen
         raise ValueError(f"{str(source)!r} is damaged: it lists {len(state)} of the {declared} arrays it declares")

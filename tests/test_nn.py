@@ -7,7 +7,6 @@ import pickle
 import re
 import stat
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -489,16 +488,35 @@ def test_load_of_a_file_this_user_may_not_read_says_so(tmp_path, monkeypatch):
         nn.load(path)
 
 
-def test_save_refuses_to_replace_a_write_protected_file_and_takes_the_longest_names(tmp_path, monkeypatch):
+def test_save_refuses_to_replace_a_write_protected_file_and_takes_the_longest_names(tmp_path, write_protect):
     kept = tmp_path / "best.npz"
     kept.write_bytes(b"the best run")
-    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: Path(path) != kept)
+    write_protect(kept)
     with pytest.raises(PermissionError) as error:
         nn.MLP(2, [3, 1], seed=0).save(kept)
     assert str(error.value) == f"[Errno 13] Permission denied: {str(kept)!r}"
     assert kept.read_bytes() == b"the best run" and sorted(p.name for p in tmp_path.iterdir()) == ["best.npz"]
     longest = tmp_path / ("w" * 251 + ".npz")  # 255 bytes, the most a file name may have here
     assert nn.load(nn.MLP(2, [3, 1], seed=0).save(longest)).keys()
+
+
+def test_load_of_a_socket_is_no_saved_model(tmp_path):
+    import socket
+
+    path = tmp_path / "model.npz"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        with pytest.raises(ValueError) as error:
+            nn.load(path)
+    assert str(error.value) == _not_a_model(path)
+
+
+def test_a_member_claiming_more_than_it_holds_is_told_from_a_model_too_large_for_memory(tmp_path):
+    from chainrule.nn.files import claims_more_than_it_holds
+
+    _zip_claiming_a_huge_array(tmp_path / "boasting.npz")
+    assert claims_more_than_it_holds(tmp_path / "boasting.npz")
+    assert not claims_more_than_it_holds(nn.MLP(2, [3, 1], seed=0).save(tmp_path / "real"))
 
 
 def _zip_of_text(path):

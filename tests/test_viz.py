@@ -1437,3 +1437,17 @@ def test_a_scope_name_too_long_for_dot_is_drawn_shortened(tmp_path):
     for renderer in renderers:
         svg = viz.render(out, tmp_path / "scope.svg", renderer=renderer, collapse="layer").read_text(encoding="utf-8")
         assert name[:250] + "\u2026" + name[-249:] in "".join(ET.fromstring(svg).itertext())
+
+
+def test_a_picture_is_not_written_over_a_write_protected_file_and_takes_the_longest_names(tmp_path, write_protect):
+    kept = tmp_path / "graph.svg"
+    kept.write_bytes(b"kept")
+    write_protect(kept)
+    with pytest.raises(PermissionError, match=re.escape(f"[Errno 13] Permission denied: {str(kept)!r}")):
+        viz.render(Value(2.0, "x") * 3, kept, renderer="graphviz-pure")
+    assert kept.read_bytes() == b"kept" and sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]
+    longest = tmp_path / ("g" * 251 + ".svg")  # 255 bytes
+    assert viz.render(Value(2.0, "x") * 3, longest, renderer="graphviz-pure").read_text().lstrip().startswith("<")
+    page = tmp_path / ("f" * 250 + ".html")
+    viz.film(_tiny_recorder()).save(page)
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

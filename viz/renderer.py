@@ -223,8 +223,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         mode = written.stat().st_mode & 0o777
     except OSError:
         mode = None
-    temporary = written.with_name(f".{written.name}.{secrets.token_hex(4)}.tmp")
     try:
+        if mode is not None and not os.access(written, os.W_OK):  # os.replace needs only the folder's permission
+            os.close(os.open(written, os.O_WRONLY))  # the error open() would give, if any
+        temporary = written.with_name(f".chainrule-{secrets.token_hex(8)}.tmp")  # short: any name that fits, fits
         descriptor = os.open(temporary, _NEW_FILE, 0o666)  # the umask applies, as for open()
     except OSError as error:
         raise type(error)(error.errno, error.strerror, str(target)) from None
