@@ -113,12 +113,14 @@ class Neuron(Module):
         return total if activation is None else Value.apply(activation, total)
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
-        return {"weight": np.array([w.data for w in self.w]), "bias": np.array(self.b.data)}
+        own = {"weight": np.array([w.data for w in self.w]), "bias": np.array(self.b.data)}
+        return {**own, **_added_state(self, ("w", "b"))}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         for w, number in zip(self.w, arrays["weight"].tolist()):
             w.data = number
         self.b.data = float(arrays["bias"])
+        Module._load_state_arrays(self, {k: v for k, v in arrays.items() if k not in ("weight", "bias")})
 
     def extra_repr(self) -> str:
         return f"{len(self.w)}, activation={self.activation!r}"
@@ -165,14 +167,25 @@ class Layer(Module):
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         weight = np.array([[w.data for w in n.w] for n in self.neurons])
-        return {"weight": weight, "bias": np.array([n.b.data for n in self.neurons])}
+        own = {"weight": weight, "bias": np.array([n.b.data for n in self.neurons])}
+        return {**own, **_added_state(self, ())}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         for neuron, row, bias in zip(self.neurons, arrays["weight"], arrays["bias"]):
             neuron._load_state_arrays({"weight": row, "bias": bias})
+        Module._load_state_arrays(self, {k: v for k, v in arrays.items() if k not in ("weight", "bias")})
 
     def _state_children(self):
-        return iter(())
+        """A subclass's own modules: the neurons are saved as the layer's weight and bias."""
+        return ((name, child) for name, child in self._children() if name.partition(".")[0] != "neurons")
 
     def extra_repr(self) -> str:
         return f"{len(self.neurons[0].w)}, {len(self.neurons)}, activation={self.activation!r}"
+
+
+def _added_state(module: Module, kept_as_weight_and_bias: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays of parameters a subclass of Neuron or Layer added (a gate, a scale), saved beside weight and bias."""
+    return {
+        key: array for key, array in Module._state_arrays(module).items()
+        if key.partition(".")[0] not in kept_as_weight_and_bias
+    }

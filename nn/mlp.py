@@ -66,13 +66,17 @@ class MLP(Module):
 
     @property
     def nin(self) -> int:
-        """How many numbers one sample has."""
-        return self._sizes[0]
+        """How many numbers one sample has (as the first layer now takes them)."""
+        return self.sizes[0]
 
     @property
     def sizes(self) -> list[int]:
-        """Layer widths, inputs first: ``[nin, *nouts]``."""
-        return list(self._sizes)
+        """Layer widths, inputs first: ``[nin, *nouts]``, read from the layers as they are now (a layer replaced
+        after the MLP was made counts), or as made where a layer does not tell its widths."""
+        widths = [_widths(layer) for layer in self.layers]
+        if any(w is None for w in widths) or len(widths) != len(self._sizes) - 1:
+            return list(self._sizes)
+        return [widths[0][0], *(nout for _, nout in widths)]
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
@@ -82,4 +86,14 @@ class MLP(Module):
         return x
 
     def extra_repr(self) -> str:
-        return f"sizes={self._sizes}, backend={self.backend!r}"
+        return f"sizes={self.sizes}, backend={self.backend!r}"
+
+
+def _widths(layer: Any) -> tuple[int, int] | None:
+    """(inputs, outputs) of a Layer or a Linear as it is now, None for another module."""
+    if isinstance(layer, Layer) and layer.neurons:
+        return len(layer.neurons[0].w), len(layer.neurons)
+    weight = getattr(getattr(layer, "weight", None), "data", None)
+    if isinstance(weight, np.ndarray) and weight.ndim == 2:
+        return weight.shape[1], weight.shape[0]
+    return None

@@ -50,6 +50,13 @@ class Module:
                 _check_replaced_parameter(type(self).__name__, name, self.__dict__.get(name), value,
                                           removable=name not in self._required)
             _check_holder(type(self).__name__, name, value)
+            for _, child in _modules_in(name, value):
+                if _reaches(child, self):
+                    raise TypeError(
+                        f"{type(self).__name__}.{name}: the {type(child).__name__} given holds this "
+                        f"{type(self).__name__} inside it, so the module would be its own descendant and every walk "
+                        f"of its parameters endless: keep a link back to a parent out of public attributes (_owner)"
+                    )
         object.__setattr__(self, name, value)
         if not name.startswith("_"):
             for child_name, child in _modules_in(name, value):
@@ -86,12 +93,14 @@ class Module:
                 continue
             if is_parameter(value):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and not isinstance(value[0], Module):
-                if all(is_parameter(v) for v in value):
+            elif isinstance(value, (list, tuple)) and value:
+                if not isinstance(value[0], Module) and all(is_parameter(v) for v in value):
                     yield name, value
-                elif any(is_parameter(v) for v in value):  # an item replaced since: refused as on assignment
+                elif any(is_parameter(v) for v in value):  # an item added or replaced since: refused as on assignment
                     _check_leaves(type(self).__name__, name, value)
                     _check_holder(type(self).__name__, name, value)
+            elif isinstance(value, dict) and any(is_parameter(v) for v in value.values()):
+                _check_holder(type(self).__name__, name, value)
 
     def _own_parameters(self) -> Iterator[tuple[str, Any]]:
         for name, value in self._parameter_attributes():
@@ -126,8 +135,12 @@ class Module:
         """
         found: dict[int, Any] = {}
         modules: list[Module] = [self]
+        walked: set[int] = set()  # a module used twice is walked once
         while modules:
             module = modules.pop()
+            if id(module) in walked:
+                continue
+            walked.add(id(module))
             for _, value in module._parameter_attributes():
                 for param in value if isinstance(value, (list, tuple)) else (value,):
                     found.setdefault(id(param), param)
@@ -452,6 +465,19 @@ def _holds(value: Any, wanted: Callable[[Any], bool]) -> bool:
 
 def _is_module(value: Any) -> bool:
     return isinstance(value, Module)
+
+
+def _reaches(module: Module, target: Module) -> bool:
+    """Whether `target` is `module` or one of the modules inside it."""
+    stack, seen = [module], set()
+    while stack:
+        current = stack.pop()
+        if current is target:
+            return True
+        if id(current) not in seen:
+            seen.add(id(current))
+            stack.extend(child for _, child in current._children())
+    return False
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:

@@ -11,7 +11,7 @@ from chainrule.autograd import Tensor, tensor_ops
 from .activations import activate, check_activation
 from .arrays import aligned_copy
 from .init import Seed, check_flag, check_size, initial_weights, rng_from
-from .module import Module
+from .module import Module, _modules_in
 
 DTYPES = ("float32", "float64")
 LAYER_ACTIVATIONS: dict[str, type[tensor_ops.ElementwiseUnary] | None] = {
@@ -147,6 +147,9 @@ class Sequential(Module):
     def _children(self):
         for i, module in enumerate(self.layers):
             yield str(i), module
+        for name, value in vars(self).items():  # a subclass's own modules
+            if not name.startswith("_") and name != "layers":
+                yield from _modules_in(name, value)
 
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], Linear):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -260,6 +261,26 @@ class ClassRule:
         return int(np.count_nonzero((outputs[:, 0] > threshold) == upper)) / len(upper)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _checked_outputs(outputs: Any) -> np.ndarray:
+    """A model's outputs as float64 rows, one per sample: TypeError for what are not numbers, ValueError for a single
+    number, no samples, or NaN and inf (which no threshold or arg-max reads as a prediction)."""
+    try:
+        array = np.asarray(outputs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"accuracy takes the model's outputs as numbers, got {reprlib.repr(outputs)}") from None
+    if array.ndim == 0:
+        raise ValueError(f"accuracy takes one output (or a row of them) per sample, got a single number {array!r}")
+    if not len(array):
+        raise ValueError("accuracy of no samples is undefined: the outputs are empty")
+    if not np.isfinite(array).all():
+        raise ValueError("accuracy: the outputs hold NaN or inf, which are no prediction (did the training diverge?)")
+    return array.reshape(len(array), -1)
+
+
 def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str | Callable[..., Any] = "") -> float:
     """Share of correct predictions by the module's rule: arg-max for several outputs, a threshold for one.
 
@@ -270,8 +291,7 @@ def accuracy(outputs: Any, y: Any, threshold: float | None = None, loss: str | C
         outputs = outputs.data
     elif isinstance(outputs, (list, tuple)) and outputs and _holds_values(outputs[0]):
         outputs = _as_array(outputs)  # a scalar model's outputs, one Value (or a list of them) per sample
-    outputs = np.asarray(outputs, dtype=np.float64)
-    outputs = outputs.reshape(len(outputs), -1)
+    outputs = _checked_outputs(outputs)
     y = _numbers(y, "y")
     if y.ndim == 0 or len(y) != len(outputs):
         raise ValueError(f"outputs have {len(outputs)} rows but y has {len(y) if y.ndim else 'a single number'}")
@@ -625,7 +645,9 @@ def fit(
             summary["epoch_seconds"] = time.perf_counter() - started
             history._record(**summary)
             training.call(on_epoch_end, epoch + 1, summary)
-            epoch_bar.set_postfix({k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds"}, refresh=False)
+            if not epoch_bar.disable:  # the numbers only: a callback may have added words to the figures
+                shown = {k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds" and _is_number(v)}
+                epoch_bar.set_postfix(shown, refresh=False)
             if training.stopping:
                 break
     except BaseException as error:  # Ctrl-C too: the epochs recorded are not lost with the run

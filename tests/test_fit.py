@@ -897,3 +897,33 @@ def test_the_models_own_error_is_not_blamed_on_the_validation_data(moons):
     with pytest.raises(ValueError, match=r"^binary_cross_entropy takes probabilities") as raised:
         nn.fit(model, X, y, "binary_cross_entropy", "sgd", progress=False, validation_data=(X[:5], y[:5]))
     assert "validation" not in str(raised.value)
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_a_callback_may_add_words_to_an_epochs_figures(progress, capsys):
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    model = nn.MLP(2, [3, 1], backend="numpy", seed=0)
+
+    def note_phase(epoch, figures):
+        figures["phase"] = "warm-up" if epoch < 2 else "main"
+
+    history = nn.fit(model, X, X[:, 0], "mse", nn.SGD(model.parameters(), lr=0.01), epochs=3, progress=progress,
+                     on_epoch_end=note_phase)
+    assert len(history.loss) == 3
+
+
+@pytest.mark.parametrize(
+    ("outputs", "y", "kind", "message"),
+    [
+        (0.7, [1.0], ValueError, "accuracy takes one output (or a row of them) per sample, got a single number"),
+        ([], [], ValueError, "accuracy of no samples is undefined: the outputs are empty"),
+        (["yes", "no"], [0.0, 1.0], TypeError, "accuracy takes the model's outputs as numbers, got ['yes', 'no']"),
+        ([[np.nan], [np.nan]], [0.0, 1.0], ValueError, "the outputs hold NaN or inf, which are no prediction"),
+        ([[np.nan, 0.0], [0.0, np.inf]], [0, 1], ValueError, "accuracy: the outputs hold NaN or inf"),
+    ],
+)
+def test_accuracy_names_outputs_that_are_no_predictions(outputs, y, kind, message):
+    from chainrule.nn.training import accuracy
+
+    with pytest.raises(kind, match=re.escape(message)):
+        accuracy(outputs, y)

@@ -1098,3 +1098,88 @@ def test_seeds_weights_and_noise_are_checked_naming_the_value(make, kind, messag
 def test_moons_with_the_largest_noise_are_finite():
     X, _ = nn.data.moons(50, noise=1e300, seed=0)
     assert np.isfinite(X).all()
+
+
+def test_a_sequential_subclass_trains_and_saves_the_modules_it_adds(tmp_path):
+    class WithHead(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(2, 3, seed=0), nn.ReLU())
+            self.head = nn.Linear(3, 1, seed=1)
+
+        def forward(self, x):
+            return self.head(super().forward(x))
+
+    model = WithHead()
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "head.weight", "head.bias"]
+    before = model.head.weight.data.copy()
+    X = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32)
+    nn.fit(model, X, X[:, :1], "mse", "sgd", epochs=2, progress=False)
+    assert not np.array_equal(model.head.weight.data, before)
+    again = WithHead()
+    again.load_state_dict(nn.load(model.save(tmp_path / "m")))
+    np.testing.assert_array_equal(again.head.weight.data, model.head.weight.data)
+
+
+def test_a_parameter_added_to_a_list_of_modules_or_a_dict_later_is_refused_not_lost():
+    class Net(nn.Module):
+        def __init__(self):
+            self.items = [nn.Linear(2, 2, seed=0)]
+            self.blocks = {"first": nn.Linear(2, 2, seed=1)}
+
+    net = Net()
+    net.items.append(Tensor(np.ones(2), is_parameter=True))
+    with pytest.raises(TypeError, match=re.escape("Net.items holds parameters among other things (position 0 is "
+                                                  "Linear)")):
+        net.parameters()
+    net.items.pop()
+    net.blocks["scale"] = Tensor(np.ones(2), is_parameter=True)
+    with pytest.raises(TypeError, match=re.escape("Net.blocks is a dict holding parameters ('scale')")):
+        net.state_dict()
+
+
+@pytest.mark.parametrize("kind", ["layer", "neuron"])
+def test_parameters_a_layer_or_neuron_subclass_adds_are_saved_and_loaded(kind, tmp_path):
+    base = nn.Layer if kind == "layer" else nn.Neuron
+
+    class Gated(base):
+        def __init__(self):
+            super().__init__(2, 2, seed=0) if kind == "layer" else super().__init__(2, seed=0)
+            self.gate = Parameter(0.5)
+
+    model = Gated()
+    model.gate.data = 3.0
+    state = model.state_dict()
+    assert set(state) == {"weight", "bias", "gate"} and state["gate"] == 3.0
+    again = Gated()
+    again.load_state_dict(nn.load(model.save(tmp_path / "m")))
+    assert again.gate.data == 3.0
+
+
+def test_an_mlp_reads_its_widths_from_its_layers_as_they_are_now():
+    model = nn.MLP(2, [3, 1], backend="numpy", seed=0)
+    model.layers[0] = nn.Linear(4, 3, seed=0)
+    assert (model.nin, model.sizes) == (4, [4, 3, 1])
+    X = np.random.default_rng(0).normal(size=(8, 4))
+    history = nn.fit(model, X, X[:, 0], "mse", "sgd", epochs=1, progress=False)
+    assert len(history.loss) == 1
+    scalar = nn.MLP(3, [2, 1], seed=0)
+    scalar.layers[1] = nn.Layer(2, 4, seed=0)
+    assert scalar.sizes == [3, 2, 4]
+
+
+def test_a_module_cannot_be_made_its_own_descendant():
+    class Head(nn.Module):
+        def forward(self, x):
+            return x
+
+    class Net(nn.Module):
+        def __init__(self):
+            self.head = Head()
+
+    net = Net()
+    with pytest.raises(TypeError, match=re.escape("Head.owner: the Net given holds this Head inside it")):
+        net.head.owner = net
+    with pytest.raises(TypeError, match=re.escape("Net.me: the Net given holds this Net inside it")):
+        net.me = [net]
+    net.head._owner = net  # a private link back is no child
+    assert net.parameters() == []
