@@ -139,11 +139,22 @@ def claims_more_than_it_holds(path: Path) -> bool:
                     read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
                         np.lib.format.read_array_header_2_0
                     shape, _, dtype = read_header(member)
-                    if math.prod(shape) * dtype.itemsize > info.file_size - member.tell():
+                    if math.prod(shape) * dtype.itemsize > _most_bytes(info, path) - member.tell():
                         return True
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
         return True  # not an npz NumPy reads either
     return False
+
+
+def _most_bytes(info: zipfile.ZipInfo, path: Path) -> int:
+    """The most bytes a zip member can unpack to: what its directory says, bounded by what its compressed bytes can
+    give (a directory is easily forged; deflate packs at most 1032 bytes into one, storing packs none)."""
+    packed = min(info.compress_size, path.stat().st_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return min(info.file_size, packed)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return min(info.file_size, 1032 * packed + 1032)
+    return info.file_size
 
 
 def _naming(error: OSError, target: Path) -> OSError:

@@ -168,24 +168,50 @@ class Layer(Module):
     def _state_arrays(self) -> dict[str, np.ndarray]:
         weight = np.array([[w.data for w in n.w] for n in self.neurons])
         own = {"weight": weight, "bias": np.array([n.b.data for n in self.neurons])}
+        for index, neuron in enumerate(self.neurons):  # what a Neuron subclass put in the layer adds
+            for key, array in neuron.state_dict().items():
+                if key not in ("weight", "bias"):
+                    own[f"neurons.{index}.{key}"] = array
         return {**own, **_added_state(self, ())}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        for neuron, row, bias in zip(self.neurons, arrays["weight"], arrays["bias"]):
-            neuron._load_state_arrays({"weight": row, "bias": bias})
-        Module._load_state_arrays(self, {k: v for k, v in arrays.items() if k not in ("weight", "bias")})
+        for index, (neuron, row, bias) in enumerate(zip(self.neurons, arrays["weight"], arrays["bias"])):
+            added = {key.removeprefix(f"neurons.{index}."): array for key, array in arrays.items()
+                     if key.startswith(f"neurons.{index}.")}
+            neuron._load_nested({"weight": row, "bias": bias, **added}, "")
+        Module._load_state_arrays(self, {
+            key: array for key, array in arrays.items()
+            if key not in ("weight", "bias") and not key.startswith("neurons.")
+        })
 
     def _state_children(self):
-        """A subclass's own modules: the neurons are saved as the layer's weight and bias."""
-        return ((name, child) for name, child in self._children() if name.partition(".")[0] != "neurons")
+        """A subclass's own modules: the neurons are saved as the layer's weight and bias, and a handle on one of them
+        (``self.first = self.neurons[0]``) is no other module."""
+        neurons = {id(neuron) for neuron in self.neurons}
+        return (
+            (name, child) for name, child in self._children()
+            if name.partition(".")[0] != "neurons" and id(child) not in neurons
+        )
 
     def extra_repr(self) -> str:
         return f"{len(self.neurons[0].w)}, {len(self.neurons)}, activation={self.activation!r}"
 
 
 def _added_state(module: Module, kept_as_weight_and_bias: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The arrays of parameters a subclass of Neuron or Layer added (a gate, a scale), saved beside weight and bias."""
-    return {
+    """The arrays of parameters a subclass of Neuron or Layer added (a gate, a scale), saved beside weight and bias.
+
+    An added parameter called weight or bias would take the place of the module's own: ValueError naming it.
+    """
+    added = {
         key: array for key, array in Module._state_arrays(module).items()
         if key.partition(".")[0] not in kept_as_weight_and_bias
     }
+    for key in added:
+        name = key.partition(".")[0]
+        if name in ("weight", "bias"):
+            kind = type(module).__name__
+            raise ValueError(
+                f"state_dict: {kind}.{name} holds parameters of its own, but {kind} saves its weights and biases under "
+                f"'weight' and 'bias'; give the attribute another name (extra_{name}, say) so that neither is lost"
+            )
+    return added

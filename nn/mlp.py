@@ -93,7 +93,6 @@ def _widths(layer: Any) -> tuple[int, int] | None:
     """(inputs, outputs) of a Layer or a Linear as it is now, None for another module."""
     if isinstance(layer, Layer) and layer.neurons:
         return len(layer.neurons[0].w), len(layer.neurons)
-    weight = getattr(getattr(layer, "weight", None), "data", None)
-    if isinstance(weight, np.ndarray) and weight.ndim == 2:
-        return weight.shape[1], weight.shape[0]
+    if isinstance(layer, Linear) and layer.weight.data.ndim == 2:
+        return layer.weight.data.shape[1], layer.weight.data.shape[0]
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -298,13 +299,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         f"{str(source)!r} is not a saved chainrule model or state (an .npz file of arrays, as Module.save and "
         f"Optimizer.save write)"
     )
-    try:  # a file this user may not read: its PermissionError, not "not a saved model"
-        with open(source, "rb"):
-            pass
-    except PermissionError:
-        raise
-    except OSError:  # a socket, a device: no file of arrays
-        raise ValueError(not_a_model) from None
+    if not stat.S_ISREG(source.stat().st_mode):  # a pipe, a socket, a device: no file of arrays (a pipe would block)
+        raise ValueError(not_a_model)
+    with open(source, "rb"):  # a file this user may not read: its PermissionError, not "not a saved model"
+        pass
     if not zipfile.is_zipfile(source):
         raise ValueError(not_a_model)
     try:

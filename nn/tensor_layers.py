@@ -147,9 +147,10 @@ class Sequential(Module):
     def _children(self):
         for i, module in enumerate(self.layers):
             yield str(i), module
-        for name, value in vars(self).items():  # a subclass's own modules
+        in_layers = {id(module) for module in self.layers}
+        for name, value in vars(self).items():  # a subclass's own modules; a handle on one of the layers is no other
             if not name.startswith("_") and name != "layers":
-                yield from _modules_in(name, value)
+                yield from ((key, child) for key, child in _modules_in(name, value) if id(child) not in in_layers)
 
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], Linear):

@@ -646,7 +646,7 @@ def fit(
             history._record(**summary)
             training.call(on_epoch_end, epoch + 1, summary)
             if not epoch_bar.disable:  # the numbers only: a callback may have added words to the figures
-                shown = {k: f"{v:.4f}" for k, v in summary.items() if k != "epoch_seconds" and _is_number(v)}
+                shown = {k: _figure(v) for k, v in summary.items() if k != "epoch_seconds" and _is_number(v)}
                 epoch_bar.set_postfix(shown, refresh=False)
             if training.stopping:
                 break
@@ -730,6 +730,14 @@ def broken_parameters(model: Any, params: Sequence[Any] | None = None) -> str | 
     if not broken:
         return None
     return ", ".join(broken[:3]) + (f", ... ({len(broken)} in all)" if len(broken) > 3 else "")
+
+
+def _figure(value: numbers.Real) -> str:
+    """A number for the epoch bar, four decimals (a Fraction or a Decimal too); an int beyond floats in full."""
+    try:
+        return f"{float(value):.4f}"
+    except OverflowError:
+        return str(value)
 
 
 __all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "StopTraining", "accuracy", "fit", "predict"]

@@ -4,6 +4,7 @@ import io
 import re
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -900,16 +901,32 @@ def test_the_models_own_error_is_not_blamed_on_the_validation_data(moons):
 
 
 @pytest.mark.parametrize("progress", [False, True])
-def test_a_callback_may_add_words_to_an_epochs_figures(progress, capsys):
+def test_a_callback_may_add_words_to_an_epochs_figures(progress, capsys, monkeypatch):
+    from chainrule.nn import training
+
+    postfixes = []
+
+    class Recording(training.ProgressBar):
+        def set_postfix(self, ordered_dict=None, refresh=True, **figures):
+            postfixes.append(dict(ordered_dict or figures))
+            super().set_postfix(ordered_dict, refresh, **figures)
+
+    monkeypatch.setattr(training, "tqdm_disable", lambda wanted: not wanted)  # shown as in a terminal
+    monkeypatch.setattr(training, "ProgressBar", Recording)
     X = np.random.default_rng(0).normal(size=(8, 2))
     model = nn.MLP(2, [3, 1], backend="numpy", seed=0)
 
     def note_phase(epoch, figures):
         figures["phase"] = "warm-up" if epoch < 2 else "main"
+        figures["share_seen"] = Fraction(epoch, 3)
 
     history = nn.fit(model, X, X[:, 0], "mse", nn.SGD(model.parameters(), lr=0.01), epochs=3, progress=progress,
                      on_epoch_end=note_phase)
     assert len(history.loss) == 3
+    epochs_shown = [figures for figures in postfixes if "share_seen" in figures]
+    assert [figures["share_seen"] for figures in epochs_shown] == (["0.3333", "0.6667", "1.0000"] if progress else [])
+    assert not any("phase" in figures for figures in epochs_shown)
+    assert progress or capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(

@@ -456,6 +456,7 @@ def _not_a_model(path):
         ("other.npz", lambda path: _zip_of_text(path)),
         ("damaged.npz", lambda path: path.write_bytes(_compressed_with_a_damaged_stream())),
         ("boasting.npz", lambda path: _zip_claiming_a_huge_array(path)),
+        ("forged.npz", lambda path: _zip_claiming_a_huge_array(path, directory_claims=2**44)),
     ],
 )
 def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_path, name, write):
@@ -467,12 +468,20 @@ def test_load_refuses_what_is_not_a_saved_model_without_suggesting_pickles(tmp_p
     assert "pickle" not in str(error.value).replace(str(tmp_path), "")
 
 
-def _zip_claiming_a_huge_array(path):
-    """A 200-byte npz whose one member's header claims 10**12 numbers: reading it would need terabytes."""
+def _zip_claiming_a_huge_array(path, directory_claims=None):
+    """A 200-byte npz whose one member's header claims 10**12 numbers: reading it would need terabytes. With
+    `directory_claims`, the member is deflated and the zip directory says it unpacks to that many bytes, more than
+    the header claims."""
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("layers.0.weight.npy", header.getvalue())
+    if directory_claims is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("layers.0.weight.npy", header.getvalue())
+        return
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("layers.0.weight.npy", "w", force_zip64=True) as member:
+            member.write(header.getvalue())
+        archive.filelist[0].file_size = directory_claims
 
 
 def test_load_of_a_file_this_user_may_not_read_says_so(tmp_path, monkeypatch):
@@ -508,6 +517,28 @@ def test_load_of_a_socket_is_no_saved_model(tmp_path):
         server.bind(str(path))
         with pytest.raises(ValueError) as error:
             nn.load(path)
+    assert str(error.value) == _not_a_model(path)
+
+
+def test_load_of_a_named_pipe_is_no_saved_model_and_does_not_wait_for_a_writer(tmp_path):
+    import signal
+
+    class Waited(Exception):  # no OSError, which load might take for a file it cannot read
+        pass
+
+    def waited(*_):
+        raise Waited("nn.load waited for a writer to the pipe")
+
+    path = tmp_path / "model.npz"
+    os.mkfifo(path)
+    previous = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(5)
+    try:
+        with pytest.raises(ValueError) as error:
+            nn.load(path)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert str(error.value) == _not_a_model(path)
 
 
@@ -1155,6 +1186,65 @@ def test_parameters_a_layer_or_neuron_subclass_adds_are_saved_and_loaded(kind, t
     assert again.gate.data == 3.0
 
 
+def test_handles_a_subclass_keeps_on_its_layers_or_neurons_add_no_keys(tmp_path):
+    class Net(nn.Sequential):
+        def __init__(self):
+            self.hidden = nn.Linear(2, 4, seed=0)
+            super().__init__(self.hidden, nn.ReLU(), nn.Linear(4, 1, seed=1))
+            self.out = self.layers[-1]
+
+    class Named(nn.Layer):
+        def __init__(self):
+            super().__init__(2, 3, seed=0)
+            self.first = self.neurons[0]
+
+    plain = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=1))
+    assert list(Net().state_dict()) == list(plain.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    Net().load_state_dict(nn.load(plain.save(tmp_path / "plain")))  # a file saved without the handles loads
+    assert list(Named().state_dict()) == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("kind", ["layer", "neuron"])
+@pytest.mark.parametrize("name", ["weight", "bias"])
+def test_a_parameter_a_subclass_adds_under_the_name_of_its_own_arrays_is_refused(kind, name):
+    base = nn.Layer if kind == "layer" else nn.Neuron
+
+    class Shifted(base):
+        def __init__(self):
+            super().__init__(2, 2, seed=0) if kind == "layer" else super().__init__(2, seed=0)
+            setattr(self, name, [Parameter(0.5), Parameter(1.5)])
+
+    with pytest.raises(ValueError, match=re.escape(
+        f"state_dict: Shifted.{name} holds parameters of its own, but Shifted saves its weights and biases under "
+        f"'weight' and 'bias'; give the attribute another name (extra_{name}, say)"
+    )):
+        Shifted().state_dict()
+
+
+def test_what_a_neuron_subclass_in_a_layer_adds_is_saved_and_loaded(tmp_path):
+    class Gated(nn.Neuron):
+        def __init__(self, nin, weights):
+            super().__init__(nin, "relu", weights=weights)
+            self.gate = Parameter(0.5)
+            self.scale = nn.Linear(1, 1, seed=0)
+
+    def layer():
+        made = nn.Layer(2, 2, seed=0)
+        made.neurons = [Gated(2, [n.w[0].data, n.w[1].data]) for n in made.neurons]
+        return made
+
+    trained = layer()
+    trained.neurons[1].gate.data = 3.0
+    trained.neurons[1].scale.weight.data[:] = -2.0
+    state = trained.state_dict()
+    assert list(state) == ["weight", "bias", "neurons.0.gate", "neurons.0.scale.weight", "neurons.0.scale.bias",
+                           "neurons.1.gate", "neurons.1.scale.weight", "neurons.1.scale.bias"]
+    again = layer()
+    again.load_state_dict(nn.load(trained.save(tmp_path / "m")))
+    assert (again.neurons[1].gate.data, again.neurons[1].scale.weight.data.item()) == (3.0, -2.0)
+    assert again.neurons[0].gate.data == 0.5
+
+
 def test_an_mlp_reads_its_widths_from_its_layers_as_they_are_now():
     model = nn.MLP(2, [3, 1], backend="numpy", seed=0)
     model.layers[0] = nn.Linear(4, 3, seed=0)
@@ -1165,6 +1255,17 @@ def test_an_mlp_reads_its_widths_from_its_layers_as_they_are_now():
     scalar = nn.MLP(3, [2, 1], seed=0)
     scalar.layers[1] = nn.Layer(2, 4, seed=0)
     assert scalar.sizes == [3, 2, 4]
+
+    class Transposed(nn.Module):  # weight (nin, nout), as some textbooks keep it: its widths are not read from it
+        def __init__(self):
+            self.weight = Tensor(np.ones((2, 3), dtype=np.float32), is_parameter=True)
+
+        def forward(self, x):
+            return Tensor(np.asarray(x, dtype=np.float32)) @ self.weight
+
+    model.layers[0] = Transposed()
+    assert (model.nin, model.sizes) == (2, [2, 3, 1])
+    nn.fit(model, X[:, :2], X[:, 0], "mse", "sgd", epochs=1, progress=False)
 
 
 def test_a_module_cannot_be_made_its_own_descendant():
