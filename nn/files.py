@@ -30,10 +30,25 @@ def file_path(path: object) -> Path:
     return Path(path)
 
 
+def named_file(path: object, action: str) -> Path:
+    """`path` as a Path, once its last part is known to name a file: a path ending in a separator, "." or ".."
+    names a folder (IsADirectoryError if there is one, else ValueError), which pathlib would quietly drop:
+    ``Path("runs/")`` is ``Path("runs")``. `action` says what was to be done ("write", "load")."""
+    target = file_path(path)
+    text = os.fspath(path)
+    if not text:
+        raise ValueError(f"cannot {action} '': the path is empty; give a file name")
+    if os.path.basename(text) in ("", ".", ".."):
+        error = IsADirectoryError if target.is_dir() else ValueError
+        raise error(f"cannot {action} {text!r}: it names a folder, not a file; give a file name")
+    return target
+
+
 def check_folder(path: str | os.PathLike[str]) -> Path:
     """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)
-    and `path` is known not to be a folder itself (IsADirectoryError)."""
-    target = file_path(path)
+    and `path` is known not to be a folder itself (IsADirectoryError, or ValueError for a name ending in a
+    separator)."""
+    target = named_file(path, "write")
     if target.is_dir():
         raise IsADirectoryError(f"cannot write {str(target)!r}: it is a folder; give a file name")
     folder = target.parent
@@ -96,9 +111,9 @@ def npz_path(path: str | os.PathLike[str]) -> Path:
 def save_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], what: str) -> Path:
     """Write `arrays` (a model's or an optimizer's state dict, `what` it is) to an ``.npz`` file with
     `write_atomic`, adding ``.npz`` to a name without it; returns the path written."""
-    target = npz_path(path)
-    if file_path(path).is_dir():
+    if named_file(path, f"save the {what} to").is_dir():
         raise IsADirectoryError(f"cannot save the {what} to {str(path)!r}: it is a folder; give a file name")
+    target = npz_path(path)
     check_folder(target)
     return write_atomic(target, lambda stream: _write_npz(stream, arrays))
 

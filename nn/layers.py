@@ -12,7 +12,7 @@ from chainrule.autograd import scalar_ops as ops
 
 from .activations import check_activation
 from .init import Seed, check_size, initial_weights, real_numbers, rng_from
-from .module import Module
+from .module import Module, modules_within
 
 NEURON_ACTIVATIONS: dict[str, ops.Op | None] = {
     "linear": None,
@@ -114,7 +114,7 @@ class Neuron(Module):
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         own = {"weight": np.array([w.data for w in self.w]), "bias": np.array(self.b.data)}
-        return {**own, **_added_state(self, ("w", "b"))}
+        return {**own, **_added_state(self, ("w", "b"), [*self.w, self.b])}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         for w, number in zip(self.w, arrays["weight"].tolist()):
@@ -168,11 +168,13 @@ class Layer(Module):
     def _state_arrays(self) -> dict[str, np.ndarray]:
         weight = np.array([[w.data for w in n.w] for n in self.neurons])
         own = {"weight": weight, "bias": np.array([n.b.data for n in self.neurons])}
-        for index, neuron in enumerate(self.neurons):  # what a Neuron subclass put in the layer adds
-            for key, array in neuron.state_dict().items():
-                if key not in ("weight", "bias"):
-                    own[f"neurons.{index}.{key}"] = array
-        return {**own, **_added_state(self, ())}
+        for index, neuron in enumerate(self.neurons):  # what a neuron of a subclass, or given more, adds
+            if any(not name.startswith("_") and name not in _NEURON_ATTRIBUTES for name in vars(neuron)):
+                for key, array in neuron.state_dict().items():
+                    if key not in ("weight", "bias"):
+                        own[f"neurons.{index}.{key}"] = array
+        weights_and_biases = [param for neuron in self.neurons for param in (*neuron.w, neuron.b)]
+        return {**own, **_added_state(self, (), weights_and_biases)}
 
     def _load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         for index, (neuron, row, bias) in enumerate(zip(self.neurons, arrays["weight"], arrays["bias"])):
@@ -186,32 +188,38 @@ class Layer(Module):
 
     def _state_children(self):
         """A subclass's own modules: the neurons are saved as the layer's weight and bias, and a handle on one of them
-        (``self.first = self.neurons[0]``) is no other module."""
-        neurons = {id(neuron) for neuron in self.neurons}
+        (``self.first = self.neurons[0]``), or on a module inside one, is no other module."""
+        within = modules_within(self.neurons)
         return (
             (name, child) for name, child in self._children()
-            if name.partition(".")[0] != "neurons" and id(child) not in neurons
+            if name.partition(".")[0] != "neurons" and id(child) not in within
         )
 
     def extra_repr(self) -> str:
         return f"{len(self.neurons[0].w)}, {len(self.neurons)}, activation={self.activation!r}"
 
 
-def _added_state(module: Module, kept_as_weight_and_bias: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The arrays of parameters a subclass of Neuron or Layer added (a gate, a scale), saved beside weight and bias.
+_NEURON_ATTRIBUTES = ("activation", "w", "b")
+"""What a Neuron holds: one with any other public attribute may hold more to save (`Layer._state_arrays`)."""
 
-    An added parameter called weight or bias would take the place of the module's own: ValueError naming it.
-    """
-    added = {
-        key: array for key, array in Module._state_arrays(module).items()
-        if key.partition(".")[0] not in kept_as_weight_and_bias
-    }
-    for key in added:
-        name = key.partition(".")[0]
+
+def _added_state(module: Module, kept: tuple[str, ...], weights_and_biases: list[Any]) -> dict[str, np.ndarray]:
+    """The arrays of parameters a subclass of Neuron or Layer added (a gate, a scale), saved beside weight and bias;
+    `kept` names the attributes saved as those.
+
+    An attribute called weight or bias holding other parameters than the module's `weights_and_biases` would take
+    the place of its own in the file: ValueError naming it. One holding those only (``self.bias = self.b``) is
+    another name for them, saved once."""
+    own = {id(param) for param in weights_and_biases}
+    skipped = set(kept)
+    for name, value in module._parameter_attributes():
         if name in ("weight", "bias"):
-            kind = type(module).__name__
-            raise ValueError(
-                f"state_dict: {kind}.{name} holds parameters of its own, but {kind} saves its weights and biases under "
-                f"'weight' and 'bias'; give the attribute another name (extra_{name}, say) so that neither is lost"
-            )
-    return added
+            if not all(id(param) in own for param in (value if isinstance(value, (list, tuple)) else (value,))):
+                kind = type(module).__name__
+                raise ValueError(
+                    f"state_dict: {kind}.{name} holds parameters of its own, but {kind} saves its weights and biases "
+                    f"under 'weight' and 'bias'; give the attribute another name (extra_{name}, say) so that neither "
+                    f"is lost"
+                )
+            skipped.add(name)
+    return {key: array for key, array in Module._state_arrays(module).items() if key.partition(".")[0] not in skipped}

@@ -52,7 +52,6 @@ class MLP(Module):
             raise ValueError(
                 f"dtype={dtype!r} is for backend='numpy': the scalar backend computes in Python floats (float64)"
             )
-        self._sizes = sizes
         rng = rng_from(seed)
         activations = [activation] * (len(nouts) - 1) + [output_activation]
         if backend == "scalar":
@@ -65,18 +64,22 @@ class MLP(Module):
             ]
 
     @property
-    def nin(self) -> int:
-        """How many numbers one sample has (as the first layer now takes them)."""
-        return self.sizes[0]
+    def nin(self) -> int | None:
+        """How many numbers one sample has, as the first layer now takes them; None when that layer is a module
+        of your own, which does not say (so `fit` leaves the check of X's width to it)."""
+        return self.sizes[0] if self.layers else None
 
     @property
-    def sizes(self) -> list[int]:
+    def sizes(self) -> list[int | None]:
         """Layer widths, inputs first: ``[nin, *nouts]``, read from the layers as they are now (a layer replaced
-        after the MLP was made counts), or as made where a layer does not tell its widths."""
+        after the MLP was made counts); None for a width no Layer or Linear on either side of it tells."""
         widths = [_widths(layer) for layer in self.layers]
-        if any(w is None for w in widths) or len(widths) != len(self._sizes) - 1:
-            return list(self._sizes)
-        return [widths[0][0], *(nout for _, nout in widths)]
+        if not widths:
+            return []
+        sizes: list[int | None] = [widths[0][0] if widths[0] else None]
+        for this, after in zip(widths, [*widths[1:], None]):
+            sizes.append(this[1] if this else after[0] if after else None)
+        return sizes
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:

@@ -6,7 +6,7 @@ import os
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from chainrule.autograd import Tensor, Value, graph
 from chainrule.autograd.tensor import number_text, unmasked
 
 from .arrays import aligned_copy
-from .files import claims_more_than_it_holds, declared_members, file_path, npz_path, save_npz
+from .files import claims_more_than_it_holds, declared_members, named_file, npz_path, save_npz
 
 BACKENDS = ("scalar", "numpy")
 
@@ -287,7 +287,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     No pickle is ever loaded: anything but an ``.npz`` file of arrays of numbers is a
     ValueError saying the file is not a saved model or state.
     """
-    source = file_path(path)
+    source = named_file(path, "load")
     if npz_path(source).is_file() and not (source.is_file() and zipfile.is_zipfile(source)):
         source = npz_path(source)  # "run1" names the run1.npz that save("run1") wrote, even beside a file run1
     if not source.exists():
@@ -467,15 +467,18 @@ def _is_module(value: Any) -> bool:
 
 def _reaches(module: Module, target: Module) -> bool:
     """Whether `target` is `module` or one of the modules inside it."""
-    stack, seen = [module], set()
+    return id(target) in modules_within([module])
+
+
+def modules_within(modules: Iterable[Module]) -> set[int]:
+    """The ids of `modules` and of every module inside them: what a handle kept elsewhere may point at."""
+    stack, seen = list(modules), set()
     while stack:
         current = stack.pop()
-        if current is target:
-            return True
         if id(current) not in seen:
             seen.add(id(current))
             stack.extend(child for _, child in current._children())
-    return False
+    return seen
 
 
 def _modules_in(name: str, value: Any) -> Iterator[tuple[str, Module]]:

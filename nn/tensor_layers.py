@@ -11,7 +11,7 @@ from chainrule.autograd import Tensor, tensor_ops
 from .activations import activate, check_activation
 from .arrays import aligned_copy
 from .init import Seed, check_flag, check_size, initial_weights, rng_from
-from .module import Module, _modules_in
+from .module import Module, _modules_in, modules_within
 
 DTYPES = ("float32", "float64")
 LAYER_ACTIVATIONS: dict[str, type[tensor_ops.ElementwiseUnary] | None] = {
@@ -147,10 +147,13 @@ class Sequential(Module):
     def _children(self):
         for i, module in enumerate(self.layers):
             yield str(i), module
-        in_layers = {id(module) for module in self.layers}
-        for name, value in vars(self).items():  # a subclass's own modules; a handle on one of the layers is no other
-            if not name.startswith("_") and name != "layers":
-                yield from ((key, child) for key, child in _modules_in(name, value) if id(child) not in in_layers)
+        added = [  # a subclass's own modules
+            (key, child) for name, value in vars(self).items() if not name.startswith("_") and name != "layers"
+            for key, child in _modules_in(name, value)
+        ]
+        if added:  # a handle on one of the layers, or on a module inside one, is no other module
+            within = modules_within(self.layers)
+            yield from ((key, child) for key, child in added if id(child) not in within)
 
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Tensor) and self.layers and not isinstance(self.layers[0], Linear):

@@ -31,12 +31,13 @@ from chainrule.autograd.graph import add_note
 from chainrule.autograd.tensor import number_text, unmasked
 
 from .init import Seed, check_flag, check_size, rng_from
+from .layers import Layer
 from .losses import LOSSES, get_loss, loss_name
 from .mlp import MLP
 from .module import backend_of
 from .optim import Optimizer, make_optimizer
 from .progress import ProgressBar, tqdm_disable
-from .tensor_layers import Sequential, Softmax
+from .tensor_layers import Linear, Sequential, Softmax, _Activation
 
 METRICS = ("accuracy",)
 LOGIT_LOSSES = ("hinge", "binary_cross_entropy_with_logits")
@@ -151,14 +152,11 @@ SCORE_LOSSES = ("cross_entropy", *LOGIT_LOSSES)
 
 def _check_scores_for(loss_name: str, model: Any) -> None:
     """ValueError if `loss_name` takes raw scores but the model (an MLP or a Sequential) ends in a sigmoid
-    or a softmax: the squashing would happen twice, training a different model without a word."""
-    if loss_name not in SCORE_LOSSES or not isinstance(model, (MLP, Sequential)):
-        return
-    last = model
-    while isinstance(last, (MLP, Sequential)) and last.layers:  # a Sequential inside a Sequential too
-        last = last.layers[-1]
-    squash = "softmax" if isinstance(last, Softmax) else getattr(last, "activation", getattr(last, "name", ""))
-    if squash in ("sigmoid", "softmax"):
+    or a softmax: the squashing would happen twice, training a different model without a word. And if
+    binary_cross_entropy, which takes probabilities, gets a model known to end in no sigmoid or softmax:
+    its outputs would stop training as soon as one left [0, 1], an epoch or a hundred later."""
+    squash = _last_squash(model)
+    if loss_name in SCORE_LOSSES and squash in ("sigmoid", "softmax"):
         own = {"cross_entropy": " and applies softmax itself",
                "binary_cross_entropy_with_logits": " and applies the sigmoid itself"}.get(loss_name, "")
         other = loss_name == "binary_cross_entropy_with_logits" and squash == "sigmoid"
@@ -166,6 +164,28 @@ def _check_scores_for(loss_name: str, model: Any) -> None:
             f"{loss_name} takes raw scores (logits){own}, but the model's last layer applies {squash}: drop it from "
             f"the model{', or use binary_cross_entropy on its probabilities' if other else ''}"
         )
+    if loss_name == "binary_cross_entropy" and squash not in ("", "sigmoid", "softmax"):
+        advice = "make it with output_activation='sigmoid'" if isinstance(model, MLP) else "end it in a Sigmoid()"
+        raise ValueError(
+            f"binary_cross_entropy takes probabilities (a sigmoid's outputs), but the model's last layer applies "
+            f"{'no activation' if squash == 'linear' else squash}: {advice}, or use binary_cross_entropy_with_logits "
+            f"on its raw scores"
+        )
+
+
+def _last_squash(model: Any) -> str:
+    """The activation an MLP or a Sequential ends in ("linear" for none, "sigmoid", "softmax"...); "" for another
+    model, or one ending in a module of your own, which may squash its outputs in any way."""
+    last = model
+    while isinstance(last, (MLP, Sequential)) and last.layers:  # a Sequential inside a Sequential too
+        last = last.layers[-1]
+    if last is model:
+        return ""
+    if isinstance(last, Softmax):
+        return "softmax"
+    if isinstance(last, (Layer, Linear)):
+        return last.activation
+    return last.name if isinstance(last, _Activation) else ""
 
 
 def _not_a_loss(loss: Any) -> str:
@@ -733,11 +753,12 @@ def broken_parameters(model: Any, params: Sequence[Any] | None = None) -> str | 
 
 
 def _figure(value: numbers.Real) -> str:
-    """A number for the epoch bar, four decimals (a Fraction or a Decimal too); an int beyond floats in full."""
+    """A number for the epoch bar with four decimals (a Fraction too); one beyond floats, in powers of ten."""
     try:
         return f"{float(value):.4f}"
     except OverflowError:
-        return str(value)
+        digits = str(abs(int(value)))
+        return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:5]}e+{len(digits) - 1}"
 
 
 __all__ = ["LOGIT_LOSSES", "LOSSES", "METRICS", "ClassRule", "History", "StopTraining", "accuracy", "fit", "predict"]

@@ -173,7 +173,7 @@ def test_a_folder_the_system_will_not_write_in_is_refused_before_training(capsys
     assert main(["gate", "and", "--svg", "/sys/chainrule.svg"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.startswith(
-        "chainrule gate: argument --svg: cannot write '/sys/chainrule.svg': the folder '/sys' is not writable (")
+        "chainrule gate: argument --svg: cannot write '/sys/chainrule.svg': no file can be made in the folder '/sys' (")
 
 
 def test_a_perceptron_right_on_every_row_but_not_yet_converged_says_it_learned(capsys):

@@ -286,7 +286,9 @@ def test_a_picture_that_takes_too_long_is_one_line_without_python_advice(tmp_pat
     monkeypatch.setattr(renderer, "run_renderer", slow)
     assert main(["graph", "x*y", "--at", "x=1,y=2", "-o", str(tmp_path / "n.svg")]) == 1
     err = capsys.readouterr().err
-    assert err == "chainrule: error: drawing the graph of 3 values took longer than 60 s: try a shorter expression\n"
+    assert err == (
+        "chainrule graph: error: drawing the graph of 3 values took longer than 60 s: try a shorter expression\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

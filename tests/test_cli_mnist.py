@@ -192,7 +192,7 @@ def test_running_out_of_memory_is_one_line(small_mnist, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        "chainrule: error: out of memory: Unable to allocate 58.4 GiB for an array with shape (10000000, 784) "
+        "chainrule mnist: error: out of memory: Unable to allocate 58.4 GiB for an array with shape (10000000, 784) "
         "and data type float64\n"
     )
 
@@ -206,7 +206,7 @@ def test_a_bug_is_still_one_line_with_no_traceback(capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert out == ""
     bug = "AssertionError: an invariant broke (this is a bug in chainrule: please report it)"
-    assert err == f"chainrule: error: {bug}\n"
+    assert err == f"chainrule mnist: error: {bug}\n"
 
 
 def test_a_failed_download_is_one_readable_line_with_no_python_arguments(capsys, monkeypatch, tmp_path):
@@ -220,7 +220,7 @@ def test_a_failed_download_is_one_readable_line_with_no_python_arguments(capsys,
     assert out == "" and err.count("\n") == 1
     folder = tmp_path / "mnist"
     assert err.startswith(
-        f"chainrule: error: could not download train-labels-idx1-ubyte.gz into {folder}; every mirror failed: "
+        f"chainrule mnist: error: could not download train-labels-idx1-ubyte.gz into {folder}; every mirror failed: "
         f"{dead}train-labels-idx1-ubyte.gz: URLError: "
     )
     assert f"; {dead}again/train-labels-idx1-ubyte.gz: URLError: " in err

@@ -64,7 +64,18 @@ def test_multi_line_errors_are_printed_on_one_line(capsys, monkeypatch):
 
     monkeypatch.setattr(xor, "run", fail)
     assert main(["xor"]) == 1
-    assert capsys.readouterr().err == "chainrule: error: no data in /x: mirror a failed; mirror b failed\n"
+    assert capsys.readouterr().err == "chainrule xor: error: no data in /x: mirror a failed; mirror b failed\n"
+
+
+def test_ctrl_c_is_one_line_naming_the_command(capsys, monkeypatch):
+    from chainrule.cli.commands import xor
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xor, "run", interrupted)
+    assert main(["xor"]) == 130
+    assert capsys.readouterr().err == "chainrule xor: interrupted\n"
 
 
 def test_unknown_command(capsys):

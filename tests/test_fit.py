@@ -462,6 +462,36 @@ def test_a_loss_of_raw_scores_refuses_a_model_that_squashes_them_already(make, l
            "adam", progress=False)  # probabilities for the loss that takes them
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.MLP(2, [4, 1], seed=0), "applies no activation: make it with output_activation='sigmoid', or use "
+     "binary_cross_entropy_with_logits on its raw scores"),
+    (lambda: nn.MLP(2, [4, 1], output_activation="tanh", seed=0, backend="numpy"), "applies tanh: make it with "
+     "output_activation='sigmoid'"),
+    (lambda: nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU()), "applies relu: end it in a Sigmoid(), or use "
+     "binary_cross_entropy_with_logits"),
+])
+def test_binary_cross_entropy_refuses_a_model_known_to_give_no_probabilities(make, message):
+    """It trained until an output left [0, 1], an epoch or a hundred later, and stopped there."""
+    X, y = nn.data.logic_gate("xor")
+    model = make()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=re.escape("binary_cross_entropy takes probabilities (a sigmoid's outputs), "
+                                                   f"but the model's last layer {message}")):
+        nn.fit(model, X, y, "binary_cross_entropy", "adam", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+    class Squashed(nn.Module):  # a last module of your own: it may give probabilities in any way
+        def __init__(self):
+            self.inner = nn.MLP(2, [4, 1], seed=0, backend="numpy")
+
+        def forward(self, x):
+            return self.inner(x).sigmoid()
+
+    for model in (Squashed(), nn.Sequential(nn.Linear(2, 1, seed=0), nn.Sigmoid()),
+                  nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0)):
+        assert len(nn.fit(model, X, y, "binary_cross_entropy", "adam", epochs=2, progress=False).loss) == 2
+
+
 def test_accuracy_reads_the_numbers_of_a_tensor_in_a_graph():
     X, y = nn.data.logic_gate("xor")
     model = nn.MLP(2, [4, 1], seed=0, backend="numpy")

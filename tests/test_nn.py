@@ -425,6 +425,30 @@ def test_save_into_a_missing_folder_says_so_before_any_work(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("act", "given", "kind", "message"),
+    [
+        ("save", "", ValueError, "cannot save the model to '': the path is empty; give a file name"),
+        ("save", ".", IsADirectoryError, "cannot save the model to '.': it names a folder, not a file"),
+        ("save", "runs/", ValueError, "cannot save the model to 'runs/': it names a folder, not a file"),
+        ("save", "runs/.", ValueError, "cannot save the model to 'runs/.': it names a folder, not a file"),
+        ("save optimizer", "..", IsADirectoryError, "cannot save the optimizer's state to '..': it names a folder"),
+        ("load", ".", IsADirectoryError, "cannot load '.': it names a folder, not a file; give a file name"),
+        ("load", "", ValueError, "cannot load '': the path is empty; give a file name"),
+        ("load", "m.npz/", ValueError, "cannot load 'm.npz/': it names a folder, not a file"),
+    ],
+)
+def test_a_path_naming_a_folder_is_refused_where_pathlib_would_drop_its_slash(tmp_path, monkeypatch, act, given,
+                                                                               kind, message):
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.save(tmp_path / "m.npz")
+    monkeypatch.chdir(tmp_path)
+    actions = {"save": model.save, "save optimizer": nn.SGD(model.parameters()).save, "load": nn.load}
+    with pytest.raises(kind, match=re.escape(message)):
+        actions[act](given)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["m.npz"]
+
+
 def test_an_unwritable_folder_names_the_file_not_the_temporary_one(tmp_path, monkeypatch):
     target = tmp_path / "model.npz"
 
@@ -1198,10 +1222,26 @@ def test_handles_a_subclass_keeps_on_its_layers_or_neurons_add_no_keys(tmp_path)
             super().__init__(2, 3, seed=0)
             self.first = self.neurons[0]
 
+    class Nested(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Sequential(nn.Linear(2, 4, seed=0)), nn.Linear(4, 1, seed=1))
+            self.first = self.layers[0].layers[0]
+
+    class TorchNamed(nn.Neuron):  # PyTorch's names as other names of the neuron's own parameters
+        def __init__(self):
+            super().__init__(2, seed=0)
+            self.weight, self.bias = self.w, self.b
+
     plain = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=1))
     assert list(Net().state_dict()) == list(plain.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     Net().load_state_dict(nn.load(plain.save(tmp_path / "plain")))  # a file saved without the handles loads
     assert list(Named().state_dict()) == ["weight", "bias"]
+    assert list(Nested().state_dict()) == ["0.0.weight", "0.0.bias", "1.weight", "1.bias"]
+    neuron = TorchNamed()
+    neuron.b.data = 2.5
+    again = TorchNamed()
+    again.load_state_dict(nn.load(neuron.save(tmp_path / "neuron")))
+    assert list(neuron.state_dict()) == ["weight", "bias"] and again.bias.data == 2.5
 
 
 @pytest.mark.parametrize("kind", ["layer", "neuron"])
@@ -1263,8 +1303,8 @@ def test_an_mlp_reads_its_widths_from_its_layers_as_they_are_now():
         def forward(self, x):
             return Tensor(np.asarray(x, dtype=np.float32)) @ self.weight
 
-    model.layers[0] = Transposed()
-    assert (model.nin, model.sizes) == (2, [2, 3, 1])
+    model.layers[0] = Transposed()  # which no width is read from: fit leaves X's width to it
+    assert (model.nin, model.sizes) == (None, [None, 3, 1])
     nn.fit(model, X[:, :2], X[:, 0], "mse", "sgd", epochs=1, progress=False)
 
 

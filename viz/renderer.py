@@ -198,8 +198,14 @@ def file_path(path: object) -> Path:
 
 def check_folder(path: str | os.PathLike[str]) -> Path:
     """`path` as a Path, once the folder it goes into is known to exist (else FileNotFoundError naming the folder)
-    and `path` is known not to be a folder itself (IsADirectoryError)."""
+    and `path` is known not to be a folder itself (IsADirectoryError; ValueError for a name ending in a separator,
+    which pathlib would quietly drop, as `nn.files.named_file` refuses it)."""
     target = file_path(path)
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("cannot write '': the path is empty; give a file name")
+    if os.path.basename(text) in ("", ".", "..") and not target.is_dir():
+        raise ValueError(f"cannot write {text!r}: it names a folder, not a file; give a file name")
     if target.is_dir():
         raise IsADirectoryError(f"cannot write {str(target)!r}: it is a folder; give a file name")
     folder = target.parent

@@ -92,7 +92,7 @@ def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]
                 pass
         except OSError as error:
             raise argparse.ArgumentTypeError(
-                f"cannot write {text!r}: the folder {str(folder)!r} is not writable ({_reason(error)})"
+                f"cannot write {text!r}: no file can be made in the folder {str(folder)!r} ({_reason(error)})"
             ) from None
         return path
 

@@ -172,9 +172,11 @@ def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
     # The commands' matrices are small: one BLAS thread is about as fast as two on them, and it never
     # stalls for seconds when other programs keep the cores busy (read when NumPy first loads; yours wins).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    program = "chainrule"  # then the subcommand too, as its usage errors name it
     try:
         try:
             args, extra = build_parser().parse_known_args(argv)
+            program = f"chainrule {args.command}"
             if extra:  # named by the subcommand they were given to, as every other usage error
                 raise UsageError(f"chainrule {args.command}: unrecognized arguments: {' '.join(extra)}")
         except SystemExit as done:  # --help and --version, once their text is printed
@@ -189,19 +191,19 @@ def _run(argv: Sequence[str] | None) -> tuple[int, bool]:
         _report(str(error))
         return 1, True
     except KeyboardInterrupt:
-        _report("chainrule: interrupted")
+        _report(f"{program}: interrupted")
         return 130, True
     except BrokenPipeError:
         _discard_stdout()
         return CLOSED_PIPE, True
     except MemoryError as error:
-        _report(f"chainrule: error: out of memory: {error}".rstrip(": "))
+        _report(f"{program}: error: out of memory: {error}".rstrip(": "))
         return 1, True
     except Exception as error:  # the last line of defence: a user never sees a traceback
         message = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
         if not isinstance(error, (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, KeyError)):
             message = f"{type(error).__name__}: {message} (this is a bug in chainrule: please report it)"
-        _report(f"chainrule: error: {message}")
+        _report(f"{program}: error: {message}")
         return 1, True
 
 
