@@ -26,7 +26,8 @@ class Node(Protocol):
     ``grad`` is d(root)/d(node) after a backward pass. ``parents`` are the nodes it was
     computed from, in order (empty for a leaf), and ``local_grads`` the local derivative
     d(node)/d(parent) along each of those edges (a number for `Value`; for `Tensor` a
-    number, an array, or a short text when the Jacobian is not elementwise). ``op`` names
+    number, an array, or a short text when the Jacobian is not elementwise; none at all
+    for a `Function` of your own that does not say). ``op`` names
     the operation ("" for a leaf); ``constant`` is the number or array the op combined its
     one parent with (``x * 3`` keeps 3), and ``constant_first`` says it was the left operand.
     ``scope`` is the path of the `nn` module that made the node, such as
@@ -194,6 +195,8 @@ def topological_order(root: Any, parents_of: Callable[[Any], Any] = _public_pare
     given that way, each the lone parent of the one before, is followed in a loop of
     its own and emitted at once: the same order, in 55-65% of the time on a chain.
     """
+    if parents_of is _public_parents and not hasattr(root, "parents"):
+        raise TypeError(f"topological_order() takes a node of a graph (a Value or Tensor), got {_what(root)}")
     order: list[Any] = []
     visited: set[Any] = set()
     stack: list[Any] = [root]
@@ -260,6 +263,10 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
     root's shape (a number for a `Value`); anything else is a ValueError, as broadcasting
     it would give gradients of another shape, or sums of them.
     """
+    if not hasattr(root, "parents") or not hasattr(root, "data"):
+        raise TypeError(f"backpropagate() takes a node of a graph (a Value or Tensor) as the root, got {_what(root)}")
+    if seed is None or np.asarray(_numbers(seed)).dtype.kind not in "biuf":
+        raise TypeError(f"backpropagate(): the seed must be a real number, or an array of them, got {_what(seed)}")
     seed_shape, root_shape = _shape(seed), _shape(root.data)
     if seed_shape != root_shape:
         raise ValueError(
@@ -279,20 +286,62 @@ def backpropagate(root: Node, seed: Any, *, create_graph: bool = False) -> dict[
         except (ArithmeticError, ValueError, TypeError) as error:
             add_context(error, node.op, "backward")
             raise
+        one_gradient_each(node.op, parent_grads, parents)
         if anomaly:  # a gradient for a parent that takes none (a constant) is dropped, whatever it is
             _check_finite(node, [g for g, p in zip(parent_grads, parents) if p.requires_grad], "backward")
-        for parent, parent_grad in zip(parents, parent_grads):
+        for position, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
             if parent.requires_grad:
+                check_gradient(node.op, position, parent, parent_grad)
                 previous = lookup(parent)
                 grads[parent] = parent_grad if previous is None else previous + parent_grad
     return grads
 
 
+def one_gradient_each(op: str, grads: Any, parents: Sequence[Any]) -> None:
+    """TypeError or ValueError naming `op` unless `grads`, what its backward step gave, is a tuple or list
+    with one gradient for each of its `parents` (zip would drop a missing one: that input would get none)."""
+    if not isinstance(grads, (tuple, list)):
+        raise TypeError(
+            f"op {op!r}: its vjp or local_grads must give a tuple with one gradient for each of its "
+            f"{len(parents)} inputs, got {type(grads).__name__}"
+        )
+    if len(grads) != len(parents):
+        raise ValueError(
+            f"op {op!r} gave {len(grads)} gradients for its {len(parents)} inputs: its vjp or local_grads must "
+            f"give one for each input, in order"
+        )
+
+
+def check_gradient(op: str, position: int, parent: Node, grad: Any) -> None:
+    """ValueError naming `op` unless `grad`, what it sent the input at `position`, has that input's shape: a
+    gradient of another shape would be stored as it is, or broadcast into sums of the wrong numbers."""
+    if grad is None:
+        raise ValueError(
+            f"op {op!r} gave no gradient (None) for its input at position {position}, which requires one"
+        )
+    grad_shape, input_shape = _shape(grad), _shape(parent.data)
+    if grad_shape != input_shape:
+        raise ValueError(
+            f"op {op!r} gave a gradient of shape {grad_shape} for its input at position {position}, of shape "
+            f"{input_shape}: it must have the input's shape (a broadcast input's gradient is summed over the "
+            f"axes it was broadcast along)"
+        )
+
+
+def _what(x: Any) -> str:
+    """A value as an error message shows it: its type and, kept short, its repr."""
+    shown = repr(x)
+    return f"{type(x).__name__} {shown if len(shown) <= 60 else shown[:57] + '...'}"
+
+
+def _numbers(x: Any) -> Any:
+    """A number or array itself, or the data of a `Value` or `Tensor` (an ndarray's ``data`` is its buffer)."""
+    return x if isinstance(x, (np.ndarray, np.generic)) else getattr(x, "data", x)
+
+
 def _shape(x: Any) -> tuple[int, ...]:
     """The shape of a number (``()``), an array, or a `Value` or `Tensor` seed (that of its data)."""
-    import numpy as np
-
-    return np.shape(getattr(x, "data", x))
+    return np.shape(_numbers(x))
 
 
 def add_context(error: BaseException, op: str, phase: str) -> None:
@@ -310,10 +359,8 @@ def add_note(error: BaseException, note: str) -> None:
 
 
 def _check_finite(node: Node, values: Any, phase: str) -> None:
-    import numpy as np
-
     for value in values:
-        raw = getattr(value, "data", value)
+        raw = _numbers(value)
         if raw is not None and not isinstance(raw, str) and not np.all(np.isfinite(raw)):
             inputs = ", ".join(_describe(p) for p in node.parents)
             raise FloatingPointError(
@@ -323,8 +370,6 @@ def _check_finite(node: Node, values: Any, phase: str) -> None:
 
 def check_forward(node: Node) -> None:
     """Raise FloatingPointError if `node` or its local derivatives are NaN or inf (anomaly mode)."""
-    import numpy as np
-
     _check_finite(node, (node.data,), "forward")
     with np.errstate(all="ignore"):  # a non-finite local derivative is reported below, not warned about
         local = node.local_grads

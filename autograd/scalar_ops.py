@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from operator import mul
 from typing import Any
 
+from .graph import one_gradient_each
+
 
 def add_in_order(terms: Iterable[Any], start: Any) -> Any:
     """start + t₀ + t₁ + …, rounded after each addition, as a chain of ``+`` nodes (micrograd's sum of Values)
@@ -87,7 +89,9 @@ class Op:
         or more inputs, while ops of one or two inputs, `autograd.grad` and `detect_anomaly` go through
         `local_grads`. `autograd.gradcheck` checks both ways against central differences.
         """
-        for parent, local in zip(parents, self.local_grads(out, *[p.data for p in parents])):
+        local_grads = self.local_grads(out, *[p.data for p in parents])
+        one_gradient_each(self.name, local_grads, parents)
+        for parent, local in zip(parents, local_grads):
             parent.grad += local * grad
 
 

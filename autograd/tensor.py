@@ -16,7 +16,9 @@ from .graph import (
     add_context,
     backpropagate,
     check_forward,
+    check_gradient,
     named,
+    one_gradient_each,
     own_op,
     records_in_this_thread,
     state,
@@ -79,6 +81,17 @@ class Tensor(IdentityNode):
         the op's own rule refuses, such as dividing by zero or the log of −inf). An elementwise op is
         judged entry by entry; any other (``@``, a reduction) only when all its inputs are finite.
         """
+        if type(parents) is not tuple:
+            raise TypeError(
+                f"Tensor.apply(): op {fn.name!r} takes its Tensor operands as a tuple, got {type(parents).__name__} "
+                f"(one operand t is (t,))"
+            )
+        for parent in parents:
+            if not isinstance(parent, Tensor):
+                raise TypeError(
+                    f"Tensor.apply(): op {fn.name!r} takes a tuple of Tensors as parents, got {type(parent).__name__} "
+                    f"in it (a constant operand goes in the arrays alone)"
+                )
         record = False
         if state.recording or records_in_this_thread():
             for parent in parents:
@@ -451,9 +464,13 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
             node.grad = grad
             parents = node.parents
             fresh = fn.fresh_grads
-            for parent, parent_grad in zip(parents, fn.vjp(grad, tuple([p.requires_grad for p in parents]))):
-                if parent_grad is None or not parent.requires_grad:
+            parent_grads = fn.vjp(grad, tuple([p.requires_grad for p in parents]))
+            one_gradient_each(fn.name, parent_grads, parents)
+            for position, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
+                if not parent.requires_grad:
                     continue
+                if parent_grad is None or np.shape(parent_grad) != parent.data.shape:
+                    check_gradient(fn.name, position, parent, parent_grad)
                 if parent.parents:
                     previous = lookup(parent)
                     grads[parent] = parent_grad if previous is None else previous + parent_grad
@@ -525,6 +542,8 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
             array = np.asarray(data)
         except ValueError:
             raise TypeError(f"Tensor() takes a rectangular nested {type(data).__name__}, got a ragged one") from None
+        if array.dtype == object and all(type(x) in (int, float) for x in array.flat):  # an int beyond int64
+            array = np.array([as_float(x, "Tensor()") for x in array.flat]).reshape(array.shape)
         if array.dtype.kind not in _REAL_KINDS:
             raise TypeError(
                 f"Tensor() takes a {type(data).__name__} of real numbers, got one that NumPy reads as {array.dtype}"

@@ -129,7 +129,9 @@ class Function:
         raise NotImplementedError
 
     def local_grads(self) -> tuple[Any, ...]:
-        raise NotImplementedError
+        """The local derivative along each edge, for drawings and `detect_anomaly` to show and check; an op of
+        your own may leave it out (``()``: its edges are drawn without one), as its `vjp` is what backward runs."""
+        return ()
 
     def recompute(self, parents: list[Array]) -> Array | None:
         """The forward pass run again on the parents' arrays as they are now (a constant operand as kept),

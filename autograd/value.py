@@ -115,11 +115,17 @@ class Value(IdentityNode):
         Under `no_grad` the result is a `Constant`: a leaf that takes no gradient.
         """
         arity = len(inputs)
-        if arity == 1:
-            return _record(op, op.forward(inputs[0].data), inputs[0])
-        if arity == 2:
-            return _record(op, op.forward(inputs[0].data, inputs[1].data), inputs)
-        return _record(op, op.forward(*[x.data for x in inputs]), inputs)
+        try:
+            if arity == 1:
+                return _record(op, op.forward(inputs[0].data), inputs[0])
+            if arity == 2:
+                return _record(op, op.forward(inputs[0].data, inputs[1].data), inputs)
+            if not arity:
+                _refuse_inputs(op, inputs)
+            return _record(op, op.forward(*[x.data for x in inputs]), inputs)
+        except (AttributeError, TypeError):  # a number or array given for a Value (an ndarray's data is a buffer)
+            _refuse_inputs(op, inputs)
+            raise
 
     @staticmethod
     def record(op: ops.Op, data: float, inputs: tuple[Value, ...]) -> Value:
@@ -356,6 +362,18 @@ class Unrecorded(Constant):
     was computed from (`autograd.grad` refuses to differentiate it, as `backward()` refuses any constant)."""
 
     __slots__ = ()
+
+
+def _refuse_inputs(op: ops.Op, inputs: tuple[Any, ...]) -> None:
+    """TypeError naming what `Value.apply` was given in place of a Value (which has no ``data``), if anything."""
+    if not inputs:
+        raise TypeError(f"Value.apply(): op {getattr(op, 'name', op)!r} takes one or more Values, got none")
+    for position, given in enumerate(inputs):
+        if not isinstance(given, Value):
+            raise TypeError(
+                f"Value.apply(): op {getattr(op, 'name', op)!r} takes Values, got {type(given).__name__} {given!r} "
+                f"at position {position} (a number is Value(number))"
+            )
 
 
 def _record(op: ops.Op, data: float, parents: Value | tuple[Value, ...]) -> Value:

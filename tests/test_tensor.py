@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chainrule import autograd, nn
+from chainrule import autograd, nn, viz
 from chainrule.autograd import Tensor, Value, tensor_ops
 from chainrule.autograd import graph as graph_module
 from chainrule.autograd import tensor as tensor_module
@@ -1378,3 +1378,104 @@ def test_a_fraction_is_a_constant_as_a_float_is():
         np.testing.assert_array_equal(result.data, expected)
     with pytest.raises(OverflowError, match="the constant 1e\\+300 overflows float32"):
         Tensor([1.0]) * fractions.Fraction(10**300)
+
+
+def test_backpropagate_and_topological_order_refuse_what_is_no_node_or_no_seed():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for seed, shown in ((None, "NoneType None"), ("a", "str 'a'")):
+        with pytest.raises(TypeError, match=f"the seed must be a real number, or an array of them, got {shown}"):
+            autograd.backpropagate((x * 2).sum(), seed)
+    node = r"takes a node of a graph \(a Value or Tensor\)"
+    with pytest.raises(TypeError, match=rf"backpropagate\(\) {node} as the root, got int 3"):
+        autograd.backpropagate(3, 1.0)
+    with pytest.raises(TypeError, match=rf"topological_order\(\) {node}, got NoneType None"):
+        autograd.topological_order(None)
+    assert autograd.backpropagate((x * 2).sum(), np.float32(1))[x].tolist() == [2.0, 2.0]
+
+
+class _BiasWithoutSum(tensor_ops.Function):
+    """x + b whose vjp forgets to sum b's gradient over the broadcast axis."""
+
+    __slots__ = ()
+    name = "add_bias"
+
+    def forward(self, x, b):
+        return x + b
+
+    def vjp(self, grad, needs):
+        return grad, grad
+
+
+class _ForgetsSecond(tensor_ops.Function):
+    """a * b whose vjp gives a gradient for a only."""
+
+    __slots__ = ("a", "b")
+    name = "half_product"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def vjp(self, grad, needs):
+        return (grad * self.b,)
+
+
+class _NoneForNeeded(_ForgetsSecond):
+    """a * b whose vjp sends None to b, which requires a gradient."""
+
+    __slots__ = ()
+
+    def vjp(self, grad, needs):
+        return grad * self.b, None
+
+
+@pytest.mark.parametrize("anomaly", [False, True])
+def test_an_op_of_your_own_that_gives_a_gradient_of_the_wrong_shape_or_number_is_named(anomaly):
+    context = autograd.detect_anomaly if anomaly else contextlib.nullcontext
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    b = Tensor(np.zeros(3), requires_grad=True)
+    wrong_shape = r"op 'add_bias' gave a gradient of shape \(4, 3\) for its input at position 1, of shape \(3,\)"
+    with context(), pytest.raises(ValueError, match=wrong_shape):
+        Tensor.apply(_BiasWithoutSum(), (x, b), x.data, b.data).sum().backward()
+    assert b.grad is None
+    with context(), pytest.raises(ValueError, match="op 'half_product' gave 1 gradients for its 2 inputs"):
+        Tensor.apply(_ForgetsSecond(), (x, x * 2), x.data, x.data * 2).sum().backward()
+    with context(), pytest.raises(
+        ValueError, match=r"op 'half_product' gave no gradient \(None\) for its input at position 1, which requires one"
+    ):
+        Tensor.apply(_NoneForNeeded(), (x, b), x.data, b.data).sum().backward()
+    with pytest.raises(ValueError, match="op 'half_product' gave 1 gradients for its 2 inputs"):
+        autograd.backpropagate(Tensor.apply(_ForgetsSecond(), (x, b), x.data, b.data).sum(), np.float64(1))
+
+
+def test_tensor_apply_refuses_parents_that_are_no_tuple_of_tensors():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    one_operand = r"op 'half_product' takes its Tensor operands as a tuple, got Tensor \(one operand t is \(t,\)\)"
+    with pytest.raises(TypeError, match=one_operand):
+        Tensor.apply(_ForgetsSecond(), t, t.data, t.data)
+    with pytest.raises(TypeError, match="takes its Tensor operands as a tuple, got list"):
+        Tensor.apply(_ForgetsSecond(), [t, t], t.data, t.data)
+    with pytest.raises(TypeError, match="takes a tuple of Tensors as parents, got ndarray in it"):
+        Tensor.apply(_ForgetsSecond(), (t, t.data), t.data, t.data)
+
+
+def test_an_op_of_your_own_without_local_grads_is_drawn_and_checked_by_detect_anomaly():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    with autograd.detect_anomaly():
+        y = Tensor.apply(_ProductIgnoringNeeds(), (a, b), a.data, b.data)
+        y.sum().backward()
+    assert y.local_grads == ()
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(b.grad, [1.0, 2.0])
+    dot = viz.draw_dot(y.sum()).source
+    op_node = re.search(r"(n\d+op) \[label=<product>", dot).group(1)
+    unlabelled_edges_in = [line for line in dot.splitlines() if line.strip().endswith(f"-> {op_node}")]
+    assert len(unlabelled_edges_in) == 2
+
+
+def test_a_list_holding_an_int_beyond_int64_is_read_as_the_number_it_is():
+    assert Tensor([2**70]).data.tolist() == [float(np.float32(2.0**70))]
+    assert Tensor([[2**70, 1.5], [1, 2]], dtype="float64").data.tolist() == [[2.0**70, 1.5], [1.0, 2.0]]
+    with pytest.raises(OverflowError, match="takes a number a float can hold .* got an int of 603 digits"):
+        Tensor([2**2000])

@@ -1191,3 +1191,36 @@ def test_a_leaf_that_stays_nan_is_unchanged():
     v.data = v.data * 1.0  # another NaN object
     y.backward()
     assert v.grad == 4.0
+
+
+class _ForgetsLast(Op):
+    """a·b·c whose local_grads leaves out d/dc."""
+
+    name = "mul3"
+
+    def forward(self, a, b, c):
+        return a * b * c
+
+    def local_grads(self, out, a, b, c):
+        return (b * c, a * c)
+
+
+def test_an_op_of_your_own_that_gives_too_few_local_derivatives_is_named():
+    a, b, c = Value(2.0), Value(3.0), Value(4.0)
+    for take in (lambda y: y.backward(), lambda y: grad(y, [a, b, c])):
+        with pytest.raises(ValueError, match="op 'mul3' gave 2 gradients for its 3 inputs"):
+            take(Value.apply(_ForgetsLast(), a, b, c))
+    assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
+    with detect_anomaly(), pytest.raises(ValueError, match="op 'mul3' gave 2 gradients for its 3 inputs"):
+        Value.apply(_ForgetsLast(), a, b, c).backward()
+
+
+def test_value_apply_names_an_input_that_is_no_value():
+    x = Value(2.0)
+    for wrong, shown in ((2.0, "float 2.0"), (np.float64(2.0), r"float64 np.float64\(2.0\)"), ("2", "str '2'")):
+        expected = rf"op '\*' takes Values, got {shown} at position 1 \(a number is Value\(number\)\)"
+        with pytest.raises(TypeError, match=expected):
+            Value.apply(autograd.scalar_ops.MUL, x, wrong)
+    with pytest.raises(TypeError, match="op 'mul3' takes one or more Values, got none"):
+        Value.apply(_ForgetsLast())
+    assert Value.apply(autograd.scalar_ops.MUL, x, Value(3.0)).data == 6.0
