@@ -27,6 +27,8 @@ def file_path(path: object) -> Path:
     names neither the value nor what it should have been)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {reprlib.repr(path)}")
+    if "\0" in str(os.fspath(path)):  # the system's own error, "embedded null byte", names no path
+        raise ValueError(f"a file path cannot hold a NUL character ('\\0'), got {os.fspath(path)!r}")
     return Path(path)
 
 

@@ -150,7 +150,7 @@ def test_film_of_the_perceptron_has_one_frame_per_sample_presented(tmp_path, cap
         (["xor", "--hidden", "2147483648"], "argument --hidden: expected a positive integer up to 100"),
         (["xor", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
         (["xor", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
-        (["xor", "--film", "out.txt"], "argument --film: expected a .html file, got"),
+        (["xor", "--film", "out.txt"], "argument --film: expected a .html or .htm file, got"),
         (["xor", "--film", "missing/out.html"], "argument --film: cannot write"),
         (["xor", "--svg", "out.pdf"], "argument --svg: expected a .svg or .png file, got"),
         (["xor", "--model", "perceptron", "--hidden", "3"],
@@ -233,3 +233,16 @@ def test_a_gate_not_learned_is_status_1_with_one_line_on_stderr(capsys, argv, li
 def test_arguments_a_command_does_not_take_are_named_with_the_command(capsys):
     assert main(["xor", "--model", "mlp"]) == 2
     assert capsys.readouterr().err == "chainrule xor: unrecognized arguments: --model mlp\n"
+
+
+def test_a_film_may_be_named_htm_and_its_command_quotes_the_name(tmp_path, capsys):
+    import json
+    import shlex
+
+    film = tmp_path / "my film's.htm"
+    assert main(["gate", "xor", "--steps", "3", "--film", str(film)]) == 1  # 3 steps do not learn XOR
+    page = film.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
+    command = json.loads(data)["info"]["hyperparameters"]["command"]
+    assert shlex.split(command)[-2:] == ["--film", "my film's.htm"]
+    assert shlex.split(command)[:3] == ["chainrule", "gate", "xor"]

@@ -367,3 +367,12 @@ def test_integers_too_large_for_a_float_are_named_by_their_digits(tmp_path, caps
                           (f"x*(({big}*{big})**0.5)", too_large)):
         assert main(["graph", text, "--at", "x=2", "-o", str(tmp_path / "g.svg")]) == 2
         assert capsys.readouterr().err == f"chainrule graph: {message}\n"
+
+
+def test_an_option_glued_to_a_path_with_folders_is_named_and_an_empty_path_is_called_empty(capsys):
+    assert main(["graph", "x", "--at", "x=1", "-o/tmp/a.svg"]) == 2
+    assert "'-o/tmp/a.svg' is read as an argument, not as -o and its value" in capsys.readouterr().err
+    assert main(["graph", "x", "--at", "x=1", "-o", ""]) == 2
+    assert capsys.readouterr().err == (
+        "chainrule graph: argument -o/--output: the path is empty, expected a .svg or .png file\n"
+    )

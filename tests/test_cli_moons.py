@@ -33,7 +33,7 @@ def test_moons_learns_and_writes_the_film_and_the_graph(tmp_path, capsys):
     "args, message",
     [
         (["--seed", "-3"], "argument --seed: expected an integer >= 0 up to 2147483647, got '-3'"),
-        (["--film", "moons.svg"], "argument --film: expected a .html file, got"),
+        (["--film", "moons.svg"], "argument --film: expected a .html or .htm file, got"),
         (["--svg", "missing/m.svg"], "argument --svg: cannot write"),
         (["--steps", "3"], "unrecognized arguments: --steps 3"),
     ],

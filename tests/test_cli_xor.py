@@ -32,7 +32,7 @@ def test_xor_that_does_not_learn_exits_1(capsys):
         (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
         (["--seed", "x"], "argument --seed: expected an integer >= 0 up to 2147483647, got 'x'"),
         (["--seed", "-1"], "argument --seed: expected an integer >= 0 up to 2147483647, got '-1'"),
-        (["--film", "xor.svg"], "argument --film: expected a .html file, got"),
+        (["--film", "xor.svg"], "argument --film: expected a .html or .htm file, got"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(capsys, args, message):

@@ -653,3 +653,27 @@ def test_a_recorder_copied_with_its_model_films_the_copy(how):
     for module in (nn.Neuron(2, "sigmoid", seed=0), nn.Perceptron(2, seed=0)):
         single = pickle.loads(pickle.dumps(nn.Recorder(module, X, y, "binary_cross_entropy", grid=8, neuron_grid=4)))
         assert single.recording.steps.tolist() == [0]
+
+
+def test_a_hand_made_recording_with_a_number_or_title_a_film_cannot_show_is_named():
+    import dataclasses
+
+    _, r = record_xor(steps=1)
+    cases = [
+        (dataclasses.replace(r, threshold=float("nan")), ValueError, "the recording's threshold must be a finite "
+                                                                     "number, got nan"),
+        (dataclasses.replace(r, extent=(0.0, float("inf"), 0.0, 1.0)), ValueError,
+         r"the recording's extent must be four finite numbers \(x0, x1, y0, y1\) with x0 < x1 and y0 < y1, got "
+         r"\(0.0, inf, 0.0, 1.0\)"),
+        (dataclasses.replace(r, info={**r.info, "title": 5}), TypeError,
+         r"the recording's info\['title'\] must be a str, got int 5; or pass title="),
+    ]
+    for recording, error, message in cases:
+        with pytest.raises(error, match=message):
+            viz.film(recording)
+    assert viz.film(dataclasses.replace(r, info={**r.info, "title": 5}), title="XOR").frames == len(r.steps)
+    weights = [np.array(w, dtype=np.float64) for w in r.weights]
+    weights[0][0, 0, 0] = np.inf  # the widest edge is drawn as wide as the widest finite one
+    payload, _ = page_data(viz.film(dataclasses.replace(r, weights=weights)).html)
+    finite = np.concatenate([np.abs(w[np.isfinite(w)]) for w in weights])
+    assert payload["largestWeight"] == pytest.approx(float(finite.max()))

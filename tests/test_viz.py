@@ -1455,3 +1455,90 @@ def test_a_picture_is_not_written_over_a_write_protected_file_and_takes_the_long
     page = tmp_path / ("f" * 250 + ".html")
     viz.film(_tiny_recorder()).save(page)
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_render_to_an_outfile_that_is_the_source_is_refused_unless_asked_and_the_picture_is_kept(tmp_path):
+    o = neuron()["o"]
+    same = tmp_path / "same.gv"
+    with pytest.raises(ValueError, match=r"outfile 'same.gv' must be different from input file 'same.gv' \(pass "
+                                         r"overwrite_source=True to override\)"):
+        viz.draw_dot(o).render(outfile=same, cleanup=True)
+    assert list(tmp_path.iterdir()) == []
+    rendered = viz.draw_dot(o).render(outfile=same, cleanup=True, overwrite_source=True)
+    assert rendered == str(same) and "bb=" in same.read_text("utf-8")  # the laid-out graph, not the plain source
+    with pytest.raises(ValueError, match="overwrite_source cannot be combined with raise_if_result_exists"):
+        viz.draw_dot(o).render(outfile=tmp_path / "n.svg", overwrite_source=True, raise_if_result_exists=True)
+
+
+def test_a_path_given_as_renderer_is_the_program_there_even_when_named_as_one_on_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("mydot", "dot"):
+        (tmp_path / name).write_text("#!/bin/sh\nexit 1\n")
+        (tmp_path / name).chmod(0o755)
+        assert viz.find_renderer(Path(name)) == str(tmp_path / name)
+        assert viz.find_renderer(f"./{name}") == str(tmp_path / name)
+    with pytest.raises(RuntimeError, match="renderer 'missing' is not an executable file"):
+        viz.find_renderer(Path("missing"))
+
+
+def test_a_time_limit_on_a_graph_made_outside_modules_does_not_suggest_collapsing_it(tmp_path):
+    slow = tmp_path / "slow-dot"
+    slow.write_text("#!/bin/sh\nexec sleep 20\n")
+    slow.chmod(0o755)
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5):
+        y = y * x
+    y.backward()
+    for draw in (lambda: viz.render(y, tmp_path / "y.svg", renderer=str(slow), timeout=0.3),
+                 lambda: viz.render(y, tmp_path / "y.svg", renderer=str(slow), timeout=0.3, collapse="neuron")):
+        with pytest.raises(TimeoutError) as error:
+            draw()
+        assert "collapse= would merge nothing" in str(error.value) and "collapse='" not in str(error.value)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_cap_on_placement_passes_leaves_an_ordinary_graph_as_it_was(renderer):
+    """Placement passes are capped (``nslimit``) so that one value feeding many ops does not take minutes to
+    lay out; a network's graph needs fewer passes than the cap and is drawn as without it."""
+    source = viz.draw_dot(mlp(sizes=(2, 4, 4, 1))).source
+    assert "nslimit=5" in source
+    uncapped = source.replace("nslimit=5", "")
+    capped_svg = viz.renderer.run_renderer(source, "svg", renderer=renderer)
+    assert capped_svg == viz.renderer.run_renderer(uncapped, "svg", renderer=renderer)
+
+
+def test_an_op_whose_name_is_no_text_is_named_when_drawn(tmp_path):
+    class Double(autograd.Op):
+        name = 2
+
+        def forward(self, a):
+            return 2 * a
+
+        def local_grads(self, out, a):
+            return (2.0,)
+
+    y = Value.record(Double(), 2.0, (Value(1.0, label="x"),))
+    y.backward()
+    message = r"op names must be text \(a str\), got int 2 as the name of an op"
+    with pytest.raises(TypeError, match=message):
+        viz.draw_graph(y)
+    with pytest.raises(TypeError, match=message):
+        viz.backward_steps(y, tmp_path / "s.html")
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_a_powers_exponent_is_drawn_as_every_other_number():
+    from chainrule.viz.text import op_text
+
+    x = Value(2.0, label="x")
+    shown = [op_text(x**exponent) for exponent in (2, 1e-5, 2**0.5, float("inf"), -1, -2.5)]
+    assert shown == ["^2", "^1e\u22125", "^1.414", "^\u221e", "^\u22121", "^\u22122.5"]
+
+
+def test_a_path_holding_a_nul_character_is_named():
+    expected = "a file path cannot hold a NUL character ('\\0'), got 'a\\x00.svg'"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        viz.render(neuron()["o"], "a\0.svg")
+    with pytest.raises(ValueError, match="a file path cannot hold a NUL character"):
+        nn.MLP(2, [1]).save("m\0.npz")

@@ -27,6 +27,8 @@ class PortableDigraph(graphviz.Digraph):
 
     value_nodes = 0
     """How many value nodes and boxes the drawing has (picks the PNG resolution, sizes a timeout message)."""
+    advice: str | None = None
+    """What a timeout message suggests trying next (`renderer.timeout_advice`), set by `dot.build`."""
 
     def _portable(self, engine: str | None, *options: Any) -> bool:
         return (engine or self.engine) == "dot" and all(option is None or option is False for option in options)
@@ -46,7 +48,7 @@ class PortableDigraph(graphviz.Digraph):
         if not self._portable(engine, renderer, formatter, neato_no_op):
             return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
         fmt = check_format(format or self.format)
-        data = run_renderer(self.source, fmt, nodes=self.value_nodes)
+        data = run_renderer(self.source, fmt, nodes=self.value_nodes, advice=self.advice)
         return data.decode(encoding) if encoding is not None else data
 
     def render(  # type: ignore[override]
@@ -78,10 +80,19 @@ class PortableDigraph(graphviz.Digraph):
                 outfile=outfile, engine=engine, raise_if_result_exists=raise_if_result_exists,
                 overwrite_source=overwrite_source,
             )
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError("overwrite_source cannot be combined with raise_if_result_exists")
         if outfile is not None:
             target = Path(outfile) if directory is not None else Path(self.directory, outfile)
             fmt = check_format(format or target.suffix.lstrip(".").lower() or self.format)
-            source = Path(self.save(filename or target.with_suffix(".gv"), directory=directory))
+            filename = filename or target.with_suffix(".gv")
+            source = Path(directory or self.directory, filename)  # where `save` writes it, as os.path.join
+            if not overwrite_source and source.resolve() == target.resolve():
+                raise ValueError(
+                    f"outfile {target.name!r} must be different from input file {source.name!r} (pass "
+                    f"overwrite_source=True to override)"
+                )
+            source = Path(self.save(filename, directory=directory))
         else:
             fmt = check_format(format or self.format)
             source = Path(self.save(filename, directory=directory))
@@ -89,7 +100,7 @@ class PortableDigraph(graphviz.Digraph):
         if raise_if_result_exists and target.exists():
             raise graphviz.FileExistsError(f"output file exists: {os.fspath(target)!r}")
         write_atomic(target, self.pipe(fmt))
-        if cleanup:
+        if cleanup and source.resolve() != target.resolve():  # the picture replaced the source (overwrite_source)
             source.unlink()
         if view or quiet_view:
             graphviz.view(target, quiet=quiet_view)

@@ -21,6 +21,7 @@ from chainrule.autograd.graph import topological_order
 from . import style
 from .collapse import MODES, Group, check_mode, plan
 from .digraph import PortableDigraph, check_format
+from .renderer import timeout_advice
 from .text import MINUS, PARTIAL, escape, is_array, local_grad, number, op_text, shortened, summary, text_width
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -134,6 +135,7 @@ def build(
     painter.scale = grad_scale if grad_scale is not None else painter.max_grad()
     digraph = painter.paint(rankdir, set(highlight_edges))
     digraph.value_nodes = count
+    digraph.advice = timeout_advice(collapse, made_in_modules=any(node.scope for node in order))
     return Drawing(digraph, count)
 
 
@@ -352,6 +354,9 @@ class _Painter:
                 "ranksep": "0.32",
                 "labelloc": "b",
                 "labeljust": "r",
+                # At most 5 passes per node placing nodes across the ranks: the usual graph needs fewer and is drawn
+                # as without the cap; x*x*...*x (one value feeding many ops) took minutes without it, seconds with.
+                "nslimit": "5",
                 **({"concentrate": "true", "ranksep": "0.9"} if self.groups else {}),
             },
             node_attr={"fontname": style.FONT, "fontsize": str(style.FONT_SIZE)},

@@ -197,10 +197,17 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
     blob.add("correct", r.sample_correct, "u1")
     blob.add("sampleLoss", r.sample_loss, "f4")
     threshold = float(r.threshold)
+    if not math.isfinite(threshold):
+        raise ValueError(f"viz.film: the recording's threshold must be a finite number, got {threshold!r}")
     outputs = np.asarray(r.sample_activations[-1], dtype=np.float64)
     output_scale = colour_scale(outputs, r.activations[-1], centre=threshold)
     blob.add("outputMap", quantize(r.output_map, *output_scale), "u1")
     extent = [float(v) for v in r.extent]
+    if len(extent) != 4 or not all(map(math.isfinite, extent)) or extent[0] >= extent[1] or extent[2] >= extent[3]:
+        raise ValueError(
+            f"viz.film: the recording's extent must be four finite numbers (x0, x1, y0, y1) with x0 < x1 and "
+            f"y0 < y1, got {tuple(extent)}"
+        )
     input_scales = [((extent[0] + extent[1]) / 2, (extent[1] - extent[0]) / 2),
                     ((extent[2] + extent[3]) / 2, (extent[3] - extent[2]) / 2)]
     blob.add("inputMaps", np.stack([quantize(r.input_maps[i], *input_scales[i]) for i in range(2)]), "u1")
@@ -223,8 +230,14 @@ def _payload(r: Any, title: str | None) -> tuple[dict[str, Any], int]:
         ):
             blob.add(f"{name}{layer}", values[layer], kind)
         weights = np.abs(np.asarray(r.weights[layer], dtype=np.float64))
-        largest_weight = max(largest_weight, float(np.nanmax(weights)) if weights.size else 0.0)
+        weights = weights[np.isfinite(weights)]  # the width of the widest edge drawn: an inf one is drawn as wide
+        largest_weight = max(largest_weight, float(weights.max()) if weights.size else 0.0)
     info = {str(k): _plain(v) for k, v in dict(r.info).items()}
+    if title is None and not isinstance(info.get("title", ""), str):
+        raise TypeError(
+            f"viz.film: the recording's info['title'] must be a str, got {type(info['title']).__name__} "
+            f"{info['title']!r}; or pass title="
+        )
     payload = {
         "format": 1,
         "title": title or info.get("title") or "Watch a network learn",

@@ -13,7 +13,6 @@ from .renderer import (
     format_of,
     render_drawing,
     run_renderer,
-    timeout_advice,
     write_atomic,
 )
 
@@ -70,7 +69,6 @@ def show(root: Any, *, renderer: str | None = None, timeout: float = DEFAULT_TIM
     """
     check_draw_options("show", draw_kwargs)
     drawing = build(root, **draw_kwargs)
-    advice = timeout_advice(draw_kwargs.get("collapse"))
-    data = render_drawing(drawing, "svg", renderer=renderer, timeout=timeout, advice=advice)
+    data = render_drawing(drawing, "svg", renderer=renderer, timeout=timeout, advice=drawing.digraph.advice)
     source = drawing.digraph.source  # after render_drawing, the text that rendered
     return GraphImage(data.decode("utf-8"), source=source, nodes=drawing.nodes, renderer=renderer, timeout=timeout)

@@ -60,8 +60,10 @@ def find_dot() -> str | None:
 def find_renderer(renderer: str | None = None) -> str:
     """The renderer program to run: `renderer`, else $CHAINRULE_DOT, else `dot`, else `graphviz-pure`.
 
-    `renderer` is "dot", "graphviz-pure" or a path to a dot-compatible program.
+    `renderer` is "dot", "graphviz-pure" or a path to a dot-compatible program (a `Path` is always one:
+    ``Path("./dot")`` is the program in this folder, which pathlib shows as ``dot``).
     """
+    given_path = isinstance(renderer, os.PathLike)
     if renderer is not None:
         if not isinstance(renderer, (str, os.PathLike)):
             raise TypeError(
@@ -80,6 +82,8 @@ def find_renderer(renderer: str | None = None) -> str:
                 "(apt install graphviz, brew install graphviz, ...), or `pip install graphviz-pure`"
             )
         return found
+    if given_path:
+        return _program_at(choice)
     if choice == "dot":
         found = find_dot()
         if found is None:
@@ -91,9 +95,7 @@ def find_renderer(renderer: str | None = None) -> str:
             raise RuntimeError("renderer 'graphviz-pure' asked for, but it is not installed: pip install graphviz-pure")
         return found
     if os.sep in choice or (os.altsep and os.altsep in choice):
-        if not (Path(choice).is_file() and os.access(choice, os.X_OK)):
-            raise RuntimeError(f"renderer {choice!r} is not an executable file")
-        return choice
+        return _program_at(choice)
     if renderer is None:
         raise ValueError(
             f"the environment variable {ENV_VAR} must be one of {', '.join(RENDERERS)} or a path to a program; "
@@ -102,8 +104,21 @@ def find_renderer(renderer: str | None = None) -> str:
     raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, a path to a program, or None; got {choice!r}")
 
 
-def timeout_advice(collapse: str | None) -> str:
-    """What to try when drawing a graph with this `collapse` took too long: the next coarser drawing, if any."""
+def _program_at(path: str) -> str:
+    """`path` to a renderer program, made absolute (a bare name would be looked up on PATH when run)."""
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        raise RuntimeError(f"renderer {path!r} is not an executable file")
+    return os.path.abspath(path)
+
+
+def timeout_advice(collapse: str | None, made_in_modules: bool = True) -> str:
+    """What to try when drawing a graph with this `collapse` took too long: the next coarser drawing, if any
+    (none for a graph with no value `made_in_modules`: collapsing merges only what nn's modules made)."""
+    if not made_in_modules:
+        return (
+            "pass a larger timeout, or draw a smaller graph (no value here was made inside an nn module, so "
+            "collapse= would merge nothing; a value that feeds many ops gives many long edges, slow to lay out)"
+        )
     if collapse is None:
         return "pass a larger timeout, or draw it with collapse='neuron' or collapse='layer'"
     if collapse == "neuron":
@@ -193,6 +208,8 @@ def file_path(path: object) -> Path:
     `viz` and `nn` do not import each other)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"a file path must be a str or a pathlib.Path, got {type(path).__name__} {reprlib.repr(path)}")
+    if "\0" in str(os.fspath(path)):  # the system's own error, "embedded null byte", names no path
+        raise ValueError(f"a file path cannot hold a NUL character ('\\0'), got {os.fspath(path)!r}")
     return Path(path)
 
 
@@ -259,8 +276,7 @@ def render_bytes(
     fmt = check_format(fmt)
     check_draw_options("render_bytes", draw_kwargs)
     drawing = build(root, **draw_kwargs)
-    advice = timeout_advice(draw_kwargs.get("collapse"))
-    return render_drawing(drawing, fmt, renderer=renderer, timeout=timeout, advice=advice)
+    return render_drawing(drawing, fmt, renderer=renderer, timeout=timeout, advice=drawing.digraph.advice)
 
 
 def render_drawing(

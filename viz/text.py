@@ -88,8 +88,14 @@ def local_grad(x: Any) -> str:
 def op_text(node: Any) -> str:
     """The op as drawn in its node: a symbol (×, −, ÷, ^, Σ) or name, with a kept constant on its side."""
     name = node.op
-    if name.startswith("**") and len(name) > 2:
-        return "^" + name[2:].replace("-", MINUS)
+    if not isinstance(name, str):  # an op of your own (`name` is a class attribute no one checks)
+        raise TypeError(
+            f"op names must be text (a str), got {type(name).__name__} {name!r} as the name of an op: give its "
+            f"class a name such as name = 'double'"
+        )
+    if name.startswith("**") and len(name) > 2:  # a Value's power of a number, which the op's name holds too
+        constant = getattr(node, "constant", None)
+        return "^" + (number(constant) if constant is not None else name[2:].replace("-", MINUS))
     symbol = _SYMBOLS.get(name, name)
     constant = getattr(node, "constant", None)
     if constant is None:

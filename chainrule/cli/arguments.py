@@ -56,6 +56,10 @@ non_negative_int = bounded(int, positive=False)
 non_negative_float = bounded(float, positive=False)
 
 
+HTML_SUFFIXES = (".html", ".htm")
+"""The names a page (a film, the backward steps) may be written under, as `viz` takes them."""
+
+
 def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]:
     """An argparse type for a file a command will write: named with one of `suffixes` (any case),
     in a folder that exists and is writable, and not itself a folder.
@@ -67,6 +71,8 @@ def output_file(*suffixes: str, add: str | None = None) -> Callable[[str], Path]
     wanted = " or ".join(suffixes)
 
     def convert(text: str) -> Path:
+        if not text:  # Path("") is ".", the folder this runs in
+            raise argparse.ArgumentTypeError(f"the path is empty, expected a {wanted} file")
         try:
             path = Path(text).expanduser()
             path.is_dir()  # an OSError for a name the system refuses (too long, say)

@@ -113,9 +113,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _glued_file(arg: str, option: str) -> bool:
     """Whether `arg` reads as `option` glued to a file name (``-oa.svg``, ``-o=a.svg``), not an expression
-    that merely starts with the option's letter (``-omega*x``)."""
+    that merely starts with the option's letter (``-omega*x``); a path's slashes are no division (``-o/tmp/a.svg``)."""
     value = arg[len(option):].removeprefix("=") if arg.startswith(option) else ""
-    return Path(value).suffix.lower() in (".svg", ".png", ".html", ".npz") and not set("*+/()") & set(value)
+    return Path(value).suffix.lower() in (".svg", ".png", ".html", ".htm", ".npz") and not set("*+()") & set(value)
 
 
 def build_parser() -> argparse.ArgumentParser:

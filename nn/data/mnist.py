@@ -242,10 +242,8 @@ def _resolve_folder(root: str | os.PathLike[str] | None) -> Path:
 
 
 def _expanded(path: Path, what: str) -> Path:
-    """`path` with ``~`` expanded; ValueError naming `what` for a NUL byte (no file can have one, so every file
-    would seem missing and be downloaded) or a ``~user`` of no user."""
-    if "\0" in str(path):
-        raise ValueError(f"{what} holds a NUL byte, which no file path can hold")
+    """`path` with ``~`` expanded; ValueError naming `what` for a ``~user`` of no user. (`file_path` names a NUL
+    byte in a root given; no environment variable can hold one.)"""
     try:
         return path.expanduser()
     except RuntimeError:  # pathlib's "Could not determine home directory."

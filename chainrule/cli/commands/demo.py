@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..arguments import UsageError, output_file
+from ..arguments import HTML_SUFFIXES, UsageError, output_file
 from . import xor
 
 
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where to write the gradient graph (default: xor.svg)",
     )
     parser.add_argument(
-        "--film", type=output_file(".html"),
+        "--film", type=output_file(*HTML_SUFFIXES),
         help="where to write the training film (default: beside the graph, named as it is: xor.html for xor.svg)",
     )
 

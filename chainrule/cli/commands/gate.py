@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from chainrule.autograd import Value, no_grad
 from chainrule.nn.optim import OPTIMIZERS, make_optimizer
 
 from ..arguments import (
+    HTML_SUFFIXES,
     Unfinished,
     UsageError,
     bounded,
@@ -61,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, choose_gate: bool = True) 
     parser.add_argument("--seed", type=non_negative_int, default=0, help="initial weights (0)")
     parser.add_argument("--svg", metavar="PATH", type=output_file(".svg", ".png"),
                         help="draw the gradient graph of input (1, 0) after training to PATH (.svg or .png)")
-    parser.add_argument("--film", metavar="PATH", type=output_file(".html"),
+    parser.add_argument("--film", metavar="PATH", type=output_file(*HTML_SUFFIXES),
                         help=f"write the training as an HTML page that plays it back ({MAX_FRAMES} frames after "
                              f"the first at most, and the last update's: a longer training is filmed every k-th "
                              f"update)")
@@ -197,8 +199,9 @@ def _target(X: np.ndarray, y: np.ndarray) -> float:
 def _recorder(model: Any, X: np.ndarray, y: np.ndarray, loss: str, args: argparse.Namespace,
               settings: dict[str, Any], title: str, **frames: int) -> nn.Recorder:
     """The film's Recorder; `frames` is its ``every`` or ``max_frames``, which keep a long training's film small."""
-    command = f"chainrule gate {args.name} --model {args.model} " + " ".join(
-        f"--{k} {v}" for k, v in settings.items() if k != "model") + f" --seed {args.seed} --film {args.film.name}"
+    options = " ".join(f"--{k} {v}" for k, v in settings.items() if k != "model")
+    command = (f"chainrule gate {args.name} --model {args.model} {options} --seed {args.seed} "
+               f"--film {shlex.quote(args.film.name)}")
     return nn.Recorder(model, X, y, loss, extent=EXTENT, seed=args.seed, title=title,
                        hyperparameters={**settings, "command": command}, **frames)
 

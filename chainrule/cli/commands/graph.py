@@ -24,11 +24,10 @@ from collections.abc import Iterator
 from chainrule.autograd import Value, topological_order
 
 from .. import expr
-from ..arguments import UsageError, output_file
+from ..arguments import HTML_SUFFIXES, UsageError, output_file
 
 PREFIX = "chainrule graph: "
 IMAGE_SUFFIXES = (".svg", ".png")
-HTML_SUFFIXES = (".html", ".htm")
 USE_LIMIT = 32
 """The most ops one value may feed (see `_check_uses`)."""
 

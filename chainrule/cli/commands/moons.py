@@ -10,13 +10,14 @@ gradient graph after training, one box per neuron.
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 import numpy as np
 
 from chainrule import nn
 
-from ..arguments import non_negative_int, output_file
+from ..arguments import HTML_SUFFIXES, non_negative_int, output_file
 from .gate import write_film, write_gradient_graph
 
 SAMPLES = 100
@@ -34,7 +35,7 @@ def learning_rate(k: int) -> float:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=0, help="the data and the initial weights (0)")
-    parser.add_argument("--film", metavar="PATH", type=output_file(".html"),
+    parser.add_argument("--film", metavar="PATH", type=output_file(*HTML_SUFFIXES),
                         help="write the training as an HTML page that plays it back")
     parser.add_argument("--svg", metavar="PATH", type=output_file(".svg", ".png"),
                         help="draw sample 0's gradient graph after training to PATH (.svg or .png)")
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         recorder = nn.Recorder(model, X, y, "hinge", penalty=penalty, seed=args.seed,
                                title="micrograd's moons: a 2-16-16-1 network learns to separate two moons",
                                hyperparameters={**settings, "command": f"chainrule moons --seed {args.seed} "
-                                                                      f"--film {args.film.name}"})
+                                                                      f"--film {shlex.quote(args.film.name)}"})
     rows = X.tolist()
     for k in range(STEPS):
         scores = [model(row) for row in rows]
