@@ -8,7 +8,11 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "step", "linear")
 
 
 def check_activation(name: str) -> str:
-    """`name` if it is a known activation, else ValueError listing the known ones."""
+    """`name` if it is a known activation, else ValueError listing the known ones (TypeError for no str)."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"an activation is named by a str, one of {', '.join(ACTIVATIONS)}; got {type(name).__name__} {name!r}"
+        )
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
     return name

@@ -9,6 +9,7 @@ the NumPy backend runs it as one fused op (`tensor_ops.CrossEntropy`).
 from __future__ import annotations
 
 import numbers
+import reprlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -308,6 +309,12 @@ def l2(parameters: Iterable[Any]) -> Any:
     if not isinstance(parameters, Iterable) or isinstance(parameters, Value):
         raise TypeError(f"l2 takes a list of parameters such as model.parameters(), got {type(parameters).__name__}")
     parameters = list(parameters)
+    for position, p in enumerate(parameters):
+        if not (isinstance(p, Value) or _is_tensor(p)):  # a penalty on plain numbers would have no gradient
+            raise TypeError(
+                f"l2 takes parameters (Values or Tensors) such as model.parameters(), got {type(p).__name__} "
+                f"{reprlib.repr(p)} at position {position}"
+            )
     tensors = [_is_tensor(p) for p in parameters]
     if any(tensors) and not all(tensors):
         other = tensors.index(not tensors[0])

@@ -67,6 +67,9 @@ class Optimizer:
     names its own here, for `load_state_dict` to take them."""
     SQUARES: tuple[str, ...] = ()
     """Those of `STATE` that sum squared gradients, which cannot be negative (a square root reads them)."""
+    COUNTS_UPDATES = False
+    """Whether the update rule reads how many updates each parameter has had (Adam's bias correction), kept
+    as ``steps`` beside its arrays: a parameter frozen for a while, then trained, starts again from 1."""
 
     lr: float
     decay: float
@@ -111,10 +114,11 @@ class Optimizer:
         """One update of every parameter from its current gradient: 0 for one the loss did not reach (a Tensor's
         None, a Value's 0.0), so momentum and weight decay still move it; a Tensor frozen with
         ``requires_grad=False`` stays where it is."""
-        for group in self._groups:  # all checked before any changes, so a refused step leaves everything as it was
+        for group, state in zip(self._groups, self._state):  # all checked first: a refused step changes nothing
             if isinstance(group, list) or not getattr(group, "requires_grad", True):
                 continue
-            if not group.data.flags.writeable or (group.grad is not None and np.shape(group.grad) != group.data.shape):
+            if (not group.data.flags.writeable or (group.grad is not None and np.shape(group.grad) != group.data.shape)
+                    or any(array.shape != group.data.shape for name, array in state.items() if name in self.STATE)):
                 raise ValueError(f"{type(self).__name__}.step: {self._cannot_update(group)}")
         lr = self.lr / (1.0 + self.decay * self.iterations)
         self.iterations += 1
@@ -140,17 +144,24 @@ class Optimizer:
                 f"{where} holds a read-only array, which the update changes in place: give it a writeable copy "
                 f"(p.data = p.data.copy()) before training"
             )
+        state = self.state_of(param)
+        kept = next((array.shape for name, array in state.items() if name in self.STATE), param.data.shape)
+        if kept != param.data.shape:
+            return (
+                f"{where} was given an array of another shape after the optimizer kept its state for shape {kept}: "
+                f"make a new optimizer for the new parameter"
+            )
         return f"{where} has a gradient of shape {np.shape(param.grad)}: a gradient must have its parameter's shape"
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Everything the next step depends on, as arrays by name (copies), to save and resume training with.
 
-        Each setting (``lr``, ``momentum``...), ``iterations`` (the steps taken, which ``decay`` and Adam's
-        bias correction read), ``arrays`` (how many arrays the optimizer updates) and ``state.<i>.<name>``:
-        the array `name` of `STATE` for the i-th of those arrays. That is the i-th Tensor parameter, in the
-        order given; the Values of a scalar model come first and share one array, in their order. A parameter
-        not yet stepped (or frozen) has none. A `CosineSchedule` that sets ``lr`` keeps a state of its own
-        (its `state_dict`).
+        Each setting (``lr``, ``momentum``...), ``iterations`` (the steps taken, which ``decay`` reads),
+        ``arrays`` (how many arrays the optimizer updates) and ``state.<i>.<name>``: the array `name` of `STATE`
+        for the i-th of those arrays (and ``state.<i>.steps``, the updates it has had, for Adam). That is the
+        i-th Tensor parameter, in the order given; the Values of a scalar model come first and share one array,
+        in their order. A parameter not yet stepped (or frozen) has none. A `CosineSchedule` that sets ``lr``
+        keeps a state of its own (its `state_dict`).
         """
         state: dict[str, np.ndarray] = {name: np.asarray(getattr(self, name)) for name in self.SETTINGS}
         state["iterations"] = np.asarray(self.iterations)
@@ -171,7 +182,9 @@ class Optimizer:
         owner = f"{type(self).__name__}.load_state_dict"
         shapes = [(len(group),) if isinstance(group, list) else np.shape(group.data) for group in self._groups]
         per_parameter = {f"state.{i}.{name}": (i, name) for i in range(len(shapes)) for name in self.STATE}
-        _check_keys(state, [*self.SETTINGS, "iterations"], {**per_parameter, "arrays": None}, owner, "optimizer")
+        counts = {f"state.{i}.steps": i for i in range(len(shapes))} if self.COUNTS_UPDATES else {}
+        _check_keys(state, [*self.SETTINGS, "iterations"], {**per_parameter, **counts, "arrays": None}, owner,
+                    "optimizer")
         settings = {name: _setting(state, name, rule, owner) for name, rule in self.SETTINGS.items()}
         self._check_settings(settings, owner)
         iterations = _count(state, "iterations", 0, owner, "the steps taken")
@@ -188,10 +201,15 @@ class Optimizer:
                 array = arrays[index][name] = _state_entry(state[key], key, shapes[index], owner, self._groups[index])
                 if name in self.SQUARES and (array < 0).any():
                     raise ValueError(f"{owner}: {key!r} sums squared gradients, so it cannot hold a negative number")
+        for key, index in counts.items():
+            if key in state:
+                arrays[index]["steps"] = np.asarray(_count(state, key, 1, owner, "the updates of that parameter"))
         for index, found in enumerate(arrays):
-            if found and len(found) != len(self.STATE):
+            if found and len(found.keys() & set(self.STATE)) != len(self.STATE):
                 absent = [f"state.{index}.{name}" for name in self.STATE if name not in found]
                 raise KeyError(f"{owner}: missing keys {absent} (a parameter's arrays come all together)")
+            if found and self.COUNTS_UPDATES and "steps" not in found:  # saved before each parameter's count was kept
+                found["steps"] = np.asarray(iterations)
         for name, value in settings.items():
             object.__setattr__(self, name, value)
         self.iterations = iterations
@@ -417,7 +435,8 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adam: momentum on g (m) and RMSProp on g² (v), with bias correction, as in Keras.
 
-    lr_t = η·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε).
+    lr_t = η·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε), where t counts this parameter's own updates (as in PyTorch;
+    Keras counts the optimizer's steps, which overshoots for a parameter frozen for a while and then trained).
     """
 
     SETTINGS = {
@@ -443,10 +462,16 @@ class Adam(Optimizer):
         self.beta2 = beta2
         self.eps = eps
 
+    COUNTS_UPDATES = True
+
     def update(self, w, g, state, lr):
         m = _state_array(state, "m", w)
         v = _state_array(state, "v", w)
-        t = self.iterations
+        steps = state.get("steps")
+        if steps is None:  # m and v were made just now
+            steps = state["steps"] = np.zeros((), dtype=np.int64)
+        steps += 1
+        t = int(steps)  # this parameter's updates, as in PyTorch: one frozen until now starts at 1, with m = v = 0
         m *= self.beta1
         m += (1.0 - self.beta1) * g
         v *= self.beta2

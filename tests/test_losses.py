@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.autograd import Tensor, Value, gradcheck
+from chainrule.autograd import Parameter, Tensor, Value, gradcheck
 from chainrule.nn import losses, softmax
 
 
@@ -493,6 +493,14 @@ def test_cross_entropy_refuses_plain_numbers_as_it_refuses_them_for_other_losses
 def test_l2_names_what_is_no_list_of_parameters():
     with pytest.raises(TypeError, match=r"l2 takes a list of parameters such as model\.parameters\(\), got int"):
         losses.l2(1)
+    w = Parameter(3.0)
+    model = nn.MLP(2, [1], seed=0)
+    for given, shown in (([w.data], "float 3.0 at position 0"), ([w, 2.0], "float 2.0 at position 1"),
+                         (model.named_parameters(), r"tuple \('layers.0.neurons.0.w.0', .* at position 0"),
+                         ({"w": w}, "str 'w' at position 0")):
+        expected = rf"l2 takes parameters \(Values or Tensors\) such as model\.parameters\(\), got {shown}"
+        with pytest.raises(TypeError, match=expected):
+            losses.l2(given)
 
 
 @pytest.mark.parametrize("loss", ["mse", "binary_cross_entropy", "hinge"])

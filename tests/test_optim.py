@@ -435,9 +435,10 @@ def test_state_dict_names_settings_steps_and_each_parameters_arrays_and_gives_co
     state = optimizer.state_dict()
     params = model.parameters()
     assert set(state) == {"lr", "decay", "beta1", "beta2", "eps", "iterations", "arrays"} | {
-        f"state.{i}.{name}" for i in range(len(params)) for name in ("m", "v")
+        f"state.{i}.{name}" for i in range(len(params)) for name in ("m", "v", "steps")
     }
     assert state["iterations"] == 1 and state["lr"] == 0.01 and state["beta1"].shape == ()
+    assert all(state[f"state.{i}.steps"] == 1 for i in range(len(params)))
     assert state["arrays"] == len(params)
     for i, p in enumerate(params):
         np.testing.assert_array_equal(state[f"state.{i}.m"], optimizer.state_of(p)["m"])
@@ -770,3 +771,64 @@ def test_nesterov_takes_a_flag_read_back_by_nn_load(tmp_path):
     assert optimizer.nesterov is True
     with pytest.raises(TypeError, match="nesterov must be True or False, got array"):
         optimizer.nesterov = np.asarray([True])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "scalar"])
+def test_adam_counts_each_parameters_own_updates_so_one_trained_late_moves_by_lr(backend):
+    """With a constant gradient Adam moves a parameter by exactly lr a step, from its first update on: the bias
+    correction reads that parameter's own count (the optimizer's would make it overshoot: 3 to 6 times lr)."""
+    if backend == "numpy":
+        head, late = Tensor(np.zeros(2), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+        optimizer = nn.Adam([head, late], lr=0.001)
+        late.requires_grad = False
+    else:
+        head, late = Parameter(0.0), Tensor(np.zeros(3), requires_grad=True)
+        optimizer = nn.Adam([head, late], lr=0.001)
+        late.requires_grad = False
+    for _ in range(300):
+        optimizer.zero_grad()
+        head.grad = np.ones(2) if backend == "numpy" else 1.0
+        optimizer.step()
+    late.requires_grad = True
+    for _ in range(5):
+        optimizer.zero_grad()
+        head.grad = np.ones(2) if backend == "numpy" else 1.0
+        late.grad = np.ones(3)
+        before = late.data.copy()
+        optimizer.step()
+        np.testing.assert_allclose(before - late.data, 0.001, rtol=1e-6)
+    assert int(optimizer.state_of(late)["steps"]) == 5 and int(optimizer.state_of(head)["steps"]) == 305
+    saved = optimizer.state_dict()
+    assert saved["iterations"] == 305 and saved[f"state.{1}.steps"] == 5
+
+
+def test_an_adam_state_saved_before_each_parameter_had_its_count_resumes_from_the_optimizers():
+    model, step = small_problem("numpy")
+    optimizer = nn.Adam(model.parameters(), lr=0.01)
+    for _ in range(3):
+        step(optimizer)
+    state = {key: value for key, value in optimizer.state_dict().items() if not key.endswith(".steps")}
+    resumed = nn.Adam(model.parameters(), lr=0.01)
+    resumed.load_state_dict(state)
+    assert all(int(resumed.state_of(p)["steps"]) == 3 for p in model.parameters())
+    state["state.0.steps"] = np.asarray(0)
+    with pytest.raises(ValueError, match=r"'state.0.steps' must be >= 1 \(the updates of that parameter\), got 0"):
+        resumed.load_state_dict(state)
+    with pytest.raises(KeyError, match=r"unexpected keys \['state.0.steps'\]"):
+        nn.SGD(model.parameters(), lr=0.1, momentum=0.9).load_state_dict(
+            {**nn.SGD(model.parameters(), lr=0.1).state_dict(), "state.0.steps": np.asarray(1)})
+
+
+def test_a_step_over_a_parameter_resized_after_its_state_was_made_changes_nothing():
+    first = Tensor(np.zeros(2), requires_grad=True)
+    resized = Tensor(np.zeros(4), requires_grad=True)
+    optimizer = nn.Adam([first, resized], lr=0.1)
+    first.grad, resized.grad = np.ones(2), np.ones(4)
+    optimizer.step()
+    before = first.data.copy()
+    resized.data, resized.grad = np.zeros(1), np.ones(1)
+    with pytest.raises(ValueError, match=r"Adam.step: the parameter at position 1 \(shape \(1,\)\) was given an array "
+                                         r"of another shape after the optimizer kept its state for shape \(4,\)"):
+        optimizer.step()
+    assert optimizer.iterations == 1
+    np.testing.assert_array_equal(first.data, before)
