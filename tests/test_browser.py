@@ -745,3 +745,53 @@ def test_a_films_notebook_frame_is_as_tall_as_its_page(browser, tmp_path, hidden
         assert visit.page.evaluate("document.documentElement.scrollHeight") <= shown.height, width
         visit.clean()
         visit.page.close()
+
+
+def test_a_perceptrons_card_names_rosenblatts_rule_and_a_one_frame_film_cannot_play(browser, tmp_path):
+    path = tmp_path / "and.html"
+    assert main(["gate", "and", "--model", "perceptron", "--film", str(path)]) == 0
+    visit = Visit(browser, path)
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    visit.page.dispatch_event("g[data-layer='0'][data-to='0'][data-from='0'] .hit", "click")
+    card = visit.page.text_content("#card")
+    assert "Rosenblatt's rule moves w by" in card and "gradient descent" not in card
+    visit.clean()
+    visit.page.close()
+    X, y = nn.data.logic_gate("xor")
+    model = nn.MLP(2, [2, 1], activation="tanh", output_activation="sigmoid", seed=0, dtype="float64")
+    viz.film(nn.Recorder(model, X, y, "binary_cross_entropy").recording, tmp_path / "one.html")
+    visit = Visit(browser, tmp_path / "one.html")
+    visit.page.wait_for_function(LOADED, timeout=20_000)
+    assert visit.page.is_disabled("#play")
+    visit.page.keyboard.press("Space")
+    assert visit.player("playing") != "true"
+    visit.clean()
+    visit.page.close()
+
+
+def test_the_keyboards_focus_moves_to_the_other_button_when_the_one_it_pressed_is_disabled(film, browser, tmp_path):
+    frames = int(film.player("frames"))
+    film.page.fill("#slider", str(frames - 2))
+    film.page.focus("#next")
+    film.page.keyboard.press("Enter")
+    assert film.frame() == frames - 1
+    assert film.page.evaluate("document.activeElement.id") == "prev"
+    film.page.fill("#slider", "1")
+    film.page.focus("#prev")
+    film.page.keyboard.press("Enter")
+    assert film.frame() == 0 and film.page.evaluate("document.activeElement.id") == "next"
+    film.clean()
+    x = Value(2.0, "x")
+    y = x * x + 3.0 * x
+    y.label = "y"
+    y.backward()
+    visit = Visit(browser, viz.backward_steps(y, tmp_path / "steps.html", renderer="graphviz-pure"))
+    last = visit.page.locator("section.step").count() - 1
+    visit.page.evaluate(f"location.hash = '#step-{last - 1}'")
+    visit.page.wait_for_function(f"location.hash === '#step-{last - 1}'")
+    visit.page.focus("#next")
+    visit.page.keyboard.press("Enter")
+    assert visit.page.evaluate("location.hash") == f"#step-{last}"
+    assert visit.page.evaluate("document.activeElement.id") == "prev"
+    visit.clean()
+    visit.page.close()

@@ -167,6 +167,7 @@
     const sampleGrad = (l, f, i, j, k) => activation(l, f, i, k) * perSample("deltas", l, f, i, j);
     /** Parameters frozen with requires_grad=False at every step: [layer (0 first), "weights" or "biases"]. */
     const frozen = (film.info && film.info.frozen) || [];
+    const rosenblatt = film.activations.includes("step"); // a perceptron: its rule, not the gradient, moves it
     const isFrozen = (l, kind) => frozen.some(([layer, which]) => layer === l && which === kind);
     /** Layers made with bias=False: no bias square, no bias on the cards. */
     const noBias = new Set((film.info && film.info.no_bias) || []);
@@ -193,7 +194,7 @@
         (info.loss ? ` with the ${info.loss} loss${info.penalty ? " plus a penalty on the weights" : ""}` : "") +
         `. Each frame is the network after the optimizer steps its counter shows (frame 0: before training); ` +
         `every number in a frame is computed at that frame's weights, its gradients over all samples.`;
-      if (film.activations.includes("step")) {
+      if (rosenblatt) {
         text += " The step function's slope is 0 wherever it is defined, so every gradient here is 0: " +
           "Rosenblatt's rule moves the weights by \u03b7(y \u2212 \u0177)x instead, one sample at a time " +
           "(one step = one sample).";
@@ -610,8 +611,9 @@
         line(box, `Weight from ${from} to ${to}`, "title");
         line(box, `w = ${num(weight(l, f, j, k))}`, "num");
         line(box, `\u2202L/\u2202w = ${num(weightGrad(l, f, j, k))} over all samples`, "num");
-        line(box, isFrozen(l, "weights")
-          ? "w is frozen (requires_grad=False): no step moves it, whatever its gradient"
+        line(box, isFrozen(l, "weights") ? "w is frozen (requires_grad=False): no step moves it, whatever its gradient"
+          : rosenblatt ? "Rosenblatt's rule moves w by \u03b7(y \u2212 \u0177)\u00b7input on a sample it gets wrong, " +
+            "not by its gradient (0 wherever the step function has a slope)"
           : "gradient descent moves w against it (SGD by \u03b7 times it, momentum and Adam by their own rules)",
         "why");
         line(box, `for sample #${i}: \u2202L\u1d62/\u2202w = ${from} \u00b7 \u03b4(${to}) = ${factor(ak)} \u00b7 ` +
@@ -672,6 +674,7 @@
       $("prev").addEventListener("click", () => { pause(); show(state.frame - 1); });
       $("next").addEventListener("click", () => { pause(); show(state.frame + 1); });
       $("play").addEventListener("click", toggle);
+      $("play").disabled = F < 2; // one frame: nothing to play
       for (const button of [$("prev"), $("next"), $("play")]) {
         // A button clicked with the mouse hands the keys back to the film (Space plays, as the legend says); one
         // pressed with the keys keeps them, as any button does (such a click has no mouse clicks in its detail).
@@ -739,13 +742,20 @@
       event.preventDefault();
     }
 
+    /** A disabled button drops the keyboard's focus to the page: hand it to the other button, else the slider. */
+    function keepFocus(focused) {
+      if (!focused.disabled) return;
+      const other = focused === $("prev") ? $("next") : $("prev");
+      (other.disabled ? $("slider") : other).focus();
+    }
+
     function toggle() {
       if (state.playing) pause();
       else play();
     }
 
     function play() {
-      if (state.playing) return;
+      if (state.playing || F < 2) return;
       if (state.frame >= F - 1) show(0);
       state.playing = true;
       state.last = 0;
@@ -794,8 +804,10 @@
       $("slider").value = String(f);
       $("counter").textContent = `frame ${f} of ${F - 1} \u00b7 step ${a.steps[f]} \u00b7 ` +
         `loss ${num(a.loss[f])} \u00b7 accuracy ${percent(a.accuracy[f])}`;
+      const focused = document.activeElement;
       $("prev").disabled = f === 0;
       $("next").disabled = f === F - 1;
+      if (focused === $("prev") || focused === $("next")) keepFocus(focused);
       paintEdges();
       paintNodes();
       paintPlane();

@@ -21,8 +21,13 @@
     current = k;
     slider.value = String(k);
     counter.textContent = `step ${k} of ${last}`;
+    const focused = document.activeElement;
     previous.disabled = k === 0;
     next.disabled = k === last;
+    if ((focused === previous || focused === next) && focused.disabled) { // a disabled button drops the focus
+      const other = focused === previous ? next : previous;
+      (other.disabled ? slider : other).focus();
+    }
     try {
       history.replaceState(null, "", `#step-${k}`);
     } catch (error) {
