@@ -465,11 +465,12 @@ def _chain_rule_in_place(root: Tensor, seed: np.ndarray) -> None:
             parents = node.parents
             fresh = fn.fresh_grads
             parent_grads = fn.vjp(grad, tuple([p.requires_grad for p in parents]))
-            one_gradient_each(fn.name, parent_grads, parents)
+            if type(parent_grads) is not tuple or len(parent_grads) != len(parents):
+                one_gradient_each(fn.name, parent_grads, parents)
             for position, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
                 if not parent.requires_grad:
                     continue
-                if parent_grad is None or np.shape(parent_grad) != parent.data.shape:
+                if getattr(parent_grad, "shape", None) != parent.data.shape:  # None, or a number or array to check
                     check_gradient(fn.name, position, parent, parent_grad)
                 if parent.parents:
                     previous = lookup(parent)
