@@ -246,3 +246,17 @@ def test_a_film_may_be_named_htm_and_its_command_quotes_the_name(tmp_path, capsy
     command = json.loads(data)["info"]["hyperparameters"]["command"]
     assert shlex.split(command)[-2:] == ["--film", "my film's.htm"]
     assert shlex.split(command)[:3] == ["chainrule", "gate", "xor"]
+
+
+def test_a_perceptrons_film_calls_its_epochs_epochs_and_records_the_command_that_makes_it(tmp_path, capsys):
+    import json
+    import shlex
+
+    film = tmp_path / "and.html"
+    assert main(["gate", "and", "--model", "perceptron", "--steps", "40", "--film", str(film)]) == 0
+    page = film.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
+    hyperparameters = json.loads(data)["info"]["hyperparameters"]
+    assert hyperparameters["epochs"] == 40 and "steps" not in hyperparameters
+    command = shlex.split(hyperparameters["command"])
+    assert command[command.index("--steps") + 1] == "40" and "--epochs" not in command

@@ -132,7 +132,7 @@ def _perceptron(args: argparse.Namespace) -> int:
     print(f"training a perceptron on {gate} with Rosenblatt's rule: lr {lr}, at most {epochs} epochs, seed {args.seed}")
     recorder = None
     if args.film:
-        settings = {"model": "perceptron", "lr": lr, "steps": epochs}
+        settings = {"model": "perceptron", "lr": lr, "epochs": epochs}  # the film counts a step per sample
         recorder = _recorder(model, X, y, "mse", args, settings, f"A perceptron tries {gate}",
                              max_frames=MAX_FRAMES)  # it may stop at any epoch, so thinned as it goes
     result = model.fit(X, y, epochs=epochs, lr=lr, on_step_end=recorder)
@@ -199,7 +199,8 @@ def _target(X: np.ndarray, y: np.ndarray) -> float:
 def _recorder(model: Any, X: np.ndarray, y: np.ndarray, loss: str, args: argparse.Namespace,
               settings: dict[str, Any], title: str, **frames: int) -> nn.Recorder:
     """The film's Recorder; `frames` is its ``every`` or ``max_frames``, which keep a long training's film small."""
-    options = " ".join(f"--{k} {v}" for k, v in settings.items() if k != "model")
+    flags = {"epochs": "steps"}  # a perceptron's --steps counts epochs
+    options = " ".join(f"--{flags.get(k, k)} {v}" for k, v in settings.items() if k != "model")
     command = (f"chainrule gate {args.name} --model {args.model} {options} --seed {args.seed} "
                f"--film {shlex.quote(args.film.name)}")
     return nn.Recorder(model, X, y, loss, extent=EXTENT, seed=args.seed, title=title,
