@@ -1,6 +1,8 @@
 """`chainrule gate NAME`: both models on all six gates, the truth table, the film and the graph, bad input."""
 
+import json
 import re
+import shlex
 
 import numpy as np
 import pytest
@@ -235,28 +237,25 @@ def test_arguments_a_command_does_not_take_are_named_with_the_command(capsys):
     assert capsys.readouterr().err == "chainrule xor: unrecognized arguments: --model mlp\n"
 
 
-def test_a_film_may_be_named_htm_and_its_command_quotes_the_name(tmp_path, capsys):
-    import json
-    import shlex
+def film_hyperparameters(path):
+    """The hyperparameters a film page shows in its footer, read from the JSON it embeds."""
+    page = path.read_text(encoding="utf-8")
+    data = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
+    return json.loads(data)["info"]["hyperparameters"]
 
+
+def test_a_film_may_be_named_htm_and_its_command_quotes_the_name(tmp_path, capsys):
     film = tmp_path / "my film's.htm"
     assert main(["gate", "xor", "--steps", "3", "--film", str(film)]) == 1  # 3 steps do not learn XOR
-    page = film.read_text(encoding="utf-8")
-    data = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
-    command = json.loads(data)["info"]["hyperparameters"]["command"]
+    command = film_hyperparameters(film)["command"]
     assert shlex.split(command)[-2:] == ["--film", "my film's.htm"]
     assert shlex.split(command)[:3] == ["chainrule", "gate", "xor"]
 
 
 def test_a_perceptrons_film_calls_its_epochs_epochs_and_records_the_command_that_makes_it(tmp_path, capsys):
-    import json
-    import shlex
-
     film = tmp_path / "and.html"
     assert main(["gate", "and", "--model", "perceptron", "--steps", "40", "--film", str(film)]) == 0
-    page = film.read_text(encoding="utf-8")
-    data = re.search(r'<script type="application/json" id="film-data">(.*?)</script>', page, re.DOTALL).group(1)
-    hyperparameters = json.loads(data)["info"]["hyperparameters"]
+    hyperparameters = film_hyperparameters(film)
     assert hyperparameters["epochs"] == 40 and "steps" not in hyperparameters
     command = shlex.split(hyperparameters["command"])
     assert command[command.index("--steps") + 1] == "40" and "--epochs" not in command
