@@ -358,6 +358,13 @@ def _rows(logits: Any, target: np.ndarray) -> list[Sequence[Value]]:
 def _check_labels(target: np.ndarray, n: int, classes: int) -> np.ndarray:
     if target.shape != (n,):
         raise ValueError(f"cross_entropy: {n} samples but targets have shape {target.shape}")
+    if target.dtype == object and n and all(isinstance(x, numbers.Rational) for x in target):  # 2**64, Fraction(1)
+        if any(x.denominator != 1 for x in target):
+            raise ValueError("cross_entropy: class targets must be integers (or pass one-hot rows)")
+        low, high = min(target), max(target)
+        if low < 0 or high >= classes:
+            raise ValueError(f"cross_entropy: class targets must lie in [0, {classes - 1}], got {low}..{high}")
+        target = np.array([int(x) for x in target], dtype=np.int64)
     if target.dtype.kind not in "biuf":
         raise TypeError(f"cross_entropy: class targets must be integers 0, 1, ..., got an array of {target.dtype}")
     if not np.all(np.equal(np.mod(target, 1), 0)):

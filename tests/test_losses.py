@@ -527,3 +527,19 @@ def test_a_tensor_loss_whose_sum_overflows_but_whose_mean_fits_is_computed():
     assert loss.item() == pytest.approx(1.44e308, rel=1e-12)
     loss.backward()
     np.testing.assert_allclose(pred.grad, np.full(3, 2 * 1.2e154 / 3), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "scalar"])
+def test_whole_number_labels_numpy_reads_as_objects_are_read_or_named(backend):
+    from fractions import Fraction
+
+    def logits():
+        if backend == "numpy":
+            return Tensor(np.zeros((2, 3)), requires_grad=True)
+        return [[Value(0.0) for _ in range(3)] for _ in range(2)]
+
+    assert float(losses.cross_entropy(logits(), [Fraction(1), 0]).data) == pytest.approx(np.log(3))
+    with pytest.raises(ValueError, match=r"class targets must lie in \[0, 2\], got 0\.\.18446744073709551616"):
+        losses.cross_entropy(logits(), [2**64, 0])
+    with pytest.raises(ValueError, match=r"class targets must be integers \(or pass one-hot rows\)"):
+        losses.cross_entropy(logits(), [Fraction(1, 2), 0])
