@@ -86,18 +86,16 @@ class Tensor(IdentityNode):
                 f"Tensor.apply(): op {fn.name!r} takes its Tensor operands as a tuple, got {type(parents).__name__} "
                 f"(one operand t is (t,))"
             )
-        for parent in parents:
+        recording = state.recording or records_in_this_thread()
+        record = False
+        for parent in parents:  # one pass: each is a Tensor, and one that requires grad makes the result recorded
             if not isinstance(parent, Tensor):
                 raise TypeError(
                     f"Tensor.apply(): op {fn.name!r} takes a tuple of Tensors as parents, got {type(parent).__name__} "
                     f"in it (a constant operand goes in the arrays alone)"
                 )
-        record = False
-        if state.recording or records_in_this_thread():
-            for parent in parents:
-                if parent.requires_grad:
-                    record = True
-                    break
+            if recording and parent.requires_grad:
+                record = True
         try:
             data = _forward_raising(fn, arrays)
         except FloatingPointError as error:

@@ -115,13 +115,13 @@ class Value(IdentityNode):
         Under `no_grad` the result is a `Constant`: a leaf that takes no gradient.
         """
         arity = len(inputs)
+        if not arity:
+            _refuse_inputs(op, inputs)
         try:
             if arity == 1:
                 return _record(op, op.forward(inputs[0].data), inputs[0])
             if arity == 2:
                 return _record(op, op.forward(inputs[0].data, inputs[1].data), inputs)
-            if not arity:
-                _refuse_inputs(op, inputs)
             return _record(op, op.forward(*[x.data for x in inputs]), inputs)
         except (AttributeError, TypeError):  # a number or array given for a Value (an ndarray's data is a buffer)
             _refuse_inputs(op, inputs)
